@@ -1,0 +1,1 @@
+"""Book chapter "Serverless Chrome puppeteer": scraper, screenshots, PDFs, social cards."""

@@ -1,0 +1,30 @@
+"""Every AWS stage (dev, staging, prod, previews): Lambda behind API Gateway, RDS, SQS, S3.
+
+Order matters: `.env.<stage>` (non-secret stage settings shipped in the package), then the
+stage's secret from AWS Secrets Manager, then the shared settings that read them.
+"""
+
+import os
+
+from config.env import read_env_file
+from config.secrets import load_stage_secrets
+
+STAGE = os.environ.get("STAGE") or os.environ.get("APP_STAGE") or "dev"
+os.environ["STAGE"] = STAGE
+read_env_file(f".env.{STAGE}")
+load_stage_secrets(STAGE)
+
+from config.django.base import *
+
+DEBUG = False
+# API Gateway and CloudFront terminate TLS; Lambda sees plain HTTP with the forwarded proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Warm containers keep their RDS connection between invocations (health-checked, see base).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)

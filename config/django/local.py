@@ -1,0 +1,22 @@
+"""The embedded default: SQLite file, no other service, DEBUG on, secrets generated in var/."""
+
+import os
+
+from config.env import BASE_DIR, local_generated_secret, read_env_file
+
+read_env_file(".env")
+os.environ.setdefault("STAGE", "local")
+local_generated_secret("SECRET_KEY")
+local_generated_secret("JWT_SIGNING_KEY")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+os.environ.setdefault("CORS_ALLOW_ALL_ORIGINS", "true")
+os.environ.setdefault("SIGN_UP_ON_FIRST_LOGIN", "true")
+
+from config.django.base import *
+
+# Serve static files from the apps while developing; no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES["staticfiles"] = {"BACKEND": "config.static_files.StageAwareStaticFilesStorage"}

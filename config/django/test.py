@@ -1,0 +1,24 @@
+"""Settings for the test suite: Postgres when DATABASE_URL points there (CI), else SQLite.
+
+scripts/test picks the database; nothing here reaches a network at import time.
+"""
+
+import os
+
+os.environ.setdefault("STAGE", "test")
+# Test-only keys, created per process: nothing secret lives in the repo.
+os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())
+os.environ.setdefault("JWT_SIGNING_KEY", os.urandom(32).hex())
+os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
+os.environ.setdefault("ALLOWED_HOSTS", "*")
+os.environ.setdefault("CORS_ALLOW_ALL_ORIGINS", "true")
+
+from config.django.base import *
+
+DEBUG = False
+# Hashing is deliberately slow; tests that are not about hashing should not pay for it.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+# The Lambda handler tests run collectstatic into a temporary STATIC_ROOT (see tests/conftest.py).
+STORAGES["staticfiles"] = {
+    "BACKEND": "config.static_files.StageAwareManifestStaticFilesStorage"
+}

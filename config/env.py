@@ -1,0 +1,36 @@
+"""The one django-environ reader every settings module uses, and where its files live."""
+
+import os
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+
+def read_env_file(name: str) -> None:
+    """Load BASE_DIR/<name> into os.environ if it exists; real environment variables win."""
+    path = BASE_DIR / name
+    if path.is_file():
+        env.read_env(str(path), overwrite=False)
+
+
+def local_generated_secret(name: str) -> str:
+    """A random secret kept in var/ so a local checkout never needs a committed key.
+
+    Only local settings call this: every other environment must be given its secrets.
+    """
+    if os.environ.get(name):
+        return os.environ[name]
+    secret_dir = BASE_DIR / "var" / "secrets"
+    secret_dir.mkdir(parents=True, exist_ok=True)
+    path = secret_dir / name.lower()
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    value = path.read_text().strip()
+    os.environ[name] = value
+    return value

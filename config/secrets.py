@@ -1,0 +1,71 @@
+"""Stage secrets from AWS Secrets Manager, loaded into os.environ at cold start.
+
+A stage's secret is one JSON object (`{"SECRET_KEY": "...", "DATABASE_URL": "...", ...}`)
+named `<SECRETS_PREFIX>/<stage>`. It is read once per process (a warm Lambda keeps it) and
+before settings are evaluated, so settings read secrets exactly like any other variable.
+"""
+
+import json
+import os
+from functools import cache
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULT_PREFIX = "serverless-handbook"
+
+# Without these a stage cannot start safely; each must come from the secret or the environment.
+REQUIRED_SECRETS = ("SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL")
+
+
+def secret_name_for_stage(stage: str) -> str:
+    return f"{os.environ.get('SECRETS_PREFIX', DEFAULT_PREFIX)}/{stage}"
+
+
+@cache
+def fetch_stage_secret(secret_name: str) -> dict[str, str]:
+    """Read and decode the JSON secret; memoized for the life of the process."""
+    # boto3 costs ~100 ms to import: only a process that reads secrets pays for it.
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = boto3.client("secretsmanager")
+    try:
+        response = client.get_secret_value(SecretId=secret_name)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        raise ImproperlyConfigured(
+            f"Cannot read secret '{secret_name}' from AWS Secrets Manager ({code}). "
+            f"Create it with scripts/secrets put <stage> or set SECRETS_SOURCE=env."
+        ) from exc
+    except BotoCoreError as exc:
+        raise ImproperlyConfigured(
+            f"Cannot reach AWS Secrets Manager to read secret '{secret_name}': {exc}"
+        ) from exc
+    try:
+        values = json.loads(response.get("SecretString") or "")
+    except json.JSONDecodeError as exc:
+        raise ImproperlyConfigured(f"Secret '{secret_name}' is not a JSON object") from exc
+    if not isinstance(values, dict):
+        raise ImproperlyConfigured(f"Secret '{secret_name}' is not a JSON object")
+    return {str(key): str(value) for key, value in values.items()}
+
+
+def load_stage_secrets(stage: str) -> None:
+    """Put the stage's secrets into os.environ and fail start-up naming any missing one.
+
+    SECRETS_SOURCE=env skips Secrets Manager (e.g. a worker host whose secrets come from
+    its own environment); the required names are checked either way.
+    """
+    source = os.environ.get("SECRETS_SOURCE", "aws")
+    secret_name = secret_name_for_stage(stage)
+    if source == "aws":
+        for key, value in fetch_stage_secret(secret_name).items():
+            os.environ.setdefault(key, value)
+    elif source != "env":
+        raise ImproperlyConfigured(f"SECRETS_SOURCE must be 'aws' or 'env', not '{source}'")
+    missing = [name for name in REQUIRED_SECRETS if not os.environ.get(name)]
+    if missing:
+        where = f"secret '{secret_name}'" if source == "aws" else "the environment"
+        raise ImproperlyConfigured(
+            f"Required secret(s) {', '.join(missing)} missing from {where} for stage '{stage}'"
+        )

@@ -1,0 +1,1 @@
+"""Settings per integration (CORS, DRF, JWT, GraphQL, Celery, AWS, logging), read via env."""

@@ -1,0 +1,1 @@
+"""Book chapter "Your first serverless app": the hello lambda."""

@@ -1,0 +1,1 @@
+"""Book chapter "Creating a REST API" and "Serverless GraphQL API": JSON items."""

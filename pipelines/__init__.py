@@ -1,0 +1,1 @@
+"""Book chapter "Lambda pipelines": queue-driven map-reduce, replayable and dead-lettered."""
