@@ -104,9 +104,10 @@ def lambda_for_stage(collected_static, zappa_settings_dir):
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
 
-    def build(stage: str = "dev") -> ZappaLambda:
+    def build(stage: str = "dev", **overrides) -> ZappaLambda:
         module = write_zappa_settings_module(
-            zappa_settings_dir, stage, django_settings=os.environ["DJANGO_SETTINGS_MODULE"])
+            zappa_settings_dir, stage,
+            django_settings=os.environ["DJANGO_SETTINGS_MODULE"], overrides=overrides)
         return ZappaLambda(module)
 
     yield build
@@ -120,3 +121,37 @@ def lambda_for_stage(collected_static, zappa_settings_dir):
 @pytest.fixture
 def dev_lambda(lambda_for_stage) -> ZappaLambda:
     return lambda_for_stage("dev")
+
+
+# --- users and tokens ------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    """Factory: `make_user("ann")` creates an active user with a known password."""
+
+    def make(username: str = "ann", password: str = "correct-horse-battery-9", **fields):
+        return django_user_model.objects.create_user(
+            username=username, password=password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("ann")
+
+
+@pytest.fixture
+def bearer_headers():
+    """Factory: `bearer_headers(user)` is the Authorization header of a fresh access token."""
+    from accounts.tokens import token_pair_for_user
+
+    def headers(for_user) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token_pair_for_user(for_user)['token']}"}
+
+    return headers
+
+
+@pytest.fixture
+def auth_headers(user, bearer_headers) -> dict[str, str]:
+    return bearer_headers(user)

@@ -1,0 +1,30 @@
+# Shared by scripts/: find Python 3.12 and keep a virtualenv in step with the pins.
+
+find_python312() {
+  for candidate in "${PYTHON:-}" python3.12 "$HOME/.pyenv/versions/3.12.1/bin/python" python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  echo "Python 3.12 is required (see .python-version); set PYTHON=/path/to/python3.12" >&2
+  return 1
+}
+
+# ensure_venv DIR REQUIREMENT: create DIR with Python 3.12 and install REQUIREMENT (".", or
+# ".[test]") under requirements/constraints.txt; skipped when nothing changed since last time.
+ensure_venv() {
+  local venv="$1" requirement="$2" python stamp
+  if [ ! -x "$venv/bin/python" ]; then
+    python="$(find_python312)"
+    "$python" -m venv "$venv"
+  fi
+  stamp="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)-$requirement"
+  if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$stamp" ]; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+      -c requirements/constraints.txt "$requirement"
+    echo "$stamp" > "$venv/.installed"
+  fi
+}
