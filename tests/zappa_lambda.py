@@ -114,13 +114,15 @@ class ZappaLambda:
 
 def main() -> None:
     """`python -m tests.zappa_lambda STAGE DJANGO_SETTINGS EVENT_JSON`: a cold process
-    answers one event and prints the decoded response as JSON (used by cold-start tests)."""
+    answers one event and prints the decoded response as JSON (used by cold-start tests).
+    ZAPPA_STAGE_OVERRIDES (JSON) replaces keys of the stage, as `lambda_for_stage` does."""
     import tempfile
 
     stage, django_settings, event_json = sys.argv[1:4]
+    overrides = json.loads(os.environ.get("ZAPPA_STAGE_OVERRIDES", "{}"))
     with tempfile.TemporaryDirectory() as directory:
         module = write_zappa_settings_module(
-            Path(directory), stage, django_settings=django_settings)
+            Path(directory), stage, django_settings=django_settings, overrides=overrides)
         lambda_ = ZappaLambda(module)
         result = lambda_.invoke(json.loads(event_json))
     if isinstance(result, dict) and "statusCode" in result:

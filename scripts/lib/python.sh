@@ -21,7 +21,10 @@ ensure_venv() {
     "$python" -m venv "$venv"
   fi
   stamp="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)-$requirement"
-  if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$stamp" ]; then
+  local installed
+  installed="$(cat "$venv/.installed" 2>/dev/null || true)"
+  # A venv with the test extras also satisfies a plain "." install.
+  if [ "$installed" != "$stamp" ] && [ "$installed" != "${stamp%-.}-.[test]" ]; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
       -c requirements/constraints.txt "$requirement"
