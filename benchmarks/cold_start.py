@@ -33,7 +33,8 @@ CHILD = """
 import json, sys, types
 sys.path[:0] = [{settings_dir!r}, {project_dir!r}]
 from zappa.handler import LambdaHandler
-context = types.SimpleNamespace(aws_request_id="cold-start", get_remaining_time_in_millis=lambda: 30000)
+context = types.SimpleNamespace(aws_request_id="cold-start",
+                                get_remaining_time_in_millis=lambda: 30000)
 result = LambdaHandler({module!r}).handler(json.loads({event!r}), context)
 assert result["statusCode"] == 200, result
 sys.stdout.write(result["body"])
@@ -99,7 +100,8 @@ def main() -> None:
     server.stop()
 
     medians = {name: statistics.median(values) for name, values in timings.items()}
-    print(f"cold start, first /hello through Zappa's LambdaHandler ({args.runs} fresh processes each)")
+    print("cold start, first /hello through Zappa's LambdaHandler "
+          f"({args.runs} fresh processes each)")
     for name, value in medians.items():
         spread = f"min {min(timings[name]) * 1000:.0f} / max {max(timings[name]) * 1000:.0f} ms"
         print(f"  {name:16s} median {value * 1000:7.0f} ms   ({spread})")

@@ -3,9 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from drf_spectacular.views import SpectacularAPIView
-
 from api import views as api_views
+from config.lazy_views import lazy_view
 
 urlpatterns = [
     path("", include("hello.urls")),
@@ -14,7 +13,8 @@ urlpatterns = [
     path("", include("items.urls")),
     path("", include("pipelines.urls")),
     path("", include("browser.urls")),
-    re_path(r"^openapi\.json/?$", SpectacularAPIView.as_view(), name="openapi"),
+    re_path(r"^openapi\.json/?$", lazy_view("drf_spectacular.views.SpectacularAPIView"),
+            name="openapi"),
     path("admin/", admin.site.urls),
     # Anything else is a JSON 404, also with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^(?!admin(?:/|$)).*$", api_views.not_found),
