@@ -25,9 +25,12 @@ ensure_venv() {
   installed="$(cat "$venv/.installed" 2>/dev/null || true)"
   # A venv with the test extras also satisfies a plain "." install.
   if [ "$installed" != "$stamp" ] && [ "$installed" != "${stamp%-.}-.[test]" ]; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip \
+      2> >(grep -v "^WARNING: Location 'file:" >&2)
+    # (This machine's pip.conf names local mirrors that may be absent: hide those warnings.)
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-      -c requirements/constraints.txt "$requirement"
+      -c requirements/constraints.txt "$requirement" \
+      2> >(grep -v "^WARNING: Location 'file:" >&2)
     echo "$stamp" > "$venv/.installed"
   fi
 }
