@@ -1,9 +1,87 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+"""Backoffice for users, roles and the scopes they grant, and failed logins.
 
-from accounts.models import User
+Outstanding and blacklisted refresh tokens are in the admin through simplejwt's
+token_blacklist app (Token Blacklist section): blacklisting there revokes a refresh token.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+
+from accounts.models import LoginFailure, Role, Scope, User
+from accounts.scopes import scopes_for_user
 
 
 @admin.register(User)
 class ProjectUserAdmin(UserAdmin):
-    pass
+    list_display = ("username", "email", "is_active", "is_staff", "is_superuser", "role_names",
+                    "last_login", "date_joined")
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    readonly_fields = ("effective_scopes",)
+    fieldsets = (*UserAdmin.fieldsets, ("API access", {"fields": ("effective_scopes",)}))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="roles")
+    def role_names(self, user) -> str:
+        return ", ".join(sorted(group.name for group in user.groups.all()))
+
+    @admin.display(description="scopes in new tokens")
+    def effective_scopes(self, user) -> str:
+        return " ".join(sorted(scopes_for_user(user))) or "—"
+
+
+class ScopeInline(admin.TabularInline):
+    """The scopes a role grants, edited on the role's page."""
+
+    model = Scope.roles.through
+    extra = 1
+    verbose_name = "scope granted"
+    verbose_name_plural = "scopes granted"
+
+
+# Groups are shown once, as roles, with the scopes they grant.
+admin.site.unregister(Group)
+
+
+@admin.register(Role)
+class RoleAdmin(GroupAdmin):
+    list_display = ("name", "scope_names")
+    inlines = (ScopeInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("scopes")
+
+    @admin.display(description="scopes")
+    def scope_names(self, role) -> str:
+        return " ".join(scope.name for scope in role.scopes.all())
+
+
+@admin.register(Scope)
+class ScopeAdmin(admin.ModelAdmin):
+    list_display = ("name", "description", "role_names")
+    search_fields = ("name", "description")
+    filter_horizontal = ("roles",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")
+
+    @admin.display(description="granted to roles")
+    def role_names(self, scope) -> str:
+        return ", ".join(role.name for role in scope.roles.all())
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Read-only; deleting a username's rows lifts its lockout early."""
+
+    list_display = ("username_key", "client_address", "failed_at")
+    search_fields = ("username_key", "client_address")
+    date_hierarchy = "failed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

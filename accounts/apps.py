@@ -1,6 +1,21 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
+
+
+def _forget_tokens_on_jwt_settings_change(*, setting, **kwargs):
+    if setting == "SIMPLE_JWT":
+        from accounts.authentication import forget_verified_tokens
+
+        forget_verified_tokens()
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        # Registers the OpenAPI description of ProjectJWTAuthentication (by subclassing).
+        from accounts import openapi  # noqa: F401
+
+        setting_changed.connect(_forget_tokens_on_jwt_settings_change,
+                                dispatch_uid="accounts.forget_verified_tokens")

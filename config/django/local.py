@@ -12,7 +12,6 @@ os.environ.setdefault("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 os.environ.setdefault("CORS_ALLOW_ALL_ORIGINS", "true")
-os.environ.setdefault("SIGN_UP_ON_FIRST_LOGIN", "true")
 
 from config.django.base import *
 

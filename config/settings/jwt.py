@@ -1,13 +1,34 @@
-"""JSON Web Tokens (djangorestframework-simplejwt).
+"""Authentication: JSON Web Tokens (djangorestframework-simplejwt), sign-up, login throttling.
 
 The signing key is its own secret, not SECRET_KEY: rotating one must not invalidate the other.
+See docs/auth.md.
 """
 
 from datetime import timedelta
 
 from config.env import env
 
-SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=False)
+# The book's behaviour (an unknown username is registered by its first login) is for stages
+# where anyone may create accounts; on shared stages it would let anyone probe usernames.
+SIGN_UP_ON_FIRST_LOGIN_STAGES = ("local", "dev", "test")
+SIGN_UP_ON_FIRST_LOGIN = env.bool(
+    "SIGN_UP_ON_FIRST_LOGIN",
+    default=env("STAGE", default="local") in SIGN_UP_ON_FIRST_LOGIN_STAGES,
+)
+
+# Roles every new user receives (registration, sign-up on first login, create_user).
+ACCOUNTS_DEFAULT_ROLES = env.list("ACCOUNTS_DEFAULT_ROLES", default=["member"])
+
+# Failed logins, counted in the database over a sliding window (a Lambda fleet shares no
+# memory): past either limit, /login answers 429 with Retry-After until the window frees up.
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+
+# Off Lambda (gunicorn behind a load balancer): how many proxies in front of the app append
+# to X-Forwarded-For. 0 trusts only the socket's address. On Lambda the address always comes
+# from API Gateway's requestContext, never from a header.
+CLIENT_ADDRESS_PROXY_HOPS = env.int("CLIENT_ADDRESS_PROXY_HOPS", default=0)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
@@ -23,4 +44,5 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
+    "CHECK_USER_IS_ACTIVE": True,
 }

@@ -1,0 +1,12 @@
+"""The auth endpoints read JSON whatever Content-Type the client declares.
+
+The book's clients `fetch(url, {method: "POST", body: JSON.stringify(...)})` without a
+Content-Type, which browsers send as text/plain; curl -d sends form encoding. A body that
+is not JSON still gets a 400.
+"""
+
+from rest_framework.parsers import JSONParser
+
+
+class AnyContentTypeJSONParser(JSONParser):
+    media_type = "*/*"

@@ -1,0 +1,87 @@
+"""Input and output shapes of the auth endpoints (validation only; no logic here)."""
+
+from datetime import UTC
+
+from rest_framework import serializers
+
+from accounts.scopes import roles_for_user, scopes_for_user
+
+# Long enough for any passphrase; short enough that hashing it cannot be used to burn CPU.
+PASSWORD_MAX_LENGTH = 4096
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CredentialsInput(serializers.Serializer):
+    username = StrictCharField(max_length=150, trim_whitespace=False)
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+
+
+class RegisterInput(CredentialsInput):
+    email = StrictCharField(required=False, allow_blank=True, max_length=254)
+
+
+class TokenInput(serializers.Serializer):
+    token = StrictCharField(max_length=8192)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = StrictCharField(max_length=8192)
+
+
+def iso_utc(value) -> str | None:
+    """2020-04-16T15:47:34.325Z, the contract's timestamp format."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class UserOutput(serializers.Serializer):
+    """The user as the book's clients see it; never any password field."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    createdAt = serializers.SerializerMethodField()
+    lastSignedInAt = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField()
+    scopes = serializers.SerializerMethodField()
+
+    def get_createdAt(self, user) -> str | None:
+        return iso_utc(user.date_joined)
+
+    def get_lastSignedInAt(self, user) -> str | None:
+        return iso_utc(user.last_login)
+
+    def get_roles(self, user) -> list[str]:
+        return roles_for_user(user)
+
+    def get_scopes(self, user) -> list[str]:
+        return sorted(scopes_for_user(user))
+
+
+class TokenPairOutput(serializers.Serializer):
+    token = serializers.CharField(help_text="Access JWT, for `Authorization: Bearer <token>`.")
+    refresh = serializers.CharField(help_text="Refresh JWT, for /token/refresh and /logout.")
+
+
+class LoginOutput(TokenPairOutput):
+    user = UserOutput()
+
+
+class StatusOutput(serializers.Serializer):
+    status = serializers.CharField()
+
+
+class PrivateOutput(serializers.Serializer):
+    message = serializers.CharField()

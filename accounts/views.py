@@ -1,0 +1,117 @@
+"""The book's auth endpoints (design §2.4): parse input, call one service, shape output."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import ProjectJWTAuthentication
+from accounts.client_address import client_address
+from accounts.login_throttle import LoginThrottled
+from accounts.parsers import AnyContentTypeJSONParser
+from accounts.serializers import (
+    CredentialsInput,
+    LoginOutput,
+    PrivateOutput,
+    RefreshInput,
+    RegisterInput,
+    StatusOutput,
+    TokenInput,
+    TokenPairOutput,
+    UserOutput,
+)
+from accounts.services import user_login, user_register
+from accounts.tokens import (
+    access_token_validate,
+    refresh_token_revoke,
+    refresh_token_rotate,
+    token_pair_for_user,
+)
+from api.errors import error_payload
+
+PRIVATE_RESOURCE_MESSAGE = "This is a private resource"
+
+
+class PublicJsonApi(APIView):
+    """An endpoint anyone may call: a stale Authorization header must not get in the way."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    parser_classes = (AnyContentTypeJSONParser,)
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _login_response(user, status_code: int) -> Response:
+    payload = {"user": UserOutput(user).data, **token_pair_for_user(user)}
+    return Response(payload, status=status_code)
+
+
+class LoginApi(PublicJsonApi):
+    @extend_schema(request=CredentialsInput, responses={200: LoginOutput}, auth=[])
+    def post(self, request):
+        data = _validated(CredentialsInput, request.data)
+        try:
+            result = user_login(username=data["username"], password=data["password"],
+                                client_address=client_address(request), request=request)
+        except LoginThrottled as exc:
+            raise Throttled(wait=exc.retry_after_seconds,
+                            detail="Too many failed login attempts.") from exc
+        return _login_response(result.user, status.HTTP_200_OK)
+
+
+class RegisterApi(PublicJsonApi):
+    @extend_schema(request=RegisterInput, responses={201: LoginOutput}, auth=[])
+    def post(self, request):
+        data = _validated(RegisterInput, request.data)
+        user = user_register(username=data["username"], password=data["password"],
+                             email=data.get("email", ""))
+        return _login_response(user, status.HTTP_201_CREATED)
+
+
+class VerifyApi(PublicJsonApi):
+    @extend_schema(request=TokenInput, responses={200: StatusOutput}, auth=[])
+    def post(self, request):
+        data = _validated(TokenInput, request.data)
+        access_token_validate(data["token"])
+        return Response({"status": "valid"})
+
+
+class TokenRefreshApi(PublicJsonApi):
+    @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, auth=[])
+    def post(self, request):
+        data = _validated(RefreshInput, request.data)
+        return Response(refresh_token_rotate(raw_refresh=data["refresh"]))
+
+
+class LogoutApi(PublicJsonApi):
+    @extend_schema(request=RefreshInput, responses={200: StatusOutput}, auth=[])
+    def post(self, request):
+        data = _validated(RefreshInput, request.data)
+        refresh_token_revoke(raw_refresh=data["refresh"])
+        return Response({"status": "success"})
+
+
+class PrivateApi(APIView):
+    """The book's private resource: any valid access token, one fixed 401 otherwise."""
+
+    authentication_classes = (ProjectJWTAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: PrivateOutput})
+    def get(self, request):
+        return Response({"message": f"Hello {request.user.username}"})
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+            response = Response(error_payload(PRIVATE_RESOURCE_MESSAGE),
+                                status=status.HTTP_401_UNAUTHORIZED)
+            response["WWW-Authenticate"] = self.get_authenticate_header(self.request)
+            return response
+        return super().handle_exception(exc)

@@ -1,0 +1,318 @@
+"""Tokens: /verify, /token/refresh (rotation), /logout (blacklist), and the attacks each must
+refuse, identically for DRF views and for `user_from_bearer` (the GraphQL view's check)."""
+
+import time
+
+import jwt
+import pytest
+from django.test import RequestFactory
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from accounts.authentication import InvalidCredentials, user_from_bearer
+from accounts.tokens import token_pair_for_user
+from tests.accounts.conftest import tamper_payload, unsigned_token
+
+# --- what a token carries ---------------------------------------------------------------
+
+
+def test_access_token_carries_scopes_roles_audience_and_issuer(user, settings):
+    pair = token_pair_for_user(user)
+
+    claims = jwt.decode(pair["token"], settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"],
+                        audience="serverless-handbook", issuer="serverless-handbook")
+    assert claims["token_type"] == "access"
+    assert claims["user_id"] == str(user.pk)
+    assert set(claims["scope"].split()) == {"items:read", "items:write", "pipelines:run",
+                                            "browser:use"}
+    assert claims["roles"] == ["member"]
+    assert claims["exp"] - claims["iat"] <= 15 * 60
+
+
+def test_tokens_are_not_signed_with_secret_key(user, settings):
+    assert settings.SIMPLE_JWT["SIGNING_KEY"] != settings.SECRET_KEY
+    pair = token_pair_for_user(user)
+
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(pair["token"], settings.SECRET_KEY, algorithms=["HS256"],
+                   audience="serverless-handbook")
+
+
+# --- /verify ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/verify", "/verify/"])
+def test_verify_accepts_a_valid_access_token(post_json, user, path):
+    response = post_json(path, {"token": token_pair_for_user(user)["token"]})
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "valid"}
+
+
+def test_verify_refuses_a_refresh_token(post_json, user):
+    response = post_json("/verify", {"token": token_pair_for_user(user)["refresh"]})
+
+    assert response.status_code == 401
+    assert response.json()["status"] == "error"
+
+
+@pytest.mark.parametrize("payload", [{}, {"token": 5}, {"token": ["a"]}, "garbage", "[]"])
+def test_verify_bad_input_is_400(post_json, db, payload):
+    response = post_json("/verify", payload)
+
+    assert response.status_code == 400
+
+
+# --- the attacks, against a DRF endpoint, /verify and user_from_bearer alike ----------------
+
+
+def _attack_tokens(user, forge_token, settings):
+    good = token_pair_for_user(user)["token"]
+    now = int(time.time())
+    return {
+        "tampered signature": good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
+        "tampered payload (other user)": tamper_payload(good, user_id="999999"),
+        "tampered payload (more scopes)": tamper_payload(good, scope="admin:all"),
+        "alg none": unsigned_token({"token_type": "access", "user_id": str(user.pk),
+                                    "exp": now + 300, "iat": now, "jti": "x",
+                                    "aud": "serverless-handbook", "iss": "serverless-handbook"}),
+        "alg none without dot": unsigned_token({"token_type": "access",
+                                                "user_id": str(user.pk)})[:-1],
+        "other key": forge_token(user, key="not-the-signing-key-but-long-enough-0123456789"),
+        "SECRET_KEY as key": forge_token(user, key=settings.SECRET_KEY),
+        "HS512 with the right key": forge_token(user, algorithm="HS512"),
+        "wrong audience": forge_token(user, aud="someone-else"),
+        "no audience": forge_token(user, aud=None),
+        "wrong issuer": forge_token(user, iss="https://evil.example"),
+        "no issuer": forge_token(user, iss=None),
+        "expired": forge_token(user, exp=now - 60, iat=now - 960),
+        "no expiry": forge_token(user, exp=None),
+        "refresh token as bearer": token_pair_for_user(user)["refresh"],
+        "unknown user": forge_token(user, user_id="999999"),
+        "user id out of range": forge_token(user, user_id="9" * 30),
+        "user id not a number": forge_token(user, user_id="1 OR 1=1"),
+        "not a jwt": "hello",
+    }
+
+
+ATTACKS = ["tampered signature", "tampered payload (other user)", "tampered payload (more scopes)",
+           "alg none", "alg none without dot", "other key", "SECRET_KEY as key",
+           "HS512 with the right key", "wrong audience", "no audience", "wrong issuer",
+           "no issuer", "expired", "no expiry", "refresh token as bearer", "unknown user",
+           "user id out of range", "user id not a number",
+           "not a jwt"]
+
+
+def test_the_attack_list_is_complete(user, forge_token, settings):
+    assert sorted(_attack_tokens(user, forge_token, settings)) == sorted(ATTACKS)
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_attack_tokens_are_refused_everywhere(client, post_json, user, forge_token, settings,
+                                               attack):
+    token = _attack_tokens(user, forge_token, settings)[attack]
+
+    private = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
+    verify = post_json("/verify", {"token": token})
+    request = RequestFactory().get("/graphql", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert private.status_code == 401
+    assert private.json() == {"status": "error", "error": "This is a private resource"}
+    assert verify.status_code == 401
+    with pytest.raises(InvalidCredentials):
+        user_from_bearer(request)
+    # simplejwt's own class never accepts them either (on a signed non-numeric user id it
+    # crashes with ValueError, a 500, where ProjectJWTAuthentication answers 401).
+    with pytest.raises(AuthenticationFailed if attack != "user id not a number" else ValueError):
+        JWTAuthentication().authenticate(Request(request))
+
+
+def test_forged_tokens_are_accepted_when_well_formed(client, user, forge_token):
+    """The forging helper itself makes acceptable tokens: the refusals above are meaningful."""
+    token = forge_token(user)
+
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    assert user_from_bearer(
+        RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")) == user
+
+
+def test_deactivated_users_tokens_stop_working_at_once(client, post_json, user):
+    pair = token_pair_for_user(user)
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {pair['token']}").status_code == 200
+
+    user.is_active = False
+    user.save()
+
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {pair['token']}").status_code == 401
+    assert post_json("/verify", {"token": pair["token"]}).status_code == 401
+    assert post_json("/token/refresh", {"refresh": pair["refresh"]}).status_code == 401
+    with pytest.raises(InvalidCredentials):
+        user_from_bearer(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {pair['token']}"))
+
+
+def test_user_from_bearer_without_a_header_is_anonymous_and_keeps_scopes_when_valid(user):
+    assert user_from_bearer(RequestFactory().get("/")) is None
+    request = RequestFactory().get(
+        "/", HTTP_AUTHORIZATION=f"Bearer {token_pair_for_user(user)['token']}")
+
+    assert user_from_bearer(request) == user
+    assert request.jwt_scopes == {"items:read", "items:write", "pipelines:run", "browser:use"}
+    assert request.jwt_token["user_id"] == str(user.pk)
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer  "])
+def test_malformed_authorization_headers(client, user, header):
+    response = client.get("/private", HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 401
+
+
+# --- /token/refresh and /logout ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/token/refresh", "/token/refresh/"])
+def test_refresh_rotates_and_the_old_refresh_token_is_spent(client, post_json, user, path):
+    pair = token_pair_for_user(user)
+
+    rotated = post_json(path, {"refresh": pair["refresh"]})
+    reused = post_json(path, {"refresh": pair["refresh"]})
+
+    assert rotated.status_code == 200
+    assert set(rotated.json()) == {"token", "refresh"}
+    assert rotated.json()["refresh"] != pair["refresh"]
+    new_access = rotated.json()["token"]
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {new_access}").json() == {
+        "message": "Hello ann"}
+    assert reused.status_code == 401
+    assert post_json(path, {"refresh": rotated.json()["refresh"]}).status_code == 200
+
+
+def test_refresh_reads_the_users_roles_afresh(post_json, user, settings):
+    pair = token_pair_for_user(user)
+    user.groups.clear()
+
+    rotated = post_json("/token/refresh", {"refresh": pair["refresh"]})
+
+    claims = jwt.decode(rotated.json()["token"], settings.SIMPLE_JWT["SIGNING_KEY"],
+                        algorithms=["HS256"], audience="serverless-handbook")
+    assert claims["scope"] == ""
+    assert claims["roles"] == []
+
+
+def test_refresh_refuses_an_access_token_and_forgeries(post_json, user, forge_token):
+    pair = token_pair_for_user(user)
+
+    assert post_json("/token/refresh", {"refresh": pair["token"]}).status_code == 401
+    forged = forge_token(user, token_type="refresh", aud="someone-else")
+    assert post_json("/token/refresh", {"refresh": forged}).status_code == 401
+    assert post_json("/token/refresh", {"refresh": tamper_payload(pair["refresh"],
+                                                                  user_id="999")}).status_code == 401
+
+
+@pytest.mark.parametrize("payload", [{}, {"refresh": 1}, "nope"])
+def test_refresh_and_logout_bad_input_is_400(post_json, db, payload):
+    assert post_json("/token/refresh", payload).status_code == 400
+    assert post_json("/logout", payload).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/logout", "/logout/"])
+def test_logout_revokes_the_refresh_token(post_json, user, path):
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    pair = token_pair_for_user(user)
+
+    response = post_json(path, {"refresh": pair["refresh"]})
+    again = post_json(path, {"refresh": pair["refresh"]})
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "success"}
+    assert again.status_code == 200  # a retried logout is not an error
+    assert BlacklistedToken.objects.filter(token__user=user).count() == 1
+    assert post_json("/token/refresh", {"refresh": pair["refresh"]}).status_code == 401
+
+
+def test_logout_refuses_tokens_it_did_not_issue(post_json, user, forge_token):
+    assert post_json("/logout", {"refresh": forge_token(user, token_type="refresh",
+                                                        key="x" * 40)}).status_code == 401
+    assert post_json("/logout", {"refresh": token_pair_for_user(user)["token"]}).status_code == 401
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_with_one_token_yield_one_new_pair(make_user):
+    """Two instances spending the same refresh token at once: exactly one wins."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from accounts.tokens import TokenRejected, refresh_token_rotate
+
+    pair = token_pair_for_user(make_user("ann"))
+
+    def spend(_):
+        try:
+            return refresh_token_rotate(raw_refresh=pair["refresh"])
+        except TokenRejected:
+            return None
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(spend, range(6)))
+
+    assert len([result for result in results if result is not None]) == 1
+
+
+# --- the per-process memo of verified tokens ----------------------------------------------
+
+
+def test_a_memoized_token_still_expires(client, user, forge_token, settings):
+    """A token verified (and memoized) while valid is refused once it has expired."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from rest_framework_simplejwt import utils
+
+    token = forge_token(user, exp=int(time.time()) + 60)
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+    later = utils.aware_utcnow() + timedelta(seconds=120)
+    with mock.patch("accounts.authentication.aware_utcnow", return_value=later):
+        response = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+
+
+def test_changing_jwt_settings_forgets_memoized_tokens(client, user, settings):
+    """simplejwt reads its key at start-up; tests that change SIMPLE_JWT must not be served
+    from a memo filled under the previous settings."""
+    from accounts.authentication import _verified_access_payload
+
+    token = token_pair_for_user(user)["token"]
+    client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert _verified_access_payload.cache_info().currsize >= 1
+
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "LEEWAY": 6}
+
+    assert _verified_access_payload.cache_info().currsize == 0
+
+
+def test_the_fast_user_lookup_loads_the_same_user_as_the_orm(make_user):
+    from django.contrib.auth import get_user_model
+
+    from accounts.authentication import user_by_id
+
+    bea = make_user("bea", email="bea@example.org", first_name="Bea")
+    bea.last_login = bea.date_joined
+    bea.save()
+    expected = get_user_model().objects.get(pk=bea.pk)
+
+    loaded = user_by_id(str(bea.pk))
+
+    fields = [field.attname for field in get_user_model()._meta.concrete_fields]
+    assert {name: getattr(loaded, name) for name in fields} == {
+        name: getattr(expected, name) for name in fields}
+    assert loaded.date_joined.tzinfo is not None
+    assert loaded._state.adding is False and loaded._state.db == "default"
+    assert user_by_id("0") is None and user_by_id("x") is None and user_by_id(None) is None
