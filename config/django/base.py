@@ -25,7 +25,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # graphene_django is deliberately not an installed app: importing it loads graphene,
     # graphql-core and django.contrib.postgres (~250 ms of every cold start). Its GraphiQL
-    # template is found through TEMPLATES["DIRS"] below; the schema loads on first use.
+    # template and static files are found by path below; the schema loads on first use.
     # The project's apps: the HTTP contract, then one app per system of the book.
     "api",
     "accounts",
@@ -53,13 +53,16 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# graphene_django is not an installed app (see INSTALLED_APPS): its GraphiQL template and
+# static files are found by path; find_spec locates the package without executing it.
+GRAPHENE_DJANGO_DIR = Path(find_spec("graphene_django").submodule_search_locations[0])
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [
             BASE_DIR / "templates",
-            # find_spec locates the package without executing it.
-            Path(find_spec("graphene_django").submodule_search_locations[0]) / "templates",
+            GRAPHENE_DJANGO_DIR / "templates",
         ],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -101,6 +104,7 @@ USE_TZ = True
 # Absolute on purpose: config.static_files adds the stage prefix (/dev) per request.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [GRAPHENE_DJANGO_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
