@@ -13,9 +13,10 @@ urlpatterns = [
     path("", include("items.urls")),
     path("", include("pipelines.urls")),
     path("", include("browser.urls")),
-    re_path(r"^openapi\.json/?$", lazy_view("drf_spectacular.views.SpectacularAPIView"),
+    re_path(r"^openapi\.json/?$", lazy_view("drf_spectacular.views.SpectacularJSONAPIView"),
             name="openapi"),
     path("admin/", admin.site.urls),
+    re_path(r"^graphql/?$", lazy_view("items.graphql.http.ProjectGraphQLView"), name="graphql"),
     # Anything else is a JSON 404, also with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^(?!admin(?:/|$)).*$", api_views.not_found),
 ]

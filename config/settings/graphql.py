@@ -1,9 +1,26 @@
-"""GraphQL (graphene-django): one root schema combining each app's queries and mutations."""
+"""GraphQL (graphene-django): one root schema combining each app's queries and mutations.
+
+GraphiQL and introspection are developer tools: on by default everywhere but `prod`.
+"""
 
 from config.env import env
 
+_stage = env("STAGE", default="local")
+
 GRAPHENE = {
+    # A dotted path, resolved on the first GraphQL request (not at start-up).
     "SCHEMA": "config.graphql_schema.schema",
 }
-GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=True)
-GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED", default=True)
+# Mutations need no ATOMIC_MUTATIONS: the /graphql view (items/graphql/http.py) runs each
+# mutation document in a transaction and rolls it back on any error.
+GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=_stage != "prod")
+GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
+                                         default=_stage != "prod")
+
+# Bounds on one document (items/graphql/query_limits.py); list sizes are bounded by the
+# resolvers (ITEMS_MAX_PAGE_SIZE).
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=8)
+GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=200)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=20)
+GRAPHQL_MAX_FRAGMENTS = env.int("GRAPHQL_MAX_FRAGMENTS", default=30)

@@ -1,0 +1,38 @@
+"""Opaque page cursors for /items and the GraphQL `items` connection.
+
+A cursor names the last item of a page by (created_at, id), the page order, so a page
+stays correct when items are added or deleted between requests (no offsets).
+"""
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from api.errors import ApiError
+
+CURSOR_SEPARATOR = "|"
+
+
+class InvalidCursor(ApiError):
+    def __init__(self):
+        super().__init__("Invalid cursor", fields={"cursor": "Not a cursor this API returned."})
+
+
+def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
+    raw = f"{created_at.isoformat()}{CURSOR_SEPARATOR}{item_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+        created_at_text, item_id_text = raw.split(CURSOR_SEPARATOR)
+        created_at = datetime.fromisoformat(created_at_text)
+        item_id = uuid.UUID(item_id_text)
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise InvalidCursor() from exc
+    if created_at.tzinfo is None:
+        raise InvalidCursor()
+    return created_at, item_id

@@ -1,0 +1,33 @@
+"""Changing items through GraphQL: the same services as REST."""
+
+import graphene
+
+from items.graphql.auth import WRITE_SCOPE, request_owner
+from items.graphql.types import ItemType
+from items.services import item_delete, item_upsert
+
+
+def resolve_update_item(root, info, id=None, **fields):
+    owner = request_owner(info, scope=WRITE_SCOPE)
+    # Only the arguments the client sent are in `fields`, so omitted ones stay unchanged.
+    return item_upsert(owner=owner, item_id=id, fields=fields)
+
+
+def resolve_delete_item(root, info, id):
+    owner = request_owner(info, scope=WRITE_SCOPE)
+    return item_delete(owner=owner, item_id=id)
+
+
+class Mutation(graphene.ObjectType):
+    update_item = graphene.Field(
+        ItemType,
+        id=graphene.String(description="Omit to create an item."),
+        name=graphene.String(),
+        body=graphene.String(),
+        resolver=resolve_update_item,
+        description="Upsert: without id creates; an unknown id is an error (Item not found).",
+    )
+    delete_item = graphene.Field(
+        ItemType, id=graphene.String(required=True), resolver=resolve_delete_item,
+        description="Soft delete; returns the item as it was, or null if there was none.",
+    )

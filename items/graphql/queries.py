@@ -1,0 +1,43 @@
+"""Reading items through GraphQL: the same selectors as REST."""
+
+import graphene
+from graphene.relay import PageInfo
+
+from items.graphql.auth import READ_SCOPE, request_owner
+from items.graphql.types import ItemConnection, ItemType
+from items.selectors import InvalidPageSize, ItemPage, item_find, item_page, max_page_size
+
+
+def resolve_item(root, info, id):
+    owner = request_owner(info, scope=READ_SCOPE)
+    # Missing, deleted and someone else's items are all null, as a nullable lookup should be.
+    return item_find(owner=owner, item_id=id)
+
+
+def resolve_items(root, info, first=None, after=None):
+    owner = request_owner(info, scope=READ_SCOPE)
+    try:
+        page = item_page(owner=owner, limit=first, cursor=after or None)
+    except InvalidPageSize as exc:
+        raise InvalidPageSize(max_page_size(), parameter="first") from exc
+    edges = [ItemConnection.Edge(node=item, cursor=ItemPage.cursor_of(item))
+             for item in page.items]
+    return ItemConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.next_cursor is not None,
+            has_previous_page=bool(after),
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+class Query(graphene.ObjectType):
+    item = graphene.Field(ItemType, id=graphene.String(required=True), resolver=resolve_item)
+    items = graphene.Field(
+        ItemConnection,
+        first=graphene.Int(description="Page size, 1 to 100 (default 20)."),
+        after=graphene.String(description="endCursor of the previous page."),
+        resolver=resolve_items,
+    )

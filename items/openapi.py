@@ -1,0 +1,79 @@
+"""The OpenAPI description of the items REST API (served by drf-spectacular at /openapi.json).
+
+Written as schemas, not serializers, because an item is an open JSON object: the client's
+own fields sit at top level next to the server's (additionalProperties).
+"""
+
+import copy
+
+ITEM_ID = {"type": "string", "format": "uuid", "description": "Assigned by the server."}
+TIMESTAMP = {"type": "string", "format": "date-time", "example": "2020-04-16T15:47:34.325Z",
+             "description": "ISO 8601 UTC with milliseconds."}
+
+ITEM = {
+    "type": "object",
+    "description": "The client's fields at top level plus the server's itemId and timestamps.",
+    "properties": {
+        "itemId": ITEM_ID,
+        "createdAt": TIMESTAMP,
+        "lastUpdatedAt": TIMESTAMP,
+        "name": {"type": "string"},
+        "body": {"type": "string"},
+    },
+    "required": ["itemId", "createdAt", "lastUpdatedAt"],
+    "additionalProperties": True,
+}
+
+# Postgres text and jsonb cannot hold NUL; nested values and keys say so in the prose only
+# (OAS 3.0 has no propertyNames, and a recursive value schema is beyond it here).
+STORABLE_STRING = {"type": "string", "pattern": "^[^\\u0000]*$", "nullable": True}
+
+ITEM_INPUT = {
+    "type": "object",
+    "description": (
+        "Any JSON object. `name` and `body` must be strings (null removes them); itemId, "
+        "createdAt and lastUpdatedAt are ignored. Nesting deeper than 64 levels, NUL "
+        "characters (\\u0000) and unpaired surrogates anywhere are refused with 400."),
+    "properties": {
+        "name": STORABLE_STRING,
+        "body": STORABLE_STRING,
+    },
+    "additionalProperties": True,
+}
+
+ITEM_RESPONSE = {
+    "type": "object",
+    "properties": {"status": {"type": "string", "enum": ["success"]}, "item": ITEM},
+    "required": ["status", "item"],
+}
+
+DELETED_ITEM_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["success"]},
+        "itemWas": {**copy.deepcopy(ITEM), "nullable": True,
+                    "description": "The item as it was; null when there was nothing to delete."},
+    },
+    "required": ["status", "itemWas"],
+}
+
+ITEM_LIST_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["success"]},
+        "items": {"type": "array", "items": ITEM},
+        "next": {"type": "string", "nullable": True,
+                 "description": "Pass as ?cursor= for the next page; null on the last page."},
+    },
+    "required": ["status", "items", "next"],
+}
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["error"]},
+        "error": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["status", "error"],
+}

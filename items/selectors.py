@@ -1,0 +1,82 @@
+"""Reading items. Every read is scoped to its owner: another user's item does not exist."""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from api.errors import ApiError, NotFound
+from items.cursors import decode_cursor, encode_cursor
+from items.limits import limit as configured_limit
+from items.models import Item
+
+ITEM_NOT_FOUND = "Item not found"
+
+
+class InvalidItemId(ApiError):
+    def __init__(self):
+        super().__init__("Invalid item id: must be a UUID",
+                         fields={"itemId": "Must be a UUID."})
+
+
+class InvalidPageSize(ApiError):
+    def __init__(self, max_page_size: int, parameter: str = "limit"):
+        super().__init__(f"{parameter} must be between 1 and {max_page_size}",
+                         fields={parameter: f"Must be an integer from 1 to {max_page_size}."})
+
+
+def parse_item_id(item_id) -> uuid.UUID:
+    if isinstance(item_id, uuid.UUID):
+        return item_id
+    try:
+        return uuid.UUID(str(item_id))
+    except ValueError as exc:
+        raise InvalidItemId() from exc
+
+
+def item_live_queryset(*, owner) -> QuerySet[Item]:
+    return Item.objects.filter(owner=owner, deleted_at__isnull=True)
+
+
+def item_find(*, owner, item_id) -> Item | None:
+    """The owner's live item, or None (missing, deleted or someone else's: all the same)."""
+    return item_live_queryset(owner=owner).filter(id=parse_item_id(item_id)).first()
+
+
+def item_get(*, owner, item_id) -> Item:
+    item = item_find(owner=owner, item_id=item_id)
+    if item is None:
+        raise NotFound(ITEM_NOT_FOUND)
+    return item
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    items: list[Item]
+    next_cursor: str | None
+
+    @staticmethod
+    def cursor_of(item: Item) -> str:
+        return encode_cursor(item.created_at, item.id)
+
+
+def max_page_size() -> int:
+    return configured_limit("ITEMS_MAX_PAGE_SIZE")
+
+
+def item_page(*, owner, limit: int | None = None, cursor: str | None = None) -> ItemPage:
+    """One page of the owner's live items, newest first, in ONE query whatever its size."""
+    page_size = configured_limit("ITEMS_DEFAULT_PAGE_SIZE") if limit is None else limit
+    if not 1 <= page_size <= max_page_size():
+        raise InvalidPageSize(max_page_size())
+    queryset = item_live_queryset(owner=owner).order_by("-created_at", "-id")
+    if cursor:
+        created_at, item_id = decode_cursor(cursor)
+        queryset = queryset.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=item_id))
+    # One row more than asked tells whether a next page exists without a COUNT.
+    rows = list(queryset[: page_size + 1])
+    items = rows[:page_size]
+    has_next = len(rows) > page_size
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if has_next else None
+    return ItemPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,108 @@
+"""The /graphql endpoint itself: GraphiQL, introspection switches, and loading lazily."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.lambda_events import api_gateway_event
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.django_db
+def test_browser_get_shows_graphiql(client, collected_static, settings):
+    settings.GRAPHIQL_ENABLED = True
+
+    response = client.get("/graphql", headers={"Accept": BROWSER_ACCEPT})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "graphiql" in response.content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_graphiql_off_answers_json(client, settings):
+    settings.GRAPHIQL_ENABLED = False
+
+    response = client.get("/graphql", headers={"Accept": BROWSER_ACCEPT})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "Must provide query string."
+
+
+@pytest.mark.django_db
+def test_introspection_can_be_switched_off(client, settings):
+    query = json.dumps({"query": "{ __schema { types { name } } }"})
+    settings.GRAPHQL_INTROSPECTION_ENABLED = True
+    assert client.post("/graphql", data=query, content_type="application/json"
+                       ).json()["data"]["__schema"]["types"]
+
+    settings.GRAPHQL_INTROSPECTION_ENABLED = False
+    response = client.post("/graphql", data=query, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "introspection is disabled" in response.json()["errors"][0]["message"]
+
+
+def settings_for_stage(stage: str, **environ) -> dict:
+    """The GraphQL settings module evaluated for a stage, in a clean interpreter."""
+    code = textwrap.dedent("""
+        import json
+        from config.settings import graphql
+        print(json.dumps({"graphiql": graphql.GRAPHIQL_ENABLED,
+                          "introspection": graphql.GRAPHQL_INTROSPECTION_ENABLED}))
+    """)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("GRAPHIQL", "GRAPHQL"))}
+    env.update(STAGE=stage, **environ)
+    output = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                            capture_output=True, text=True, cwd=os.getcwd()).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_graphiql_and_introspection_are_off_in_prod_by_default():
+    assert settings_for_stage("prod") == {"graphiql": False, "introspection": False}
+    assert settings_for_stage("dev") == {"graphiql": True, "introspection": True}
+    assert settings_for_stage("prod", GRAPHIQL_ENABLED="true") == {
+        "graphiql": True, "introspection": False}
+
+
+@pytest.mark.django_db
+def test_graphiql_through_lambda_uses_the_stage_prefix(dev_lambda):
+    response = dev_lambda.http(api_gateway_event(
+        "GET", "/graphql", headers={"Accept": BROWSER_ACCEPT}))
+
+    assert response.status_code == 200
+    assert response.header("Content-Type").startswith("text/html")
+    assert "/dev/static/graphene_django/graphiql" in response.text
+
+
+def test_schema_is_built_on_the_first_graphql_request_not_at_start_up():
+    code = textwrap.dedent("""
+        import json, sys
+        import django
+        django.setup()
+        from django.test import Client
+        import config.urls  # noqa: F401  (what every cold start imports)
+        client = Client()
+        client.get("/hello")
+        before = {name: name in sys.modules
+                  for name in ("config.graphql_schema", "items.graphql.http")}
+        response = client.post("/graphql", data='{"query": "{ hello }"}',
+                               content_type="application/json")
+        after = {name: name in sys.modules
+                 for name in ("config.graphql_schema", "items.graphql.http")}
+        print(json.dumps({"before": before, "after": after, "status": response.status_code}))
+    """)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test"}
+    output = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                            capture_output=True, text=True, cwd=os.getcwd()).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+
+    assert result["before"] == {"config.graphql_schema": False, "items.graphql.http": False}
+    assert result["after"] == {"config.graphql_schema": True, "items.graphql.http": True}
+    assert result["status"] == 200
