@@ -14,8 +14,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        # Registers the OpenAPI description of ProjectJWTAuthentication (by subclassing).
-        from accounts import openapi  # noqa: F401
-
+        # accounts.openapi (the OpenAPI description of ProjectJWTAuthentication) is imported
+        # by config.openapi when the document is generated: drf-spectacular is too heavy
+        # for every cold start.
         setting_changed.connect(_forget_tokens_on_jwt_settings_change,
                                 dispatch_uid="accounts.forget_verified_tokens")

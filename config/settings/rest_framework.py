@@ -18,4 +18,5 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The book's REST, auth and pipeline endpoints.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["config.openapi.register_app_extensions"],
 }
