@@ -73,9 +73,12 @@ def aws():
 
 # --- Zappa's Lambda handler ------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):
-    """collectstatic into a temporary STATIC_ROOT, as scripts/package does before zipping."""
+    """collectstatic into a temporary STATIC_ROOT, as scripts/package does before zipping.
+
+    For every test: pages that link static files (the admin, GraphiQL) need the manifest.
+    """
     from django.core.management import call_command
     from django.test import override_settings
 
