@@ -1,5 +1,11 @@
+"""Book chapter "Lambda pipelines": queue-driven map-reduce, replayable and dead-lettered."""
 from django.apps import AppConfig
 
 
 class PipelinesConfig(AppConfig):
     name = "pipelines"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers the built-in pipelines (plain Python, nothing heavy).
+        from pipelines import builtin, deploy_checks  # noqa: F401

@@ -26,5 +26,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# On Lambda, pipeline messages travel on SQS and SQS events invoke the consumers; the queue
+# URLs come from the stage's infrastructure (check --deploy fails while they are missing).
+PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")
 # Warm containers keep their RDS connection between invocations (health-checked, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)

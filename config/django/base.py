@@ -128,4 +128,5 @@ from config.settings.cors import *
 from config.settings.graphql import *
 from config.settings.jwt import *
 from config.settings.logging import *
+from config.settings.pipelines import *
 from config.settings.rest_framework import *

@@ -8,7 +8,13 @@ read_env_file(".env")
 os.environ.setdefault("STAGE", "local")
 local_generated_secret("SECRET_KEY")
 local_generated_secret("JWT_SIGNING_KEY")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
+# WAL and IMMEDIATE transactions: the web process and the local Celery worker write at once;
+# without them SQLite answers "database is locked" instead of waiting its turn.
+os.environ.setdefault(
+    "DATABASE_URL",
+    f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    "?transaction_mode=IMMEDIATE&timeout=20&init_command=PRAGMA+journal_mode%3DWAL",
+)
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 os.environ.setdefault("CORS_ALLOW_ALL_ORIGINS", "true")

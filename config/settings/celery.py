@@ -1,25 +1,45 @@
-"""Celery, for worker deployments and the embedded local default.
+"""Celery: the broker, delivery guarantees and the beat schedule.
 
 Locally the broker is kombu's filesystem transport under var/ (no extra service); worker
 deployments point CELERY_BROKER_URL at Redis, RabbitMQ or SQS. On Lambda Celery is not used:
-SQS events invoke the consumers directly.
+PIPELINE_TRANSPORT=sqs and SQS events invoke pipelines.lambda_consumers directly.
 """
+
+from pathlib import Path
 
 from config.env import BASE_DIR, env
 
-_BROKER_DIR = BASE_DIR / "var" / "broker"
+_BROKER_DIR = Path(env("CELERY_FILESYSTEM_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
+# The test suite defaults to kombu's in-process memory broker: a test that queues a task
+# without choosing a broker must not write into a developer's var/broker/.
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL",
+    default="memory://" if env("STAGE", default="local") == "test" else "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The folders are created by config.celery (settings are also read on read-only Lambda).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "out"),
         "data_folder_out": str(_BROKER_DIR / "out"),
         "processed_folder": str(_BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(_BROKER_DIR / "control"),
+        # The filesystem broker is polled; kombu's default (1 s) adds a second per pipeline hop.
+        "polling_interval": env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.1),
     }
-    if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
-)
+else:
+    # Redis/SQS: an unacknowledged message (its worker was killed) is delivered again after
+    # this many seconds. Longer than the slowest task, or a running task is delivered twice
+    # (harmless for the replayable pipeline steps, wasteful for anything else).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # Redis: how often workers sweep for such messages (kombu: about interval * throttle
+        # seconds, 100 by default).
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+        # A worker killed during a sweep leaves the sweep's lock behind for this long.
+        "unacked_mutex_expire": env.int("CELERY_UNACKED_MUTEX_EXPIRE", default=300),
+    }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -29,4 +49,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-drives stalled pipeline runs and fails hopeless ones (Lambda: the Zappa schedule
+    # event calling pipelines.lambda_consumers.cleanup).
+    "pipelines-cleanup": {
+        "task": "pipelines.cleanup",
+        "schedule": env.float("PIPELINE_CLEANUP_EVERY_SECONDS", default=3 * 60 * 60),
+    },
+}

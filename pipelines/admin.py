@@ -1,0 +1,156 @@
+"""Backoffice (design §5): runs with progress, packets, scratchpad, results, dead letters."""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from pipelines import services
+from pipelines.models import DeadLetter, Packet, PipelineRun, RunResult, ScratchpadEntry
+
+
+class ReadOnlyAdminMixin:
+    """Pipeline rows are written by the steps only; the admin inspects and acts."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PacketInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Packet
+    fields = ["index", "element_count", "mapped", "reduced"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("scratchpad")
+
+    @admin.display(boolean=True)
+    def mapped(self, packet):
+        return hasattr(packet, "scratchpad")
+
+    @admin.display(boolean=True)
+    def reduced(self, packet):
+        return hasattr(packet, "scratchpad") and packet.scratchpad.reduced_at is not None
+
+
+@admin.register(PipelineRun)
+class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "pipeline", "owner", "state", "progress", "packet_count",
+                    "redrive_count", "created_at", "finished_at"]
+    list_filter = ["state", "pipeline"]
+    search_fields = ["id", "owner__username"]
+    list_select_related = ["owner", "result"]
+    readonly_fields = ["id", "pipeline", "owner", "state", "progress", "result_value",
+                       "element_count", "packet_size", "packet_count", "redrive_count",
+                       "failure_reason", "created_at", "updated_at", "finished_at"]
+    fields = readonly_fields
+    inlines = [PacketInline]
+    actions = ["redrive"]
+
+    @admin.display(description="elements reduced")
+    def progress(self, run):
+        result = getattr(run, "result", None)
+        done = result.elements_reduced if result else 0
+        percent = 100 * done // run.element_count if run.element_count else 100
+        return f"{done} / {run.element_count} ({percent}%)"
+
+    @admin.display(description="result")
+    def result_value(self, run):
+        result = getattr(run, "result", None)
+        return result.value_json if result and run.state == "done" else "—"
+
+    @admin.action(description="Re-drive: queue again what the selected runs still need")
+    def redrive(self, request, queryset):
+        sent = sum(services.run_redrive(run=run) for run in queryset)
+        self.message_user(request, f"Queued {sent} messages.", messages.SUCCESS)
+
+
+@admin.register(Packet)
+class PacketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["run", "index", "element_count"]
+    search_fields = ["run__id"]
+    readonly_fields = ["run", "index", "element_count", "elements_json"]
+
+
+@admin.register(ScratchpadEntry)
+class ScratchpadEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["run", "packet_index", "element_count", "value_json", "created_at",
+                    "reduced_at"]
+    search_fields = ["run__id"]
+    list_filter = [("reduced_at", admin.EmptyFieldListFilter)]
+
+
+@admin.register(RunResult)
+class RunResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["run", "packets_reduced", "elements_reduced", "value_json", "updated_at"]
+    search_fields = ["run__id"]
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "source", "step", "run_link", "attempts", "short_body", "error",
+                    "created_at"]
+    list_filter = ["source", "step"]
+    search_fields = ["body", "message_id", "error"]
+    readonly_fields = ["source", "step", "run", "attempts", "message_id", "body", "error",
+                       "created_at"]
+    actions = ["replay", "drop"]
+    change_list_template = "admin/pipelines/deadletter/change_list.html"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # "drop" is the deletion, with its own wording
+
+    @admin.display(description="run")
+    def run_link(self, letter):
+        if not letter.run_id:
+            return "—"
+        url = reverse("admin:pipelines_pipelinerun_change", args=[letter.run_id])
+        return format_html('<a href="{}">{}</a>', url, letter.run_id)
+
+    @admin.display(description="message")
+    def short_body(self, letter):
+        return letter.body if len(letter.body) <= 120 else letter.body[:117] + "..."
+
+    @admin.action(description="Replay: send the selected messages to their step again")
+    def replay(self, request, queryset):
+        replayed = 0
+        for letter in queryset:
+            try:
+                services.dead_letter_replay(dead_letter=letter)
+                replayed += 1
+            except Exception as exc:  # the queue is down: keep the letter, say why
+                self.message_user(request, f"Dead letter {letter.pk}: {exc}", messages.ERROR)
+        self.message_user(request, f"Replayed {replayed} messages.", messages.SUCCESS)
+
+    @admin.action(description="Drop: forget the selected messages")
+    def drop(self, request, queryset):
+        count = 0
+        for letter in queryset:
+            services.dead_letter_drop(dead_letter=letter)
+            count += 1
+        self.message_user(request, f"Dropped {count} messages.", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path("fetch-sqs/", self.admin_site.admin_view(self.fetch_sqs_view),
+                 name="pipelines_deadletter_fetch_sqs"),
+            *super().get_urls(),
+        ]
+
+    def fetch_sqs_view(self, request):
+        """POST: move the SQS dead-letter queues' messages into this list."""
+        if request.method == "POST":
+            try:
+                fetched = services.sqs_dead_letters_fetch()
+                self.message_user(request, f"Fetched {fetched} messages from the SQS "
+                                           "dead-letter queues.", messages.SUCCESS)
+            except Exception as exc:
+                self.message_user(request, f"Could not read the SQS dead-letter queues: {exc}",
+                                  messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:pipelines_deadletter_changelist"))

@@ -1,0 +1,60 @@
+"""The registered pipelines: the book's sumArray, and a word count proving the framework."""
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+from pipelines.registry import InvalidElement, Pipeline, pipeline_register
+
+
+def _number(element):
+    # bool is an int in Python, but `true` is not a number in JSON.
+    if isinstance(element, bool) or not isinstance(element, int | Decimal):
+        raise InvalidElement(f"{element!r} is not a number")
+    if isinstance(element, Decimal) and not element.is_finite():
+        raise InvalidElement(f"{element!r} is not a finite number")
+    return element
+
+
+def _add(left, right):
+    return left + right
+
+
+SUM_ARRAY = pipeline_register(Pipeline(
+    name="sumArray",
+    validate_element=_number,
+    map_element=lambda number: 2 * number,  # the book's timesTwo
+    reduce=_add,
+    empty=lambda: 0,
+    element_description="number",
+))
+
+
+_WORD = re.compile(r"[\w']+")
+
+
+def _text(element):
+    if not isinstance(element, str):
+        raise InvalidElement(f"{element!r} is not a text")
+    return element
+
+
+def _word_counts(text: str) -> dict[str, int]:
+    return dict(Counter(word.lower() for word in _WORD.findall(text)))
+
+
+def _merge_counts(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
+    merged = dict(left)
+    for word, count in right.items():
+        merged[word] = merged.get(word, 0) + count
+    return merged
+
+
+WORD_COUNT = pipeline_register(Pipeline(
+    name="wordCount",
+    validate_element=_text,
+    map_element=_word_counts,
+    reduce=_merge_counts,
+    empty=dict,
+    element_description="text",
+))

@@ -1,0 +1,40 @@
+"""JSON text in and out without losing a digit: decimals travel as Decimal, never as float.
+
+Messages, scratchpad values and API bodies all go through here, so a number read from a
+request reaches the result with exactly the digits it came with.
+"""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON; fractions become Decimal, NaN/Infinity are refused."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON; Decimal written as the number it is (json.dumps cannot do that)."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is Decimal:
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a number JSON allows")
+        return str(value)
+    if kind is str:
+        return _dump_str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(
+            f"{_dump_str(str(key))}:{dumps(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(map(dumps, value)) + "]"
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+_dump_str = json.encoder.encode_basestring_ascii

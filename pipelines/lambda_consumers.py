@@ -1,0 +1,63 @@
+"""Lambda adapter: the functions Zappa's `events` map to the SQS queues and the schedule.
+
+Zappa calls `fn(event, context)` and, on a TypeError, calls it again as `fn(event)` and
+`fn()`: so the signatures are exactly (event, context) and no TypeError ever escapes.
+Each SQS record is processed on its own; failures are reported per message
+(`batchItemFailures`, needs ReportBatchItemFailures on the event source mapping), so one
+poison message is retried and dead-lettered alone while the rest of its batch succeeds.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from pipelines.messages import MAP, REDUCE
+from pipelines.services import runs_cleanup, step_handle
+
+logger = logging.getLogger(__name__)
+
+
+def _consume(step: str, event) -> dict:
+    failures: list[dict] = []
+    # Warm containers keep connections between invocations; drop dead or expired ones.
+    close_old_connections()
+    try:
+        records = event.get("Records") or [] if isinstance(event, dict) else []
+        for record in records:
+            message_id = record.get("messageId", "")
+            try:
+                step_handle(step=step, body=record["body"])
+            except Exception:
+                logger.exception("pipeline %s message %s failed", step, message_id)
+                failures.append({"itemIdentifier": message_id})
+    except Exception:
+        # A malformed event: report nothing processed rather than crash the signature dance.
+        logger.exception("pipeline %s consumer got an unreadable event", step)
+        records = event.get("Records") if isinstance(event, dict) else None
+        failures = [{"itemIdentifier": record.get("messageId", "")}
+                    for record in records or [] if isinstance(record, dict)]
+    finally:
+        close_old_connections()
+    if failures and not settings.PIPELINE_SQS_PARTIAL_BATCH_RESPONSE:
+        # Without ReportBatchItemFailures on the mapping Lambda would ignore the list and
+        # delete the failed messages: fail the whole batch instead (the steps are replayable,
+        # so its good messages running again changes nothing).
+        raise RuntimeError(f"{len(failures)} pipeline {step} messages failed: {failures}")
+    return {"batchItemFailures": failures}
+
+
+def consume_map(event, context):
+    return _consume(MAP, event)
+
+
+def consume_reduce(event, context):
+    return _consume(REDUCE, event)
+
+
+def cleanup(event, context):
+    try:
+        return runs_cleanup()
+    except Exception as exc:
+        # Never a TypeError out of here: Zappa would run the job again with another signature.
+        raise RuntimeError(f"pipeline cleanup failed: {exc!r}") from exc

@@ -1,0 +1,132 @@
+"""Runs, their input packets, the scratchpad of mapped partials, results and dead letters.
+
+Values (elements, partials, results) are stored as exact JSON text (pipelines.exact_json):
+Django's JSONField would turn decimals into floats on the way out.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class RunState(models.TextChoices):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PipelineRun(models.Model):
+    """One execution of a pipeline over an array; its id is the API's `arrayId`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pipeline = models.CharField(max_length=64)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipeline_runs")
+    state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.PENDING)
+    element_count = models.PositiveIntegerField()
+    packet_size = models.PositiveIntegerField()
+    packet_count = models.PositiveIntegerField()
+    failure_reason = models.TextField(blank=True)
+    redrive_count = models.PositiveIntegerField(
+        default=0, help_text="How often the cleanup job re-sent this run's unfinished work.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "updated_at"])]
+
+    def __str__(self):
+        return f"{self.pipeline} {self.id}"
+
+
+class Packet(models.Model):
+    """A slice of a run's input (the book's `packetContains` elements), as it was enqueued."""
+
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="packets")
+    index = models.PositiveIntegerField()
+    elements_json = models.TextField()
+    element_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="packet_unique_index"),
+        ]
+
+    def __str__(self):
+        return f"packet {self.index} of {self.run_id}"
+
+
+class ScratchpadEntry(models.Model):
+    """The map step's partial for one packet; its existence is the packet's "mapped" mark,
+    `reduced_at` is its "reduced" mark."""
+
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="scratchpad")
+    packet = models.OneToOneField(Packet, on_delete=models.CASCADE, related_name="scratchpad")
+    packet_index = models.PositiveIntegerField()
+    element_count = models.PositiveIntegerField()
+    value_json = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    reduced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "scratchpad entries"
+        ordering = ["run", "packet_index"]
+        indexes = [
+            models.Index(
+                fields=["run", "packet_index"], condition=models.Q(reduced_at__isnull=True),
+                name="scratchpad_unreduced"),
+        ]
+
+    def __str__(self):
+        return f"partial of packet {self.packet_index} of {self.run_id}"
+
+
+class RunResult(models.Model):
+    """The reduce step's accumulator: folded partials so far, and how much they cover."""
+
+    run = models.OneToOneField(
+        PipelineRun, on_delete=models.CASCADE, primary_key=True, related_name="result")
+    value_json = models.TextField()
+    packets_reduced = models.PositiveIntegerField(default=0)
+    elements_reduced = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"result of {self.run_id}"
+
+
+class DeadLetterSource(models.TextChoices):
+    CELERY = "celery", "Celery (attempts exhausted)"
+    SQS = "sqs", "SQS dead-letter queue"
+
+
+class DeadLetter(models.Model):
+    """A message no attempt could process: Celery's, stored after the last retry, and SQS
+    dead-letter queue messages fetched into the admin. Replay re-sends `body` to `step`."""
+
+    source = models.CharField(max_length=16, choices=DeadLetterSource.choices)
+    step = models.CharField(max_length=16)
+    body = models.TextField(help_text="The message exactly as it was queued (plain JSON).")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    message_id = models.CharField(max_length=128, blank=True)
+    run = models.ForeignKey(
+        PipelineRun, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="dead_letters", db_constraint=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Fetching a DLQ twice must not list a message twice.
+            models.UniqueConstraint(
+                fields=["source", "message_id"], condition=~models.Q(message_id=""),
+                name="dead_letter_unique_message"),
+        ]
+
+    def __str__(self):
+        return f"{self.step} dead letter {self.pk}"

@@ -1,0 +1,40 @@
+"""Celery adapter: thin tasks around the services; they own only the retry policy.
+
+A failing message is retried with exponential backoff; after PIPELINE_MAX_ATTEMPTS (10)
+attempts it is stored as a dead letter (visible in the admin, replayable) instead of
+being retried again. acks_late + reject_on_worker_lost: a worker killed mid-task leaves the
+message to be delivered again, and the replayable steps make that redelivery harmless.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from pipelines.models import DeadLetterSource
+from pipelines.retry_policy import retry_delay_seconds
+from pipelines.services import dead_letter_store, runs_cleanup, step_handle
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="pipelines.run_step", bind=True, acks_late=True,
+             reject_on_worker_lost=True, max_retries=None)
+def run_step(self, step: str, body: str) -> None:
+    try:
+        step_handle(step=step, body=body)
+    except Exception as exc:
+        attempt = self.request.retries + 1
+        if attempt >= settings.PIPELINE_MAX_ATTEMPTS:
+            logger.exception("pipeline %s message dead-lettered after %s attempts", step, attempt)
+            dead_letter_store(source=DeadLetterSource.CELERY, step=step, body=body,
+                              error=f"{type(exc).__name__}: {exc}", attempts=attempt,
+                              message_id=self.request.id or "")
+            return
+        logger.warning("pipeline %s message failed (attempt %s): %r", step, attempt, exc)
+        raise self.retry(exc=exc, countdown=retry_delay_seconds(attempt)) from exc
+
+
+@shared_task(name="pipelines.cleanup")
+def cleanup() -> dict:
+    return runs_cleanup()

@@ -1,0 +1,71 @@
+"""SQS adapter: messages go to the step's queue in batches of 10 (SQS's maximum per call).
+
+Each queue has a dead-letter queue through its RedrivePolicy (maxReceiveCount 10, DLQ kept
+14 days); on Lambda, Zappa `events` map each queue to a consumer in
+pipelines.lambda_consumers.
+"""
+
+import os
+from functools import lru_cache
+
+from django.conf import settings
+
+SQS_BATCH_LIMIT = 10
+
+
+class QueueNotConfigured(LookupError):
+    pass
+
+
+def queue_url(step: str) -> str:
+    url = (settings.PIPELINE_QUEUE_URLS or {}).get(step)
+    if not url:
+        raise QueueNotConfigured(
+            f"no SQS queue URL for pipeline step {step!r}: set PIPELINE_{step.upper()}_QUEUE_URL")
+    return url
+
+
+def sqs_client():
+    # Keyed by endpoint so a process whose AWS_ENDPOINT_URL changes (tests) gets a new client.
+    return _sqs_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@lru_cache(maxsize=4)
+def _sqs_client(region: str, endpoint_url: str | None):
+    import boto3
+
+    return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
+
+
+class SqsTransport:
+    name = "sqs"
+
+    def send(self, step: str, bodies: list[str]) -> None:
+        url = queue_url(step)
+        client = sqs_client()
+        for start in range(0, len(bodies), SQS_BATCH_LIMIT):
+            chunk = bodies[start:start + SQS_BATCH_LIMIT]
+            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
+            failed = client.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
+            if failed:
+                # One more try for the entries SQS refused (throttling); then fail loudly so
+                # the caller's message is retried rather than a packet silently dropped.
+                retry_ids = {entry["Id"] for entry in failed}
+                retry = [entry for entry in entries if entry["Id"] in retry_ids]
+                still_failed = client.send_message_batch(QueueUrl=url, Entries=retry).get("Failed")
+                if still_failed:
+                    raise RuntimeError(f"SQS refused {len(still_failed)} messages: {still_failed}")
+
+
+def dead_letter_queue_url(step: str) -> str:
+    """The step queue's dead-letter queue, read from its RedrivePolicy (one source of truth)."""
+    import json
+
+    client = sqs_client()
+    attributes = client.get_queue_attributes(
+        QueueUrl=queue_url(step), AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+    if "RedrivePolicy" not in attributes:
+        raise QueueNotConfigured(f"the {step} queue has no RedrivePolicy (no dead-letter queue)")
+    target_arn = json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
+    account, name = target_arn.split(":")[4:6]
+    return client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
