@@ -18,17 +18,34 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 # --- what may be skipped -------------------------------------------------------------
 
+def rabbitmq_answers() -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"))
+    try:
+        socket.create_connection((url.hostname, url.port or 5672), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
+    missing = {}
+    if connection.vendor != "postgresql":
+        missing["postgres_only"] = "needs PostgreSQL; DATABASE_URL is SQLite"
+    if any(item.get_closest_marker("needs_rabbitmq") for item in items) and not rabbitmq_answers():
+        missing["needs_rabbitmq"] = "needs RabbitMQ; TEST_AMQP_URL does not answer"
     left_out = []
     for item in items:
-        if item.get_closest_marker("postgres_only"):
+        reasons = [reason for marker, reason in missing.items()
+                   if item.get_closest_marker(marker)]
+        if reasons:
             item.add_marker(pytest.mark.skip(
-                reason="needs PostgreSQL; DATABASE_URL is SQLite (under CI=true a skip fails)"))
-            left_out.append(item.nodeid)
+                reason=f"{'; '.join(reasons)} (under CI=true a skip fails)"))
+            left_out.append(f"{item.nodeid}  ({'; '.join(reasons)})")
     config.stash[LEFT_OUT_KEY] = left_out
 
 
@@ -38,7 +55,7 @@ LEFT_OUT_KEY = pytest.StashKey[list]()
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     left_out = config.stash.get(LEFT_OUT_KEY, [])
     if left_out:
-        terminalreporter.section("LEFT OUT: PostgreSQL-only tests (database is SQLite)",
+        terminalreporter.section("LEFT OUT: tests whose service is not here",
                                  sep="!", red=True, bold=True)
         for nodeid in left_out:
             terminalreporter.write_line(f"  not run: {nodeid}", red=True)

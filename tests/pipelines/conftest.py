@@ -166,6 +166,22 @@ def point_celery_app_at(broker_url: str, transport_options: dict):
 
 
 @pytest.fixture
+def amqp_url() -> str:
+    """RabbitMQ (scripts/test sets TEST_AMQP_URL when port 5672 answers)."""
+    return os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+@pytest.fixture
+def amqp_queue(amqp_url, celery_queue):
+    """The test's queue on RabbitMQ, deleted after the workers stopped (request it first)."""
+    from kombu import Connection
+
+    yield celery_queue
+    with Connection(amqp_url) as connection:
+        connection.default_channel.queue_delete(celery_queue)
+
+
+@pytest.fixture
 def celery_queue() -> str:
     """A queue of this test's own: parallel runs of the suite share the Redis database."""
     return f"pipelines-test-{uuid.uuid4().hex[:12]}"
