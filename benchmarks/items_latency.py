@@ -26,23 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.test")
 
+from benchmarks.bench_database import create_benchmark_database
+
 REST_TARGET = 1.5
 GRAPHQL_TARGET = 2.5
-
-
-def _setup_database():
-    import django
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    django.setup()
-    setup_test_environment()
-    # Its own database, so a benchmark never clobbers a test run's test_<name>.
-    connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    if connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = ":memory:"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return connection
 
 
 def _bare_item_view(request, item_id):
@@ -191,7 +178,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
 
-    connection = _setup_database()
+    connection = create_benchmark_database()
     try:
         bench(args.requests)
     finally:

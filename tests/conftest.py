@@ -43,8 +43,8 @@ def pytest_collection_modifyitems(config, items):
         reasons = [reason for marker, reason in missing.items()
                    if item.get_closest_marker(marker)]
         if reasons:
-            item.add_marker(pytest.mark.skip(
-                reason=f"{'; '.join(reasons)} (under CI=true a skip fails)"))
+            why = "; ".join(reasons)
+            item.add_marker(pytest.mark.skip(reason=f"{why} (under CI=true a skip fails)"))
             left_out.append(f"{item.nodeid}  ({'; '.join(reasons)})")
     config.stash[LEFT_OUT_KEY] = left_out
 
