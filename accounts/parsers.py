@@ -5,8 +5,8 @@ Content-Type, which browsers send as text/plain; curl -d sends form encoding. A 
 is not JSON still gets a 400.
 """
 
-from rest_framework.parsers import JSONParser
+from api.request_body import LimitedAnyContentTypeParser
 
 
-class AnyContentTypeJSONParser(JSONParser):
-    media_type = "*/*"
+class AnyContentTypeJSONParser(LimitedAnyContentTypeParser):
+    """JSON whatever the Content-Type, within the body size limit (api.request_body)."""

@@ -1,40 +1,16 @@
-"""Reading a request body as one JSON object, with the project's limits really applied.
-
-DRF reads the request stream itself, which bypasses DATA_UPLOAD_MAX_MEMORY_SIZE (only
-`request.body` enforces it), so the size limit is applied here while reading.
-"""
+"""Reading a request body as one JSON object (the size limit and any Content-Type come from
+api.request_body)."""
 
 import json
 
-from django.conf import settings
-from rest_framework.parsers import BaseParser
-
 from api.errors import ApiError
+from api.request_body import LimitedAnyContentTypeParser
 
 EMPTY_BODY = "Request body is empty: send a JSON object"
 
 
-class RequestBodyTooLarge(ApiError):
-    status_code = 413
-
-    def __init__(self, max_bytes: int):
-        super().__init__(f"Request body is too large (more than {max_bytes} bytes)")
-
-
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
-
-
-def read_limited(stream, *, content_length: int | None) -> bytes:
-    max_bytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if max_bytes is None:
-        return stream.read()
-    if content_length is not None and content_length > max_bytes:
-        raise RequestBodyTooLarge(max_bytes)
-    raw = stream.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise RequestBodyTooLarge(max_bytes)
-    return raw
 
 
 def loads_json(raw: bytes):
@@ -52,21 +28,12 @@ def loads_json(raw: bytes):
         raise ApiError(f"Malformed JSON: {exc}") from exc
 
 
-class ClientJsonParser(BaseParser):
+class ClientJsonParser(LimitedAnyContentTypeParser):
     """Any content type is read as JSON: the book's curl examples send no JSON content type
     (`curl -d '{...}'` says application/x-www-form-urlencoded)."""
 
-    media_type = "*/*"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
-        content_length = None
-        if request is not None:
-            try:
-                content_length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                content_length = None
-        return loads_json(read_limited(stream, content_length=content_length))
+    def decode(self, raw: bytes):
+        return loads_json(raw)
 
 
 def json_object_from(request) -> dict:

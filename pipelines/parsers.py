@@ -2,16 +2,16 @@
 Decimal as strings)."""
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
+from api.request_body import LimitedAnyContentTypeParser
 from pipelines import exact_json
 
 
-class ExactJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+class ExactJSONParser(LimitedAnyContentTypeParser):
+    def decode(self, raw: bytes):
         try:
-            return exact_json.loads(stream.read())
+            return exact_json.loads(raw)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
 

@@ -191,4 +191,5 @@ def test_a_body_over_the_upload_limit_is_413_json(post_json, db):
     response = post_json("/login", {"username": "ann", "password": "x" * 2_000_000})
 
     assert response.status_code == 413
-    assert response.json() == {"status": "error", "error": "Request body is too large"}
+    assert response.json() == {
+        "status": "error", "error": "Request body is too large (more than 1048576 bytes)"}

@@ -104,7 +104,7 @@ def test_stream_without_a_length_is_read_bounded(settings):
     # A chunked body (no Content-Length) must not be read past the limit either.
     import io
 
-    from items.parsers import RequestBodyTooLarge, read_limited
+    from api.request_body import RequestBodyTooLarge, read_limited
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     stream = io.BytesIO(b"x" * 10_000)

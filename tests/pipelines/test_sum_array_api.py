@@ -99,3 +99,24 @@ def test_a_sum_array_id_is_not_found_under_word_count(client, auth_headers):
     assert client.get(f"/wordCount/{array_id}", headers=auth_headers).status_code == 404
     assert json.loads(client.get(f"/sumArray/{array_id}", headers=auth_headers).content)[
         "state"] == "done"
+
+
+def test_book_style_post_without_json_content_type_is_accepted(client, auth_headers):
+    """`curl -d '[1,2,3]' $API/sumArray` says application/x-www-form-urlencoded."""
+    response = client.post("/sumArray", data="[1, 2, 3]",
+                           content_type="application/x-www-form-urlencoded",
+                           headers=auth_headers)
+
+    assert response.status_code == 200
+    assert response.json()["array"] == [1, 2, 3]
+
+
+def test_body_over_the_limit_is_413_and_starts_nothing(client, auth_headers, settings):
+    from pipelines.models import PipelineRun
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = client.post("/sumArray", data="[" + "1," * 100 + "1]",
+                           content_type="application/json", headers=auth_headers)
+
+    assert response.status_code == 413
+    assert not PipelineRun.objects.exists()
