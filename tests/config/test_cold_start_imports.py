@@ -1,0 +1,46 @@
+"""A cold Lambda serving /hello imports none of the heavy libraries other paths need.
+
+The cold-start benchmark (benchmarks/cold_start.py) measures the time; this test keeps the
+reason for it from regressing as apps are added: URLconfs are included lazily, GraphQL and
+the OpenAPI generator load on their first request, Celery only where tasks are sent.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.lambda_events import api_gateway_event
+from tests.zappa_lambda import PROJECT_ROOT
+
+HEAVY_FOR_HELLO = ["rest_framework.serializers", "graphene", "graphql", "drf_spectacular.openapi",
+                   "celery", "pyppeteer", "psycopg"]
+
+CHILD = """
+import json, sys, tempfile, types
+from pathlib import Path
+from tests.zappa_lambda import ZappaLambda, write_zappa_settings_module
+module = write_zappa_settings_module(Path(tempfile.mkdtemp()), "dev")
+before = set(sys.modules)  # zappa.cli, used above only to render the settings module
+result = ZappaLambda(module).invoke(json.loads(sys.argv[1]))
+heavy = json.loads(sys.argv[2])
+loaded = [name for name in heavy if name in sys.modules and name not in before]
+print(json.dumps({"status": result["statusCode"], "loaded": loaded}))
+"""
+
+
+def test_cold_hello_imports_no_heavy_library(tmp_path):
+    environ = {
+        "PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT),
+        "SECRETS_SOURCE": "env", "SECRET_KEY": "x" * 50, "JWT_SIGNING_KEY": "y" * 50,
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    event = api_gateway_event("GET", "/hello?name=Ann")
+
+    process = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(event), json.dumps(HEAVY_FOR_HELLO)],
+        cwd=PROJECT_ROOT, env=environ, capture_output=True, text=True, timeout=120)
+
+    assert process.returncode == 0, process.stderr[-3000:]
+    report = json.loads(process.stdout.strip().splitlines()[-1])
+    assert report == {"status": 200, "loaded": []}
