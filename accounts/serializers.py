@@ -1,10 +1,9 @@
 """Input and output shapes of the auth endpoints (validation only; no logic here)."""
 
-from datetime import UTC
-
 from rest_framework import serializers
 
 from accounts.scopes import roles_for_user, scopes_for_user
+from api.timestamps import iso_utc_ms
 
 # Long enough for any passphrase; short enough that hashing it cannot be used to burn CPU.
 PASSWORD_MAX_LENGTH = 4096
@@ -38,14 +37,6 @@ class RefreshInput(serializers.Serializer):
     refresh = StrictCharField(max_length=8192)
 
 
-def iso_utc(value) -> str | None:
-    """2020-04-16T15:47:34.325Z, the contract's timestamp format."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
 class UserOutput(serializers.Serializer):
     """The user as the book's clients see it; never any password field."""
 
@@ -58,10 +49,10 @@ class UserOutput(serializers.Serializer):
     scopes = serializers.SerializerMethodField()
 
     def get_createdAt(self, user) -> str | None:
-        return iso_utc(user.date_joined)
+        return iso_utc_ms(user.date_joined)
 
     def get_lastSignedInAt(self, user) -> str | None:
-        return iso_utc(user.last_login)
+        return iso_utc_ms(user.last_login)
 
     def get_roles(self, user) -> list[str]:
         return roles_for_user(user)

@@ -1,19 +1,12 @@
 """How an item looks to clients: the book's REST shape and its timestamps."""
 
-from datetime import UTC, datetime
-
+from api.timestamps import iso_utc_ms
 from items.models import Item
 
 # Keys the server owns; a client sending them is ignored (mass-assignment safe).
 SERVER_FIELDS = frozenset({"itemId", "createdAt", "lastUpdatedAt"})
 # Client fields with their own column (GraphQL exposes them as fields).
 COLUMN_FIELDS = ("name", "body")
-
-
-def iso_utc_ms(moment: datetime) -> str:
-    """ISO 8601 UTC with millisecond precision and `Z`: 2020-04-16T15:47:34.325Z."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def item_rest_representation(item: Item) -> dict:

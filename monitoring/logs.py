@@ -4,6 +4,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from api.timestamps import iso_utc_ms
 from monitoring.request_context import current_request_id
 
 _STANDARD_ATTRIBUTES = frozenset(
@@ -14,8 +15,7 @@ _STANDARD_ATTRIBUTES = frozenset(
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds").replace("+00:00", "Z"),
+            "timestamp": iso_utc_ms(datetime.fromtimestamp(record.created, UTC)),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

@@ -1,5 +1,6 @@
 """GET /health: is this instance able to serve (design §2.7)?"""
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -19,8 +20,6 @@ def database_status() -> str:
 @csrf_exempt
 @require_safe
 def health(request):
-    from django.conf import settings
-
     checks = {"database": database_status()}
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(

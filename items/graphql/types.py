@@ -2,7 +2,7 @@
 
 import graphene
 
-from items.representation import iso_utc_ms
+from api.timestamps import iso_utc_ms
 
 
 class ItemType(graphene.ObjectType):
