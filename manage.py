@@ -7,7 +7,13 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from config.secrets import StageConfigurationError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except StageConfigurationError as exc:
+        # A stage that cannot start says what is missing in one line, not a traceback.
+        sys.exit(f"error: {exc}")
 
 
 if __name__ == "__main__":

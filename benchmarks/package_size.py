@@ -7,6 +7,7 @@ a direct upload, and what takes the room.
 import collections
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -17,9 +18,9 @@ UNZIPPED_LIMIT = 250 * 1000 * 1000
 
 def main() -> None:
     stage = sys.argv[1] if len(sys.argv) > 1 else "dev"
-    subprocess.run([str(ROOT / "scripts" / "package"), stage], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
-    archive = ROOT / "dist" / f"{stage}.zip"
+    archive = Path(tempfile.mkdtemp()) / f"{stage}.zip"
+    subprocess.run([str(ROOT / "scripts" / "package"), stage, str(archive)], check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
     size = archive.stat().st_size
     with zipfile.ZipFile(archive) as zipped:
         entries = zipped.infolist()

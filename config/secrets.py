@@ -13,6 +13,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_PREFIX = "serverless-handbook"
 
+
+class StageConfigurationError(ImproperlyConfigured):
+    """A stage cannot start: what is missing is in the message, meant to be printed alone
+    (manage.py prints one line instead of a traceback)."""
+
 # Without these a stage cannot start safely; each must come from the secret or the environment.
 REQUIRED_SECRETS = ("SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL")
 
@@ -26,27 +31,38 @@ def fetch_stage_secret(secret_name: str) -> dict[str, str]:
     """Read and decode the JSON secret; memoized for the life of the process."""
     # boto3 costs ~100 ms to import: only a process that reads secrets pays for it.
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-    client = boto3.client("secretsmanager")
     try:
+        client = boto3.client("secretsmanager")
         response = client.get_secret_value(SecretId=secret_name)
+    except NoRegionError as exc:
+        raise StageConfigurationError(
+            f"No AWS region to read secret '{secret_name}' from: set AWS_DEFAULT_REGION "
+            f"(Lambda sets it), or SECRETS_SOURCE=env to take secrets from the environment."
+        ) from exc
+    except NoCredentialsError as exc:
+        raise StageConfigurationError(
+            f"No AWS credentials to read secret '{secret_name}': set AWS_PROFILE or "
+            f"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (Lambda uses its role), or "
+            f"SECRETS_SOURCE=env."
+        ) from exc
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "Unknown")
-        raise ImproperlyConfigured(
+        raise StageConfigurationError(
             f"Cannot read secret '{secret_name}' from AWS Secrets Manager ({code}). "
             f"Create it with scripts/secrets put <stage> or set SECRETS_SOURCE=env."
         ) from exc
     except BotoCoreError as exc:
-        raise ImproperlyConfigured(
+        raise StageConfigurationError(
             f"Cannot reach AWS Secrets Manager to read secret '{secret_name}': {exc}"
         ) from exc
     try:
         values = json.loads(response.get("SecretString") or "")
     except json.JSONDecodeError as exc:
-        raise ImproperlyConfigured(f"Secret '{secret_name}' is not a JSON object") from exc
+        raise StageConfigurationError(f"Secret '{secret_name}' is not a JSON object") from exc
     if not isinstance(values, dict):
-        raise ImproperlyConfigured(f"Secret '{secret_name}' is not a JSON object")
+        raise StageConfigurationError(f"Secret '{secret_name}' is not a JSON object")
     return {str(key): str(value) for key, value in values.items()}
 
 
@@ -62,10 +78,10 @@ def load_stage_secrets(stage: str) -> None:
         for key, value in fetch_stage_secret(secret_name).items():
             os.environ.setdefault(key, value)
     elif source != "env":
-        raise ImproperlyConfigured(f"SECRETS_SOURCE must be 'aws' or 'env', not '{source}'")
+        raise StageConfigurationError(f"SECRETS_SOURCE must be 'aws' or 'env', not '{source}'")
     missing = [name for name in REQUIRED_SECRETS if not os.environ.get(name)]
     if missing:
         where = f"secret '{secret_name}'" if source == "aws" else "the environment"
-        raise ImproperlyConfigured(
+        raise StageConfigurationError(
             f"Required secret(s) {', '.join(missing)} missing from {where} for stage '{stage}'"
         )

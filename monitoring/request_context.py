@@ -4,6 +4,14 @@ import uuid
 from contextvars import ContextVar
 
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+# The id of the last response this thread finished: the development server and gunicorn log
+# their access line after the middleware has returned, in the same thread.
+last_served_request_id: ContextVar[str | None] = ContextVar("last_served_request_id",
+                                                             default=None)
+# What the client sent as X-Request-Id: kept for correlation, never trusted as our id.
+client_request_id: ContextVar[str | None] = ContextVar("client_request_id", default=None)
+
+CLIENT_REQUEST_ID_MAX_LENGTH = 64
 
 
 def request_id_from_lambda_context(context) -> str | None:
@@ -15,9 +23,11 @@ def new_request_id() -> str:
 
 
 class RequestIdMiddleware:
-    """Tags the request with the Lambda request id (or X-Request-Id, or a new one).
+    """Tags the request with the Lambda request id, or a new one generated here.
 
     The same id goes into every log line of the request and back in the X-Request-Id header.
+    A client-sent X-Request-Id is logged as `client_request_id` but never becomes the id: a
+    client could otherwise forge or collide with the ids operators search logs by.
     """
 
     def __init__(self, get_response):
@@ -26,14 +36,17 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = (
             request_id_from_lambda_context(request.META.get("lambda.context"))
-            or request.headers.get("X-Request-Id", "")[:64]
             or new_request_id()
         )
         request.request_id = request_id
+        sent = request.headers.get("X-Request-Id", "")[:CLIENT_REQUEST_ID_MAX_LENGTH] or None
         token = current_request_id.set(request_id)
+        client_token = client_request_id.set(sent)
+        last_served_request_id.set(request_id)
         try:
             response = self.get_response(request)
         finally:
             current_request_id.reset(token)
+            client_request_id.reset(client_token)
         response["X-Request-Id"] = request_id
         return response

@@ -1,8 +1,21 @@
 """Logs as one JSON object per line on stdout: CloudWatch Logs indexes them as they are."""
 
+import logging
+import os
+
 from config.env import env
 
-LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+
+def _stage_log_level() -> str:
+    """LOG_LEVEL if set; on Lambda, the level Zappa already gave the root logger from the
+    stage's `log_level` in zappa_settings.json (prod: WARNING), which LOGGING would otherwise
+    reset; INFO elsewhere."""
+    if os.environ.get("FRAMEWORK") == "Zappa":  # set by Zappa's handler before Django loads
+        return logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    return "INFO"
+
+
+LOG_LEVEL = env("LOG_LEVEL", default=None) or _stage_log_level()
 
 LOGGING = {
     "version": 1,

@@ -1,22 +1,40 @@
-"""The package `zappa package` builds fits Lambda and carries what the handler needs."""
+"""The package `zappa package` builds fits Lambda and carries what the handler needs.
 
+It is built from a copy of the project in a temporary directory, so the test leaves the
+checkout as it found it (no .venv-deploy/, dist/ or staticfiles/ written into it).
+"""
+
+import shutil
 import subprocess
 import zipfile
 
 from tests.zappa_lambda import PROJECT_ROOT
 
 DIRECT_UPLOAD_LIMIT = 50 * 1000 * 1000
+# What a clean clone does not have: never copied, never packaged.
+NOT_SOURCE = (".git", ".venv", ".venv-*", "var", "dist", "staticfiles", "node_modules",
+              "__pycache__", ".pytest_cache", ".ruff_cache", ".zappa", "*.egg-info")
+BUILD_OUTPUTS = (".venv-deploy", "dist", "staticfiles")
 
 
-def test_dev_package_is_under_the_direct_upload_limit_and_complete():
-    process = subprocess.run([str(PROJECT_ROOT / "scripts" / "package"), "dev"],
-                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
+def outputs_in_checkout() -> dict[str, float | None]:
+    return {name: ((PROJECT_ROOT / name).stat().st_mtime
+                   if (PROJECT_ROOT / name).exists() else None) for name in BUILD_OUTPUTS}
+
+
+def test_dev_package_is_under_the_direct_upload_limit_and_complete(tmp_path):
+    before = outputs_in_checkout()
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE),
+                    symlinks=True)
+    archive = tmp_path / "dev.zip"
+
+    process = subprocess.run([str(project / "scripts" / "package"), "dev", str(archive)],
+                             cwd=project, capture_output=True, text=True, timeout=900)
+
     assert process.returncode == 0, process.stderr[-3000:]
-    archive = PROJECT_ROOT / "dist" / "dev.zip"
-
     with zipfile.ZipFile(archive) as zipped:
         names = set(zipped.namelist())
-
     assert archive.stat().st_size < DIRECT_UPLOAD_LIMIT
     assert "handler.py" in names and "zappa_settings.py" in names
     assert "config/django/aws.py" in names and "manage.py" in names
@@ -26,3 +44,4 @@ def test_dev_package_is_under_the_direct_upload_limit_and_complete():
     # The Lambda runtime ships boto3; test tools and secrets never ship.
     assert not top_level & {"boto3", "botocore", "pytest", "moto", "ruff", "tests", ".venv"}
     assert not any(name.startswith(".env") and name != ".env.example" for name in names)
+    assert outputs_in_checkout() == before
