@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
 
@@ -20,3 +21,10 @@ for _option in ("data_folder_in", "data_folder_out", "processed_folder", "contro
     _folder = (app.conf.broker_transport_options or {}).get(_option)
     if _folder and app.conf.broker_url.startswith("filesystem"):
         Path(_folder).mkdir(parents=True, exist_ok=True)
+
+
+@beat_init.connect
+def _pipeline_cleanup_at_beat_start(sender=None, **kwargs):
+    """Run the cleanup once when beat starts, not only after its first interval: a beat
+    restarted more often than the interval would otherwise never run it."""
+    app.send_task("pipelines.cleanup")

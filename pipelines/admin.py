@@ -95,11 +95,11 @@ class RunResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(DeadLetter)
 class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "source", "step", "run_link", "attempts", "short_body", "error",
-                    "created_at"]
-    list_filter = ["source", "step"]
+                    "created_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "source", "step"]
     search_fields = ["body", "message_id", "error"]
     readonly_fields = ["source", "step", "run", "attempts", "message_id", "body", "error",
-                       "created_at"]
+                       "created_at", "resolved_at"]
     actions = ["replay", "drop"]
     change_list_template = "admin/pipelines/deadletter/change_list.html"
 

@@ -19,7 +19,13 @@ class RunStartApi(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         run = run_start(owner=request.user, pipeline=self.pipeline, elements=request.data)
-        return Response({"status": "success", "array": request.data, "arrayId": str(run.id)})
+        body = {"status": "success", "array": request.data, "arrayId": str(run.id),
+                "queued": run.queued is not False}
+        if run.queued is False:
+            # Kept, not lost: the cleanup job sends it once the queue answers again.
+            body["message"] = ("The run is stored but the queue is not answering; it will be "
+                               "queued automatically within minutes.")
+        return Response(body)
 
 
 class RunDetailApi(APIView):

@@ -30,6 +30,13 @@ class PipelineRun(models.Model):
     failure_reason = models.TextField(blank=True)
     redrive_count = models.PositiveIntegerField(
         default=0, help_text="How often the cleanup job re-sent this run's unfinished work.")
+    last_sent_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When its messages were last handed to the queue (empty: never sent, e.g. "
+                  "the broker was down at start; the cleanup job sends it).")
+    purged_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the retention job dropped its packets' input text (finished runs).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +125,9 @@ class DeadLetter(models.Model):
         PipelineRun, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="dead_letters", db_constraint=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when its run finished after all (e.g. a re-drive): nothing left to do.")
 
     class Meta:
         ordering = ["-created_at"]

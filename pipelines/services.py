@@ -45,7 +45,11 @@ logger = logging.getLogger(__name__)
 
 def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None) -> PipelineRun:
     """Validate the input, store the run and its packets, and queue one map message per
-    packet once committed. An empty input is a finished run (the sum of nothing is 0)."""
+    packet once committed. An empty input is a finished run (the sum of nothing is 0).
+
+    The returned run's `queued` says whether its messages reached the queue. When the queue
+    is down the run is kept (nothing the client sent is lost) and the cleanup job sends it
+    (PIPELINE_UNSENT_AFTER_SECONDS later); None means an outer transaction defers the send."""
     spec = pipeline_get(pipeline)
     if not isinstance(elements, list):
         raise ApiError(f"Please send a JSON array of {spec.element_description}s",
@@ -60,27 +64,85 @@ def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None)
         except InvalidElement as exc:
             raise ApiError(f"Element {position} is invalid: {exc}",
                            fields={"array": f"element {position}: {exc}"}) from None
-    size = packet_size or settings.PIPELINE_PACKET_SIZE
-    chunks = [elements[start:start + size] for start in range(0, len(elements), size)]
-    texts = [exact_json.dumps(chunk) for chunk in chunks]
+    packets = packets_cut(spec=spec, elements=elements,
+                          max_count=packet_size or settings.PIPELINE_PACKET_SIZE)
     with transaction.atomic():
         run = PipelineRun.objects.create(
-            pipeline=spec.name, owner=owner, element_count=len(elements), packet_size=size,
-            packet_count=len(chunks))
+            pipeline=spec.name, owner=owner, element_count=len(elements),
+            packet_size=packet_size or settings.PIPELINE_PACKET_SIZE,
+            packet_count=len(packets))
         RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
         Packet.objects.bulk_create(
             [Packet(run=run, index=index, elements_json=text, element_count=len(chunk))
-             for index, (chunk, text) in enumerate(zip(chunks, texts, strict=True))],
+             for index, (chunk, text) in enumerate(packets)],
             batch_size=1000)
-        if not chunks:
+        if not packets:
             _run_finish(run.id)
             run.refresh_from_db()
         messages = [map_message(pipeline=spec.name, run_id=run.id, packet=index,
                                 elements=chunk, elements_json=text)
-                    for index, (chunk, text) in enumerate(zip(chunks, texts, strict=True))]
-        # robust: the run is stored; if the queue is down the cleanup job re-drives it.
-        transaction.on_commit(lambda: messages_send(messages), robust=True)
+                    for index, (chunk, text) in enumerate(packets)]
+    run.queued = True
+    if not messages:
+        return run
+    if connection.in_atomic_block:
+        # A caller's transaction: the rows exist for the queue only once it commits.
+        transaction.on_commit(lambda: _run_send_or_leave_to_cleanup(run.id, messages),
+                              robust=True)
+        run.queued = None
+    else:
+        run.queued = _run_send_or_leave_to_cleanup(run.id, messages)
     return run
+
+
+def packets_cut(*, spec, elements: list, max_count: int) -> list[tuple[list, str]]:
+    """Cut the input into packets of at most `max_count` elements AND at most
+    PIPELINE_MAX_MESSAGE_BYTES per map message as sent (JSON-escaped UTF-8), so every
+    message fits the transport (SQS: 1 MiB). An element that cannot fit a message alone is
+    refused here, at the door, naming it. Returns (elements, their JSON text) per packet."""
+    envelope = len(map_message(pipeline=spec.name, run_id=uuid.UUID(int=0), packet=10**9,
+                               elements=None, elements_json="[]").to_json().encode())
+    budget = settings.PIPELINE_MAX_MESSAGE_BYTES - envelope  # bytes for "[...]"
+    packets: list[tuple[list, str]] = []
+    chunk: list = []
+    texts: list[str] = []
+    size = 2  # the brackets
+    for position, element in enumerate(elements):
+        text = exact_json.dumps(element)
+        # ASCII: exact_json escapes everything else, so characters are bytes.
+        length = len(text)
+        if length + 2 > budget:
+            raise ApiError(
+                f"Element {position} is too large: {length} bytes once encoded, and a message "
+                f"holds at most {budget - 2}",
+                fields={"array": f"element {position}: at most {budget - 2} bytes encoded"})
+        if chunk and (len(chunk) >= max_count or size + 1 + length > budget):
+            packets.append((chunk, "[" + ",".join(texts) + "]"))
+            chunk, texts, size = [], [], 2
+        size += length + (1 if chunk else 0)
+        chunk.append(element)
+        texts.append(text)
+    if chunk:
+        packets.append((chunk, "[" + ",".join(texts) + "]"))
+    return packets
+
+
+def _run_send(*, run_id, messages: list[StepMessage]) -> None:
+    """Hand the messages to the queue and stamp the run; raises when the queue refuses."""
+    if messages:
+        messages_send(messages)
+    # update(): not a change of progress, so `updated_at` stays as it was.
+    PipelineRun.objects.filter(id=run_id).update(last_sent_at=timezone.now())
+
+
+def _run_send_or_leave_to_cleanup(run_id, messages: list[StepMessage]) -> bool:
+    try:
+        _run_send(run_id=run_id, messages=messages)
+    except Exception:
+        logger.exception("pipeline run %s stored but not queued: the cleanup job will send it",
+                         run_id)
+        return False
+    return True
 
 
 # --- steps ---------------------------------------------------------------------------------
@@ -176,31 +238,39 @@ def run_reduce(*, message: StepMessage) -> int:
 
 
 def _run_finish(run_id) -> None:
-    PipelineRun.objects.filter(id=run_id).update(
-        state=RunState.DONE, finished_at=timezone.now(), failure_reason="",
-        updated_at=timezone.now())
+    """pending -> done, never failed -> done: a client that saw `failed` keeps seeing it.
+    The run's open dead letters are resolved: nothing is left for them to do."""
+    now = timezone.now()
+    finished = PipelineRun.objects.filter(id=run_id, state=RunState.PENDING).update(
+        state=RunState.DONE, finished_at=now, failure_reason="", updated_at=now)
+    if finished:
+        DeadLetter.objects.filter(run_id=run_id, resolved_at__isnull=True).update(
+            resolved_at=now)
 
 
 # --- re-drive and cleanup --------------------------------------------------------------------
 
-def run_redrive(*, run: PipelineRun) -> int:
-    """Queue again whatever a run still needs: a map message for every packet not in the
-    scratchpad and a reduce message if partials wait. Replayable steps make re-sending safe.
-    Returns the number of messages queued."""
-    unmapped = list(
-        Packet.objects.filter(run_id=run.id, scratchpad__isnull=True)
-        .order_by("index").only("index", "elements_json"))
+def _run_pending_messages(run: PipelineRun) -> list[StepMessage]:
+    """A map message for every packet not in the scratchpad and a reduce message if partials
+    wait: what the run still needs. Replayable steps make re-sending safe."""
+    unmapped = (Packet.objects.filter(run_id=run.id, scratchpad__isnull=True)
+                .order_by("index").only("index", "elements_json"))
     messages: list[StepMessage] = [
         map_message(pipeline=run.pipeline, run_id=run.id, packet=packet.index, elements=None,
                     elements_json=packet.elements_json)
         for packet in unmapped]
     if ScratchpadEntry.objects.filter(run_id=run.id, reduced_at__isnull=True).exists():
         messages.append(reduce_message(pipeline=run.pipeline, run_id=run.id))
-    with transaction.atomic():
-        PipelineRun.objects.filter(id=run.id).update(
-            redrive_count=F("redrive_count") + 1, updated_at=timezone.now())
-        if messages:
-            transaction.on_commit(lambda: messages_send(messages))
+    return messages
+
+
+def run_redrive(*, run: PipelineRun) -> int:
+    """Queue again whatever a run still needs; returns the number of messages queued.
+    Raises when the queue refuses them (the caller reports it for this run alone)."""
+    messages = _run_pending_messages(run)
+    PipelineRun.objects.filter(id=run.id).update(
+        redrive_count=F("redrive_count") + 1, updated_at=timezone.now())
+    _run_send(run_id=run.id, messages=messages)
     return len(messages)
 
 
@@ -211,40 +281,118 @@ def run_fail(*, run: PipelineRun, reason: str) -> None:
 
 
 def runs_stalled(*, now=None):
-    """Pending runs with no progress (run, scratchpad or result change) for the stall time."""
+    """Pending runs with no progress (run, scratchpad or result change) and nothing sent for
+    the stall time, oldest first (a stable order: each job run handles the same runs first)."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.PIPELINE_STALL_AFTER_SECONDS)
     return (
-        PipelineRun.objects.filter(state=RunState.PENDING, updated_at__lte=cutoff)
+        PipelineRun.objects.filter(state=RunState.PENDING, updated_at__lte=cutoff,
+                                   last_sent_at__lte=cutoff)
         .annotate(last_mapped_at=Max("scratchpad__created_at"))
         .filter(Q(last_mapped_at__isnull=True) | Q(last_mapped_at__lte=cutoff))
         .filter(Q(result__isnull=True) | Q(result__updated_at__lte=cutoff))
+        .order_by("created_at", "id")
     )
 
 
+def runs_unsent(*, now=None):
+    """Pending runs whose messages never reached the queue (it was down at start)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.PIPELINE_UNSENT_AFTER_SECONDS)
+    return PipelineRun.objects.filter(
+        state=RunState.PENDING, last_sent_at__isnull=True, created_at__lte=cutoff,
+    ).order_by("created_at", "id")
+
+
+def _run_waits_in_backlog(run: PipelineRun, *, now, queue_depths: dict) -> bool:
+    """A run whose unmapped packets were sent while the map queue still holds messages is
+    waiting its turn, not stalled: re-sending would only multiply the backlog. Past
+    PIPELINE_BACKLOG_MAX_WAIT_SECONDS since its last send it is re-driven anyway."""
+    if run.last_sent_at and (now - run.last_sent_at).total_seconds() > (
+            settings.PIPELINE_BACKLOG_MAX_WAIT_SECONDS):
+        return False
+    if MAP not in queue_depths:
+        from pipelines.transports import transport_get
+
+        queue_depths[MAP] = transport_get().queue_depth(MAP)
+    depth = queue_depths[MAP]
+    return bool(depth) and Packet.objects.filter(run_id=run.id, scratchpad__isnull=True).exists()
+
+
+def _run_hopeless_reason(run: PipelineRun) -> str:
+    unmapped = Packet.objects.filter(run_id=run.id, scratchpad__isnull=True).count()
+    unreduced = ScratchpadEntry.objects.filter(run_id=run.id, reduced_at__isnull=True).count()
+    stuck = []
+    if unmapped:
+        stuck.append(f"{unmapped} of {run.packet_count} packets could not be mapped")
+    if unreduced:
+        stuck.append(f"{unreduced} mapped packets could not be reduced")
+    return (f"No progress after {run.redrive_count} re-drives: "
+            f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters.")
+
+
 def runs_cleanup(*, now=None) -> dict:
-    """The scheduled job (design §3.5): re-drive stalled runs, fail hopeless ones."""
-    redriven, failed = [], []
-    for run in runs_stalled(now=now):
-        if run.redrive_count >= settings.PIPELINE_MAX_REDRIVES:
-            unmapped = Packet.objects.filter(run_id=run.id, scratchpad__isnull=True).count()
-            unreduced = ScratchpadEntry.objects.filter(
-                run_id=run.id, reduced_at__isnull=True).count()
-            stuck = []
-            if unmapped:
-                stuck.append(f"{unmapped} of {run.packet_count} packets could not be mapped")
-            if unreduced:
-                stuck.append(f"{unreduced} mapped packets could not be reduced")
-            reason = (f"No progress after {run.redrive_count} re-drives: "
-                      f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters.")
-            run_fail(run=run, reason=reason)
-            failed.append(str(run.id))
+    """The scheduled job (docs/pipelines.md "Cleanup"): send runs the queue never got,
+    re-drive stalled runs, fail hopeless ones, leave runs waiting in a backlog alone, resolve
+    dead letters of finished runs and drop old finished runs' input text.
+
+    Each run is handled on its own: one that cannot be sent is reported under `errors` and
+    the job goes on with the others."""
+    now = now or timezone.now()
+    summary: dict = {"sent": [], "redriven": [], "failed": [], "waiting": [], "errors": {},
+                     "purged": 0}
+
+    def isolated(run, action) -> None:
+        try:
+            action(run)
+        except Exception as exc:
+            logger.exception("pipeline cleanup could not handle run %s", run.id)
+            summary["errors"][str(run.id)] = f"{type(exc).__name__}: {exc}"
+
+    def send(run) -> None:
+        _run_send(run_id=run.id, messages=_run_pending_messages(run))
+        summary["sent"].append(str(run.id))
+
+    queue_depths: dict = {}
+
+    def unstick(run) -> None:
+        if _run_waits_in_backlog(run, now=now, queue_depths=queue_depths):
+            summary["waiting"].append(str(run.id))
+        elif run.redrive_count >= settings.PIPELINE_MAX_REDRIVES:
+            run_fail(run=run, reason=_run_hopeless_reason(run))
+            summary["failed"].append(str(run.id))
         else:
             run_redrive(run=run)
-            redriven.append(str(run.id))
-    if redriven or failed:
-        logger.info("pipeline cleanup", extra={"redriven": redriven, "failed": failed})
-    return {"redriven": redriven, "failed": failed}
+            summary["redriven"].append(str(run.id))
+
+    for run in runs_unsent(now=now):
+        isolated(run, send)
+    for run in runs_stalled(now=now):
+        isolated(run, unstick)
+    # Letters whose run finished some other way (e.g. their packet was mapped by a re-drive).
+    DeadLetter.objects.filter(resolved_at__isnull=True, run__state=RunState.DONE).update(
+        resolved_at=now)
+    summary["purged"] = runs_purge_finished(now=now)
+    if any(summary[key] for key in ("sent", "redriven", "failed", "errors")):
+        logger.info("pipeline cleanup", extra={"cleanup": summary})
+    return summary
+
+
+def runs_purge_finished(*, now=None, batch: int = 500) -> int:
+    """Drop the input text of runs finished more than PIPELINE_RETENTION_DAYS ago (the run,
+    its result and any dead letters stay). Returns how many runs were purged."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.PIPELINE_RETENTION_DAYS)
+    run_ids = list(PipelineRun.objects.filter(
+        state__in=[RunState.DONE, RunState.FAILED], finished_at__lte=cutoff,
+        purged_at__isnull=True).order_by("finished_at").values_list("id", flat=True)[:batch])
+    if not run_ids:
+        return 0
+    with transaction.atomic():
+        Packet.objects.filter(run_id__in=run_ids).update(elements_json="[]")
+        ScratchpadEntry.objects.filter(run_id__in=run_ids).delete()
+        PipelineRun.objects.filter(id__in=run_ids).update(purged_at=now)
+    return len(run_ids)
 
 
 # --- dead letters ----------------------------------------------------------------------------
@@ -258,17 +406,33 @@ def _run_id_of(body: str):
 
 def dead_letter_store(*, source: str, step: str, body: str, error: str = "", attempts: int = 0,
                       message_id: str = "") -> DeadLetter:
+    """Park a message no attempt could process. The same message failing again (each re-drive
+    re-sends it) updates its open letter instead of adding another."""
     run_id = _run_id_of(body)
-    if run_id and not PipelineRun.objects.filter(id=run_id).exists():
+    run_state = PipelineRun.objects.filter(id=run_id).values_list(
+        "state", flat=True).first() if run_id else None
+    if run_state is None:
         run_id = None
+    if message_id:
+        already = DeadLetter.objects.filter(source=source, message_id=message_id).first()
+        if already is not None:  # the same SQS message fetched twice
+            return already
+    open_letter = DeadLetter.objects.filter(
+        step=step, body=body, resolved_at__isnull=True).order_by("created_at").first()
+    if open_letter is not None:
+        DeadLetter.objects.filter(pk=open_letter.pk).update(
+            attempts=F("attempts") + attempts, error=error or open_letter.error)
+        open_letter.refresh_from_db()
+        return open_letter
+    resolved_at = timezone.now() if run_state == RunState.DONE else None
     if message_id:
         letter, _ = DeadLetter.objects.get_or_create(
             source=source, message_id=message_id,
             defaults={"step": step, "body": body, "error": error, "attempts": attempts,
-                      "run_id": run_id})
+                      "run_id": run_id, "resolved_at": resolved_at})
         return letter
     return DeadLetter.objects.create(source=source, step=step, body=body, error=error,
-                                     attempts=attempts, run_id=run_id)
+                                     attempts=attempts, run_id=run_id, resolved_at=resolved_at)
 
 
 def dead_letter_replay(*, dead_letter: DeadLetter) -> None:

@@ -2,8 +2,10 @@
 
 A failing message is retried with exponential backoff; after PIPELINE_MAX_ATTEMPTS (10)
 attempts it is stored as a dead letter (visible in the admin, replayable) instead of
-being retried again. acks_late + reject_on_worker_lost: a worker killed mid-task leaves the
-message to be delivered again, and the replayable steps make that redelivery harmless.
+being retried again; if storing it fails (database down), the message goes back to the
+broker for another try instead of being acknowledged and lost. acks_late +
+reject_on_worker_lost: a worker killed mid-task leaves the message to be delivered again,
+and the replayable steps make that redelivery harmless.
 """
 
 import logging
@@ -19,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="pipelines.run_step", bind=True, acks_late=True,
-             reject_on_worker_lost=True, max_retries=None)
+             reject_on_worker_lost=True, max_retries=None,
+             time_limit=settings.PIPELINE_STEP_TIME_LIMIT)
 def run_step(self, step: str, body: str) -> None:
     try:
         step_handle(step=step, body=body)
@@ -27,9 +30,16 @@ def run_step(self, step: str, body: str) -> None:
         attempt = self.request.retries + 1
         if attempt >= settings.PIPELINE_MAX_ATTEMPTS:
             logger.exception("pipeline %s message dead-lettered after %s attempts", step, attempt)
-            dead_letter_store(source=DeadLetterSource.CELERY, step=step, body=body,
-                              error=f"{type(exc).__name__}: {exc}", attempts=attempt,
-                              message_id=self.request.id or "")
+            try:
+                dead_letter_store(source=DeadLetterSource.CELERY, step=step, body=body,
+                                  error=f"{type(exc).__name__}: {exc}", attempts=attempt,
+                                  message_id=self.request.id or "")
+            except Exception as store_exc:
+                logger.exception("pipeline %s dead letter could not be stored: back to the "
+                                 "broker", step)
+                raise self.retry(exc=store_exc,
+                                 countdown=settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS
+                                 ) from store_exc
             return
         logger.warning("pipeline %s message failed (attempt %s): %r", step, attempt, exc)
         raise self.retry(exc=exc, countdown=retry_delay_seconds(attempt)) from exc

@@ -32,7 +32,9 @@ else:
     # this many seconds. Longer than the slowest task, or a running task is delivered twice
     # (harmless for the replayable pipeline steps, wasteful for anything else).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # Sized to the step (PIPELINE_STEP_TIME_LIMIT) plus the longest retry countdown, so a
+        # message lost with its worker comes back within minutes, not kombu's hour.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
         # Redis: how often workers sweep for such messages (kombu: about interval * throttle
         # seconds, 100 by default).
         "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
@@ -56,6 +58,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     # event calling pipelines.lambda_consumers.cleanup).
     "pipelines-cleanup": {
         "task": "pipelines.cleanup",
-        "schedule": env.float("PIPELINE_CLEANUP_EVERY_SECONDS", default=3 * 60 * 60),
+        "schedule": env.float("PIPELINE_CLEANUP_EVERY_SECONDS", default=15 * 60),
     },
 }

@@ -19,6 +19,10 @@ PIPELINE_QUEUE_URLS = {
 # The SQS event source mappings have ReportBatchItemFailures (see docs/pipelines.md). Set to
 # false while they do not: a batch with a failed message then fails as a whole.
 PIPELINE_SQS_PARTIAL_BATCH_RESPONSE = env.bool("PIPELINE_SQS_PARTIAL_BATCH_RESPONSE", default=True)
+# The largest map message, in bytes as sent (JSON, non-ASCII escaped): packets are cut by
+# bytes as well as by count. SQS takes 1 MiB (1,048,576); Celery on an SQS broker
+# base64-encodes its task messages (x4/3): give it about 700000 there.
+PIPELINE_MAX_MESSAGE_BYTES = env.int("PIPELINE_MAX_MESSAGE_BYTES", default=1_000_000)
 # Elements per packet (the book's `packetContains`) and the most a run may have.
 PIPELINE_PACKET_SIZE = env.int("PIPELINE_PACKET_SIZE", default=1000)
 PIPELINE_MAX_ELEMENTS = env.int("PIPELINE_MAX_ELEMENTS", default=100_000)
@@ -27,8 +31,22 @@ PIPELINE_REDUCE_BATCH = env.int("PIPELINE_REDUCE_BATCH", default=500)
 # Celery: attempts before a message is dead-lettered, and the exponential backoff between.
 PIPELINE_MAX_ATTEMPTS = env.int("PIPELINE_MAX_ATTEMPTS", default=10)
 PIPELINE_RETRY_BACKOFF_SECONDS = env.float("PIPELINE_RETRY_BACKOFF_SECONDS", default=2.0)
-PIPELINE_RETRY_BACKOFF_MAX_SECONDS = env.float("PIPELINE_RETRY_BACKOFF_MAX_SECONDS", default=600.0)
-# Cleanup: a pending run without progress for this long is re-driven; after this many
-# re-drives without finishing it is failed with a reason.
-PIPELINE_STALL_AFTER_SECONDS = env.int("PIPELINE_STALL_AFTER_SECONDS", default=30 * 60)
+# A step is milliseconds of work; a Celery task running this long is killed and retried.
+PIPELINE_STEP_TIME_LIMIT = env.int("PIPELINE_STEP_TIME_LIMIT", default=120)
+# Kept under the broker's visibility timeout (config/settings/celery.py, checked at start):
+# on Redis a countdown longer than it is delivered again and again.
+PIPELINE_RETRY_BACKOFF_MAX_SECONDS = env.float("PIPELINE_RETRY_BACKOFF_MAX_SECONDS", default=120.0)
+# Cleanup (every PIPELINE_CLEANUP_EVERY_SECONDS, and once when a worker with beat starts):
+# a pending run with no progress and nothing sent for this long is re-driven; after this
+# many re-drives without finishing it is failed with a reason.
+PIPELINE_STALL_AFTER_SECONDS = env.int("PIPELINE_STALL_AFTER_SECONDS", default=5 * 60)
 PIPELINE_MAX_REDRIVES = env.int("PIPELINE_MAX_REDRIVES", default=3)
+# A run stored while the queue was down is sent by the cleanup job after this long (the
+# request that stored it may still be sending it).
+PIPELINE_UNSENT_AFTER_SECONDS = env.int("PIPELINE_UNSENT_AFTER_SECONDS", default=60)
+# A stalled run whose map queue still holds messages waits its turn instead of being
+# re-sent, for at most this long after its last send.
+PIPELINE_BACKLOG_MAX_WAIT_SECONDS = env.int("PIPELINE_BACKLOG_MAX_WAIT_SECONDS",
+                                            default=6 * 60 * 60)
+# Finished runs keep their input text this many days; then the cleanup job drops it.
+PIPELINE_RETENTION_DAYS = env.int("PIPELINE_RETENTION_DAYS", default=30)

@@ -26,6 +26,9 @@ class Transport(Protocol):
     def send(self, step: str, bodies: list[str]) -> None:
         """Queue each body (plain JSON text) for `step`; raise if any could not be queued."""
 
+    def queue_depth(self, step: str) -> int | None:
+        """Messages waiting in (or being worked on from) the step's queue; None if unknown."""
+
 
 def transport_get(name: str | None = None) -> Transport:
     name = name or settings.PIPELINE_TRANSPORT

@@ -11,6 +11,8 @@ from functools import lru_cache
 from django.conf import settings
 
 SQS_BATCH_LIMIT = 10
+# SendMessageBatch takes at most this many bytes of message bodies in one call (1 MiB).
+SQS_BATCH_BYTES = 1_048_576
 
 
 class QueueNotConfigured(LookupError):
@@ -43,8 +45,7 @@ class SqsTransport:
     def send(self, step: str, bodies: list[str]) -> None:
         url = queue_url(step)
         client = sqs_client()
-        for start in range(0, len(bodies), SQS_BATCH_LIMIT):
-            chunk = bodies[start:start + SQS_BATCH_LIMIT]
+        for chunk in batches_by_size(bodies):
             entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
             failed = client.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
             if failed:
@@ -55,6 +56,31 @@ class SqsTransport:
                 still_failed = client.send_message_batch(QueueUrl=url, Entries=retry).get("Failed")
                 if still_failed:
                     raise RuntimeError(f"SQS refused {len(still_failed)} messages: {still_failed}")
+
+
+    def queue_depth(self, step: str) -> int | None:
+        attributes = sqs_client().get_queue_attributes(
+            QueueUrl=queue_url(step),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                            "ApproximateNumberOfMessagesDelayed"]).get("Attributes", {})
+        return sum(int(value) for value in attributes.values())
+
+
+def batches_by_size(bodies: list[str]) -> list[list[str]]:
+    """Groups of at most 10 bodies and 1 MiB in all, SQS's limits for one batch call."""
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    size = 0
+    for body in bodies:
+        length = len(body.encode())
+        if batch and (len(batch) == SQS_BATCH_LIMIT or size + length > SQS_BATCH_BYTES):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(body)
+        size += length
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def dead_letter_queue_url(step: str) -> str:

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CLEANUP = "pipelines.lambda_consumers.cleanup"
 
 
+def summary_of(**handled) -> dict:
+    """The cleanup job's report: runs per outcome, per-run errors, purged count."""
+    return {"sent": [], "redriven": [], "failed": [], "waiting": [], "errors": {},
+            "purged": 0, **handled}
+
+
 def lose_one_map_message(sqs_lambda) -> str:
     queue = sqs_lambda.queues["map"]
     message = sqs_lambda.client.receive_message(
@@ -31,18 +37,18 @@ def test_a_run_stalled_by_a_lost_message_is_finished_by_the_cleanup_job(
     assert run.result.elements_reduced == 15
 
     # Not stalled long enough yet: the job leaves the run alone.
-    assert sqs_lambda.lambda_.invoke(scheduled_event(CLEANUP)) == {"redriven": [], "failed": []}
+    assert sqs_lambda.lambda_.invoke(scheduled_event(CLEANUP)) == summary_of()
 
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     summary = sqs_lambda.lambda_.invoke(scheduled_event(CLEANUP))
-    assert summary == {"redriven": [str(run.id)], "failed": []}
+    assert summary == summary_of(redriven=[str(run.id)])
     assert sqs_lambda.depth("map") == 1  # only the lost packet is sent again
     sqs_lambda.drain()
 
     run.refresh_from_db()
     assert (run.state, run.redrive_count) == ("done", 1)
     assert exact_json.loads(run.result.value_json) == sum(2 * x for x in array)
-    assert sqs_lambda.lambda_.invoke(scheduled_event(CLEANUP)) == {"redriven": [], "failed": []}
+    assert sqs_lambda.lambda_.invoke(scheduled_event(CLEANUP)) == summary_of()
 
 
 def test_a_hopeless_run_is_failed_with_a_reason(sqs_lambda, user, settings, client,

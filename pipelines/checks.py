@@ -1,0 +1,27 @@
+"""Start-up checks of the pipelines' timing settings (`manage.py check`, every worker start).
+
+A Celery message is delivered again when its worker has held it unacknowledged longer than
+the broker's visibility timeout (Redis, SQS). A retry countdown or a step running longer than
+that makes a message come back while it is still waiting or running, again and again.
+"""
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.compatibility)
+def visibility_timeout_covers_retries(app_configs=None, **kwargs):
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    visibility = options.get("visibility_timeout")
+    if visibility is None:
+        return []  # brokers without one (RabbitMQ, the filesystem broker)
+    longest_hold = max(settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS,
+                       settings.PIPELINE_STEP_TIME_LIMIT)
+    if visibility <= longest_hold:
+        return [checks.Error(
+            f"CELERY_VISIBILITY_TIMEOUT ({visibility} s) must be longer than the longest time "
+            f"a worker holds a pipeline message ({longest_hold:g} s: "
+            f"PIPELINE_RETRY_BACKOFF_MAX_SECONDS, PIPELINE_STEP_TIME_LIMIT)",
+            hint="Raise CELERY_VISIBILITY_TIMEOUT or lower the backoff ceiling.",
+            id="pipelines.E010")]
+    return []
