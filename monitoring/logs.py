@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from api.timestamps import iso_utc_ms
 from monitoring.request_context import (
     client_request_id,
+    current_invocation_id,
     current_request_id,
     last_served_request_id,
 )
@@ -47,6 +48,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": request_id,
         }
+        invocation_id = current_invocation_id.get()
+        if invocation_id:
+            entry["invocation_id"] = invocation_id
         sent_id = client_request_id.get()
         if sent_id:
             entry["client_request_id"] = sent_id

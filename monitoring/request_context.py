@@ -1,6 +1,13 @@
-"""The id of the request (or Lambda invocation) being served, for logs and responses."""
+"""The id of the request (or Lambda invocation) being served, for logs and responses.
+
+`request_id` is the trace id: the HTTP request's id, carried by the pipeline messages that
+request started, so a consumer's lines for that run carry it too. `invocation_id` is the
+unit of work running now (the Lambda invocation, the Celery task).
+"""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
@@ -11,7 +18,34 @@ last_served_request_id: ContextVar[str | None] = ContextVar("last_served_request
 # What the client sent as X-Request-Id: kept for correlation, never trusted as our id.
 client_request_id: ContextVar[str | None] = ContextVar("client_request_id", default=None)
 
+current_invocation_id: ContextVar[str | None] = ContextVar("current_invocation_id",
+                                                            default=None)
+
 CLIENT_REQUEST_ID_MAX_LENGTH = 64
+
+_cold = True
+
+
+def cold_start_consumed() -> bool:
+    """True for the first request or event this process serves (the cold start), then False."""
+    global _cold
+    cold, _cold = _cold, False
+    return cold
+
+
+@contextmanager
+def trace_bound(*, request_id: str | None, invocation_id: str | None = None) -> Iterator[None]:
+    """Log lines inside carry this request id (kept when None) and invocation id."""
+    tokens = []
+    if request_id:
+        tokens.append((current_request_id, current_request_id.set(request_id)))
+    if invocation_id:
+        tokens.append((current_invocation_id, current_invocation_id.set(invocation_id)))
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
 
 
 def request_id_from_lambda_context(context) -> str | None:

@@ -12,13 +12,21 @@ import logging
 from django.conf import settings
 from django.db import close_old_connections
 
+from monitoring.jobs import scheduled_job_run
+from monitoring.request_context import request_id_from_lambda_context, trace_bound
 from pipelines.messages import MAP, REDUCE
 from pipelines.services import runs_cleanup, step_handle
 
 logger = logging.getLogger(__name__)
 
 
-def _consume(step: str, event) -> dict:
+def _consume(step: str, event, context) -> dict:
+    # Each record's lines carry its run's request id; all carry this invocation's id.
+    with trace_bound(request_id=None, invocation_id=request_id_from_lambda_context(context)):
+        return _consume_records(step, event)
+
+
+def _consume_records(step: str, event) -> dict:
     failures: list[dict] = []
     # Warm containers keep connections between invocations; drop dead or expired ones.
     close_old_connections()
@@ -48,16 +56,18 @@ def _consume(step: str, event) -> dict:
 
 
 def consume_map(event, context):
-    return _consume(MAP, event)
+    return _consume(MAP, event, context)
 
 
 def consume_reduce(event, context):
-    return _consume(REDUCE, event)
+    return _consume(REDUCE, event, context)
 
 
 def cleanup(event, context):
     try:
-        return runs_cleanup()
+        with trace_bound(request_id=None,
+                         invocation_id=request_id_from_lambda_context(context)):
+            return scheduled_job_run("pipelines.cleanup", runs_cleanup)
     except Exception as exc:
         # Never a TypeError out of here: Zappa would run the job again with another signature.
         raise RuntimeError(f"pipeline cleanup failed: {exc!r}") from exc

@@ -2,6 +2,9 @@
 
     map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3, "elements": [...]}
     reduce: {"step": "reduce", "pipeline": "sumArray", "runId": "..."}
+
+Both may carry "requestId": the id of the HTTP request that started the run, so the
+consumers' log lines for the run carry it too (one id traces the run across the queues).
 """
 
 import uuid
@@ -13,6 +16,7 @@ from pipelines import exact_json
 MAP = "map"
 REDUCE = "reduce"
 STEPS = (MAP, REDUCE)
+REQUEST_ID_MAX_LENGTH = 64
 
 
 class MalformedMessage(ValueError):
@@ -28,10 +32,13 @@ class StepMessage:
     elements: list[Any] | None = None
     # The elements already encoded (the packet row's text): not encoded a second time.
     elements_json: str | None = None
+    request_id: str | None = None
 
     def to_json(self) -> str:
         body: dict[str, Any] = {"step": self.step, "pipeline": self.pipeline,
                                 "runId": str(self.run_id)}
+        if self.request_id:
+            body["requestId"] = self.request_id
         if self.step != MAP:
             return exact_json.dumps(body)
         body["packet"] = self.packet
@@ -40,12 +47,12 @@ class StepMessage:
 
 
 def map_message(*, pipeline: str, run_id, packet: int, elements: list | None,
-                elements_json: str | None = None) -> StepMessage:
-    return StepMessage(MAP, pipeline, run_id, packet, elements, elements_json)
+                elements_json: str | None = None, request_id: str | None = None) -> StepMessage:
+    return StepMessage(MAP, pipeline, run_id, packet, elements, elements_json, request_id)
 
 
-def reduce_message(*, pipeline: str, run_id) -> StepMessage:
-    return StepMessage(REDUCE, pipeline, run_id)
+def reduce_message(*, pipeline: str, run_id, request_id: str | None = None) -> StepMessage:
+    return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
 
 
 def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage:
@@ -56,13 +63,16 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
             raise MalformedMessage(f"unexpected step {step!r}")
         run_id = uuid.UUID(data["runId"])
         pipeline = data["pipeline"]
+        request_id = data.get("requestId")
+        if not isinstance(request_id, str) or len(request_id) > REQUEST_ID_MAX_LENGTH:
+            request_id = None  # a trace id, never trusted for anything but logs
         if step == REDUCE:
-            return StepMessage(REDUCE, pipeline, run_id)
+            return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
         packet, elements = data["packet"], data["elements"]
         if isinstance(packet, bool) or not isinstance(packet, int) or not isinstance(
                 elements, list):
             raise MalformedMessage("packet must be an integer and elements a list")
-        return StepMessage(MAP, pipeline, run_id, packet, elements)
+        return StepMessage(MAP, pipeline, run_id, packet, elements, request_id=request_id)
     except MalformedMessage:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -34,6 +34,10 @@ class PipelineRun(models.Model):
         null=True, blank=True,
         help_text="When its messages were last handed to the queue (empty: never sent, e.g. "
                   "the broker was down at start; the cleanup job sends it).")
+    request_id = models.CharField(
+        max_length=64, blank=True,
+        help_text="The HTTP request that started it: its messages carry it into every log "
+                  "line of the run.")
     purged_at = models.DateTimeField(
         null=True, blank=True,
         help_text="When the retention job dropped its packets' input text (finished runs).")

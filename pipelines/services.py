@@ -7,6 +7,7 @@ sent with transaction.on_commit, never before the rows they point to exist.
 """
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -16,11 +17,14 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from api.errors import ApiError
+from monitoring.metrics import metric_record
+from monitoring.request_context import current_request_id, trace_bound
 from pipelines import exact_json
 from pipelines.arithmetic import exact_arithmetic
 from pipelines.messages import (
     MAP,
     REDUCE,
+    REQUEST_ID_MAX_LENGTH,
     StepMessage,
     map_message,
     message_parse,
@@ -39,6 +43,7 @@ from pipelines.registry import InvalidElement, pipeline_get
 from pipelines.transports import messages_send
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("monitoring.access")
 
 
 # --- start ---------------------------------------------------------------------------------
@@ -66,11 +71,12 @@ def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None)
                            fields={"array": f"element {position}: {exc}"}) from None
     packets = packets_cut(spec=spec, elements=elements,
                           max_count=packet_size or settings.PIPELINE_PACKET_SIZE)
+    request_id = current_request_id.get() or ""
     with transaction.atomic():
         run = PipelineRun.objects.create(
             pipeline=spec.name, owner=owner, element_count=len(elements),
             packet_size=packet_size or settings.PIPELINE_PACKET_SIZE,
-            packet_count=len(packets))
+            packet_count=len(packets), request_id=request_id)
         RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
         Packet.objects.bulk_create(
             [Packet(run=run, index=index, elements_json=text, element_count=len(chunk))
@@ -80,7 +86,8 @@ def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None)
             _run_finish(run.id)
             run.refresh_from_db()
         messages = [map_message(pipeline=spec.name, run_id=run.id, packet=index,
-                                elements=chunk, elements_json=text)
+                                elements=chunk, elements_json=text,
+                                request_id=request_id or None)
                     for index, (chunk, text) in enumerate(packets)]
     run.queued = True
     if not messages:
@@ -101,7 +108,8 @@ def packets_cut(*, spec, elements: list, max_count: int) -> list[tuple[list, str
     message fits the transport (SQS: 1 MiB). An element that cannot fit a message alone is
     refused here, at the door, naming it. Returns (elements, their JSON text) per packet."""
     envelope = len(map_message(pipeline=spec.name, run_id=uuid.UUID(int=0), packet=10**9,
-                               elements=None, elements_json="[]").to_json().encode())
+                               elements=None, elements_json="[]",
+                               request_id="x" * REQUEST_ID_MAX_LENGTH).to_json().encode())
     budget = settings.PIPELINE_MAX_MESSAGE_BYTES - envelope  # bytes for "[...]"
     packets: list[tuple[list, str]] = []
     chunk: list = []
@@ -148,12 +156,31 @@ def _run_send_or_leave_to_cleanup(run_id, messages: list[StepMessage]) -> bool:
 # --- steps ---------------------------------------------------------------------------------
 
 def step_handle(*, step: str, body: str) -> None:
-    """Run one queued message. Raises on failure, so the queue retries it."""
+    """Run one queued message. Raises on failure, so the queue retries it.
+
+    Its log lines carry the request id of the HTTP request that started the run; one access
+    line and one metric event per message (part `pipelines.<pipeline>`)."""
     message = message_parse(body, expected_step=step)
-    if message.step == MAP:
-        packet_map(message=message)
-    else:
-        run_reduce(message=message)
+    started = time.perf_counter()
+    outcome = "ok"
+    with trace_bound(request_id=message.request_id):
+        try:
+            if message.step == MAP:
+                packet_map(message=message)
+            else:
+                run_reduce(message=message)
+        except Exception as exc:
+            outcome = f"error: {type(exc).__name__}"
+            raise
+        finally:
+            duration_ms = (time.perf_counter() - started) * 1000
+            access_logger.info(
+                "pipeline %s %s %s", message.pipeline, message.step, outcome,
+                extra={"route": f"pipelines.{message.pipeline}", "step": message.step,
+                       "run_id": str(message.run_id), "packet": message.packet,
+                       "outcome": outcome, "duration_ms": round(duration_ms, 3)})
+            metric_record(part=f"pipelines.{message.pipeline}", errors=int(outcome != "ok"),
+                          duration_ms=duration_ms)
 
 
 def packet_map(*, message: StepMessage) -> bool:
@@ -185,7 +212,7 @@ def packet_map(*, message: StepMessage) -> bool:
         except IntegrityError:
             # A concurrent duplicate delivery mapped it first: the unique packet says done.
             mapped = False
-    reduce = reduce_message(pipeline=spec.name, run_id=run.id)
+    reduce = reduce_message(pipeline=spec.name, run_id=run.id, request_id=message.request_id)
     transaction.on_commit(lambda: messages_send([reduce]))
     return mapped
 
@@ -232,7 +259,8 @@ def run_reduce(*, message: StepMessage) -> int:
         if result.packets_reduced >= run.packet_count:
             _run_finish(run.id)
         elif len(entries) == limit:
-            more = reduce_message(pipeline=spec.name, run_id=run.id)
+            more = reduce_message(pipeline=spec.name, run_id=run.id,
+                                  request_id=message.request_id)
             transaction.on_commit(lambda: messages_send([more]))
     return len(entries)
 
@@ -257,10 +285,11 @@ def _run_pending_messages(run: PipelineRun) -> list[StepMessage]:
                 .order_by("index").only("index", "elements_json"))
     messages: list[StepMessage] = [
         map_message(pipeline=run.pipeline, run_id=run.id, packet=packet.index, elements=None,
-                    elements_json=packet.elements_json)
+                    elements_json=packet.elements_json, request_id=run.request_id or None)
         for packet in unmapped]
     if ScratchpadEntry.objects.filter(run_id=run.id, reduced_at__isnull=True).exists():
-        messages.append(reduce_message(pipeline=run.pipeline, run_id=run.id))
+        messages.append(reduce_message(pipeline=run.pipeline, run_id=run.id,
+                                       request_id=run.request_id or None))
     return messages
 
 
@@ -275,9 +304,11 @@ def run_redrive(*, run: PipelineRun) -> int:
 
 
 def run_fail(*, run: PipelineRun, reason: str) -> None:
-    PipelineRun.objects.filter(id=run.id, state=RunState.PENDING).update(
+    failed = PipelineRun.objects.filter(id=run.id, state=RunState.PENDING).update(
         state=RunState.FAILED, failure_reason=reason, finished_at=timezone.now(),
         updated_at=timezone.now())
+    if failed:  # a run that never succeeds: the pipeline's failure rate
+        metric_record(part=f"pipelines.{run.pipeline}", count=0, failures=1)
 
 
 def runs_stalled(*, now=None):

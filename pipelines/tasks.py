@@ -13,6 +13,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from monitoring.jobs import scheduled_job_run
+from monitoring.request_context import trace_bound
 from pipelines.models import DeadLetterSource
 from pipelines.retry_policy import retry_delay_seconds
 from pipelines.services import dead_letter_store, runs_cleanup, step_handle
@@ -24,6 +26,11 @@ logger = logging.getLogger(__name__)
              reject_on_worker_lost=True, max_retries=None,
              time_limit=settings.PIPELINE_STEP_TIME_LIMIT)
 def run_step(self, step: str, body: str) -> None:
+    with trace_bound(request_id=None, invocation_id=self.request.id):
+        _run_step(self, step, body)
+
+
+def _run_step(self, step: str, body: str) -> None:
     try:
         step_handle(step=step, body=body)
     except Exception as exc:
@@ -45,6 +52,7 @@ def run_step(self, step: str, body: str) -> None:
         raise self.retry(exc=exc, countdown=retry_delay_seconds(attempt)) from exc
 
 
-@shared_task(name="pipelines.cleanup")
-def cleanup() -> dict:
-    return runs_cleanup()
+@shared_task(name="pipelines.cleanup", bind=True)
+def cleanup(self) -> dict:
+    with trace_bound(request_id=None, invocation_id=self.request.id):
+        return scheduled_job_run("pipelines.cleanup", runs_cleanup)

@@ -31,3 +31,5 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")
 # Warm containers keep their RDS connection between invocations (health-checked, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+# Metrics as CloudWatch Embedded Metric Format lines: no agent, no API call per request.
+METRICS_SINKS = env.list("METRICS_SINKS", default=["emf"])

@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "monitoring.request_context.RequestIdMiddleware",
+    "monitoring.access.AccessLogMiddleware",
     "api.middleware.JsonErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,5 +129,6 @@ from config.settings.cors import *
 from config.settings.graphql import *
 from config.settings.jwt import *
 from config.settings.logging import *
+from config.settings.monitoring import *
 from config.settings.pipelines import *
 from config.settings.rest_framework import *

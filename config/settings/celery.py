@@ -60,4 +60,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "pipelines.cleanup",
         "schedule": env.float("PIPELINE_CLEANUP_EVERY_SECONDS", default=15 * 60),
     },
+    # Evaluates the alarm rules (monitoring.alarms) and escalates open incidents.
+    "monitoring-alarms": {
+        "task": "monitoring.alarms",
+        "schedule": env.float("ALARMS_EVERY_SECONDS", default=60),
+    },
 }

@@ -25,6 +25,8 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # One line per request, queue message and scheduled run, at every stage's level.
+        "monitoring.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         # Request failures are logged once, by api.middleware, with the request id.
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
     },

@@ -1,0 +1,59 @@
+"""One JSON line and one metric event per HTTP request, on the `monitoring.access` logger
+(its own level: prod's WARNING does not silence it)."""
+
+import logging
+import time
+
+from django.utils.functional import SimpleLazyObject
+
+from monitoring.metrics import metric_record
+from monitoring.request_context import cold_start_consumed
+
+access_logger = logging.getLogger("monitoring.access")
+
+# First path segment -> the part of the system it belongs to (metrics and dashboards).
+ROUTE_GROUPS = {
+    "item": "api.items", "items": "api.items", "graphql": "api.graphql",
+    "sumArray": "api.pipelines", "wordCount": "api.pipelines",
+    "login": "api.auth", "register": "api.auth", "verify": "api.auth", "token": "api.auth",
+    "logout": "api.auth", "private": "api.auth", "password": "api.auth",
+    "scraper": "api.browser", "screenshot": "api.browser", "pdf": "api.browser",
+    "card": "api.browser", "hello": "api.hello", "health": "api.health",
+    "admin": "admin", "openapi.json": "api.docs", "docs": "api.docs",
+}
+
+
+def route_group(path_info: str) -> str:
+    first = path_info.strip("/").split("/", 1)[0]
+    return ROUTE_GROUPS.get(first, "api.other")
+
+
+def _known_user_id(request) -> int | None:
+    """The user the view authenticated (DRF's JWT authentication replaces request.user), never
+    evaluating Django's lazy session user just for a log line (a query per request)."""
+    user = request.__dict__.get("user")
+    if user is None or type(user) is SimpleLazyObject:  # type(): does not evaluate it
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+class AccessLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cold_start = cold_start_consumed()
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        part = route_group(request.path_info)
+        failed = response.status_code >= 500
+        access_logger.info(
+            "%s %s %s", request.method, request.path, response.status_code,
+            extra={"method": request.method, "path": request.path, "route": part,
+                   "status": response.status_code, "duration_ms": round(duration_ms, 3),
+                   "user_id": _known_user_id(request),
+                   "cold_start": cold_start})
+        metric_record(part=part, errors=int(failed), failures=int(failed),
+                      duration_ms=duration_ms)
+        return response

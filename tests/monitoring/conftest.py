@@ -1,0 +1,1 @@
+from tests.chromium import chromium, chromium_session  # noqa: F401
