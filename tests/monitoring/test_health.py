@@ -39,3 +39,40 @@ def test_responses_carry_the_lambda_request_id(dev_lambda):
     result = dev_lambda.invoke(api_gateway_event("GET", "/health"), context)
 
     assert decode_api_gateway_response(result).header("X-Request-Id") == "req-1234"
+
+
+@pytest.mark.django_db
+def test_backlog_and_dead_letters_are_reported_not_a_reason_for_503(client, user, settings):
+    from pipelines.models import DeadLetter, PipelineRun
+
+    settings.PIPELINE_TRANSPORT = "sqs"  # Lambda: SQS is AWS's to keep up, no broker call
+    PipelineRun.objects.create(pipeline="sumArray", owner=user, element_count=1,
+                               packet_size=1, packet_count=1)
+    DeadLetter.objects.create(source="celery", step="map", body="{}", attempts=10)
+
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["backlog"], body["dead_letters"], body["migrations"]) == (1, 1, "ok")
+    assert body["broker"] == "not used"
+
+
+@pytest.mark.django_db
+def test_health_is_503_naming_the_broker_it_sends_to_when_it_is_down(client, settings):
+    from tests.aws_emulator import free_loopback_port
+    from tests.pipelines.conftest import point_celery_app_at
+
+    down = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    settings.PIPELINE_TRANSPORT = "celery"
+    settings.CELERY_BROKER_URL = down
+    settings.HEALTH_BROKER_CACHE_SECONDS = 0
+    point_celery_app_at(down, {})
+    try:
+        response = client.get("/health")
+    finally:
+        point_celery_app_at("memory://", {})
+
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error: ")
+    assert response.json()["database"] == "ok"
