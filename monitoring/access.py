@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 
 from monitoring.metrics import metric_record
 from monitoring.request_context import cold_start_consumed
+from monitoring.tracing import xray_subsegment
 
 access_logger = logging.getLogger("monitoring.access")
 
@@ -44,7 +45,8 @@ class AccessLogMiddleware:
     def __call__(self, request):
         cold_start = cold_start_consumed()
         started = time.perf_counter()
-        response = self.get_response(request)
+        with xray_subsegment("django", request_id=getattr(request, "request_id", None)):
+            response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
         part = route_group(request.path_info)
         failed = response.status_code >= 500
