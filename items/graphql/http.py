@@ -1,19 +1,27 @@
 """graphene-django's GraphQLView with the project's rules: bearer-token auth, JSON errors,
 bounded documents, GraphiQL and introspection switched by settings (off in prod).
 
+Where introspection is off, `__schema` and `__type` are refused but `__typename` is not
+(Apollo Client and Relay add it to every selection), and validation errors carry no
+"Did you mean ...?" suggestions, which would spell the schema out field by field.
+
 Checked documents are memoized by their text: parsing and validating a query costs more
-than running it, and clients send the same few queries again and again.
+than running it, and clients send the same few queries again and again. Rejected documents
+are remembered too (apart, so a flood of bad ones cannot evict the good ones): sending the
+same abusive document again costs a dictionary lookup.
 """
 
 import functools
 import logging
+import threading
+from collections import OrderedDict
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
-from graphene.validation import DisableIntrospection
 from graphene_django.views import GraphQLView, HttpError
 from graphql import (
     ExecutionResult,
@@ -25,6 +33,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from accounts.authentication import InvalidCredentials, user_from_bearer
 from api.errors import ApiError, error_payload
@@ -35,6 +44,7 @@ logger = logging.getLogger("graphql")
 
 INTERNAL_ERROR = "Internal server error"
 CHECKED_DOCUMENTS_CACHED = 256
+REJECTED_DOCUMENTS_CACHED = 256
 CACHEABLE_QUERY_LENGTH = 8192
 # Set when a resolver refused an anonymous caller: the response is then a 401.
 AUTHENTICATION_REQUIRED_FLAG = "graphql_authentication_required"
@@ -59,6 +69,26 @@ class RejectedDocument(Exception):
         self.errors = tuple(errors)
 
 
+SUGGESTION = " Did you mean "
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    """The error without graphql-core's trailing " Did you mean 'item'?" (graphql-core 3.2
+    has no switch for it; every rule appends it last, through pyutils.did_you_mean)."""
+    message = error.message
+    start = message.rfind(SUGGESTION)
+    if start < 0 or not message.endswith("?"):
+        return error
+    return GraphQLError(message[:start], error.nodes, error.source, error.positions,
+                        error.path, error.original_error, error.extensions)
+
+
+def without_suggestions(errors):
+    # Errors a resolver raised are the project's own text: only graphql-core's are touched.
+    return [error if error.original_error is not None else without_suggestion(error)
+            for error in errors]
+
+
 def check_document(schema, query: str, max_tokens: int, bounds: QueryBounds,
                    introspection: bool):
     """The parsed document of a query fit to execute; raises RejectedDocument otherwise."""
@@ -69,24 +99,88 @@ def check_document(schema, query: str, max_tokens: int, bounds: QueryBounds,
     # The bounds first: an abusive document must not reach the costlier standard rules.
     errors = query_bound_errors(document, bounds)
     if not errors:
-        rules = specified_rules if introspection else (*specified_rules, DisableIntrospection)
-        errors = validate(schema, document, rules)
+        if introspection:
+            errors = validate(schema, document, specified_rules)
+        else:
+            # graphql-core's rule refuses fields of introspection types (__schema, __type
+            # and below), not __typename; graphene's DisableIntrospection refuses any "__".
+            errors = without_suggestions(validate(
+                schema, document, (*specified_rules, NoSchemaIntrospectionCustomRule)))
     if errors:
         raise RejectedDocument(errors)
     return document
 
 
-# Only accepted documents are memoized (lru_cache keeps no exceptions), and only short query
-# texts, so hostile input can neither fill the cache nor pin large bodies in memory.
+# Only accepted documents are memoized here (lru_cache keeps no exceptions), and only short
+# query texts, so hostile input can neither fill the cache nor pin large bodies in memory.
 checked_document = functools.lru_cache(maxsize=CHECKED_DOCUMENTS_CACHED)(check_document)
+
+
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+class RejectionCache:
+    """The errors of the most recently rejected documents, least recently used out first.
+
+    Keyed like checked_document (query text and the settings that judged it); thread-safe,
+    since a worker may serve requests on several threads.
+    """
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._errors: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits = self._misses = 0
+
+    def get(self, key) -> tuple | None:
+        with self._lock:
+            errors = self._errors.get(key)
+            if errors is None:
+                self._misses += 1
+                return None
+            self._errors.move_to_end(key)
+            self._hits += 1
+            return errors
+
+    def put(self, key, errors: tuple) -> None:
+        with self._lock:
+            self._errors[key] = errors
+            self._errors.move_to_end(key)
+            while len(self._errors) > self.maxsize:
+                self._errors.popitem(last=False)
+
+    def cache_info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self._hits, self._misses, self.maxsize, len(self._errors))
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._errors.clear()
+            self._hits = self._misses = 0
+
+
+rejected_documents = RejectionCache(maxsize=REJECTED_DOCUMENTS_CACHED)
 
 
 def document_for(schema, query: str):
     arguments = (schema, query, settings.GRAPHQL_MAX_TOKENS, query_bounds(),
                  settings.GRAPHQL_INTROSPECTION_ENABLED)
-    if len(query) <= CACHEABLE_QUERY_LENGTH:
+    if len(query) > CACHEABLE_QUERY_LENGTH:
+        # Not remembered either way; parsing stops at GRAPHQL_MAX_TOKENS and the bounds
+        # cost a walk proportional to the text, so a long bad document stays cheap.
+        return check_document(*arguments)
+    errors = rejected_documents.get(arguments)
+    if errors is not None:
+        raise RejectedDocument(errors)  # a fresh exception: re-raising one would grow its traceback
+    try:
         return checked_document(*arguments)
-    return check_document(*arguments)
+    except RejectedDocument as rejected:
+        rejected_documents.put(arguments, rejected.errors)
+        raise
 
 
 class ProjectGraphQLView(GraphQLView):
@@ -174,6 +268,9 @@ class ProjectGraphQLView(GraphQLView):
                 result = execute(schema, document, **options)
                 if result.errors:
                     transaction.set_rollback(True)
+        if result.errors and not settings.GRAPHQL_INTROSPECTION_ENABLED:
+            # Coercing variables (enum values, input fields) can suggest names too.
+            result.errors = without_suggestions(result.errors)
         if any(is_unauthenticated(error) for error in result.errors or ()):
             setattr(request, AUTHENTICATION_REQUIRED_FLAG, True)
         return result

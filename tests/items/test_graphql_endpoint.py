@@ -45,7 +45,35 @@ def test_introspection_can_be_switched_off(client, settings):
     response = client.post("/graphql", data=query, content_type="application/json")
 
     assert response.status_code == 400
-    assert "introspection is disabled" in response.json()["errors"][0]["message"]
+    assert "introspection has been disabled" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_typename_works_with_introspection_off(client, settings, auth_headers):
+    # Apollo Client and Relay add __typename to every selection set (design §2.3).
+    settings.GRAPHQL_INTROSPECTION_ENABLED = False
+    mutation = 'mutation { updateItem(name: "Hat") { id name __typename } __typename }'
+
+    response = client.post("/graphql", data=json.dumps({"query": mutation}),
+                           content_type="application/json", headers=auth_headers)
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert (data["__typename"], data["updateItem"]["__typename"]) == ("Mutation", "Item")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("introspection", "suggested"), [(True, True), (False, False)])
+def test_field_suggestions_only_where_introspection_is_on(client, settings, introspection,
+                                                          suggested):
+    settings.GRAPHQL_INTROSPECTION_ENABLED = introspection
+
+    response = client.post("/graphql", data=json.dumps({"query": "{ itme { id } }"}),
+                           content_type="application/json")
+
+    message = response.json()["errors"][0]["message"]
+    assert message.startswith("Cannot query field 'itme' on type 'Query'.")
+    assert ("Did you mean 'item'" in message) is suggested
 
 
 def settings_for_stage(stage: str, **environ) -> dict:
