@@ -46,6 +46,13 @@ from config.django.base import *
 DEBUG = False
 # Pipeline messages travel as Celery tasks on the broker (Lambda stages use SQS events).
 PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="celery")
+# Where beat sends (Celery's default queue); its own name lets two deployments share a broker.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# A worker consumes every queue listed here (scripts/worker: WORKER_QUEUES to pick some): the
+# default queue and the pipelines' step queues, when PIPELINE_CELERY_*_QUEUE names them.
+CELERY_TASK_QUEUES = {
+    name: {} for name in dict.fromkeys(
+        [CELERY_TASK_DEFAULT_QUEUE, *PIPELINE_CELERY_QUEUES.values()]) if name}
 
 # collectstatic (scripts/web) writes hashed, pre-compressed files here; WhiteNoise serves them.
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(STATIC_ROOT))
