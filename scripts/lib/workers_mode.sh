@@ -11,3 +11,16 @@ STATE_DIR="${STATE_DIR:-${STATE_DIRECTORY:-${XDG_STATE_HOME:-$HOME/.local/state}
 mkdir -p "$STATE_DIR"
 export STATE_DIR
 PY=.venv/bin/python
+
+# A missing or wrong setting stops the command with the one line that names it (Django's
+# traceback would bury it), before anything starts.
+$PY - <<'PY' || exit 2
+import sys
+
+try:
+    import django
+
+    django.setup()
+except Exception as exc:
+    sys.exit(f"{type(exc).__name__}: {exc}")
+PY
