@@ -73,3 +73,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Long-lived processes keep their connection (health-checked before use, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+# Celery's processes log like the web: one JSON object per line (config/settings/logging.py),
+# instead of Celery replacing the root logger's handlers with its own text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
