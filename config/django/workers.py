@@ -29,7 +29,7 @@ def _required(name: str, why: str) -> str:
 
 
 if not _required("DATABASE_URL", "postgres://user:password@host:5432/db").startswith(
-        ("postgres://", "postgresql://", "pgsql://")):
+        ("postgres://", "postgresql://", "pgsql://", "psql://")):
     # Several web and worker processes write at once, and the pipelines' reduce step locks
     # rows with SKIP LOCKED: the embedded SQLite file is the local mode's database.
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL in the workers mode")
