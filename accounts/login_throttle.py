@@ -101,13 +101,15 @@ def login_failure_record(*, username: str, client_address: str | None) -> None:
         failed_at__lte=now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)).delete()
 
 
-def login_failures_clear(*, user) -> None:
+def login_failures_clear(*, user=None, username: str | None = None) -> None:
     """A correct password ends the lockout count of the account that logged in (its
     username key, unique among accounts), not the address's: one valid account must not buy
-    an attacker fresh tries at others."""
+    an attacker fresh tries at others. Pass the account; `username` (the name it was found
+    by, in any case) is accepted for callers that hold only that and maps to the same key."""
     from accounts.models import LoginFailure
 
-    LoginFailure.objects.filter(username_key=user.username_key).delete()
+    key = user.username_key if user is not None else username_key(username)
+    LoginFailure.objects.filter(username_key=key).delete()
 
 
 def registration_throttle_check(*, client_address: str | None) -> None:
