@@ -1,15 +1,54 @@
-"""Backoffice for users, roles and the scopes they grant, and failed logins.
+"""Backoffice for users, roles and the scopes they grant, failed logins and registrations;
+and the admin's own login, throttled with /login's counters (design §2.4).
 
 Outstanding and blacklisted refresh tokens are in the admin through simplejwt's
 token_blacklist app (Token Blacklist section): blacklisting there revokes a refresh token.
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 
-from accounts.models import LoginFailure, Role, Scope, User
+from accounts.client_address import client_address
+from accounts.login_throttle import LoginThrottled
+from accounts.models import LoginFailure, RegistrationAttempt, Role, Scope, User
 from accounts.scopes import scopes_for_user
+from accounts.services import InvalidLogin, user_authenticate
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login form, checking the password through the same throttle and failure
+    counters as /login: a username or address /login answers 429 for is refused here even
+    with the right password, and every wrong password here counts there."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        # Django's text says the username may be case-sensitive; here it is not.
+        "invalid_login": "Please enter the correct %(username)s and password for a staff "
+                         "account. Note that the password is case-sensitive.",
+        "throttled": "Too many failed login attempts. Try again in %(seconds)s seconds.",
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = user_authenticate(
+                    username=username, password=password,
+                    client_address=client_address(self.request), request=self.request)
+            except LoginThrottled as exc:
+                raise ValidationError(self.error_messages["throttled"], code="throttled",
+                                      params={"seconds": exc.retry_after_seconds}) from exc
+            except InvalidLogin as exc:
+                raise self.get_invalid_login_error() from exc
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)
@@ -79,6 +118,21 @@ class LoginFailureAdmin(admin.ModelAdmin):
     list_display = ("username_key", "client_address", "failed_at")
     search_fields = ("username_key", "client_address")
     date_hierarchy = "failed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegistrationAttempt)
+class RegistrationAttemptAdmin(admin.ModelAdmin):
+    """Read-only; deleting an address's rows lifts its registration limit early."""
+
+    list_display = ("client_address", "attempted_at")
+    search_fields = ("client_address",)
+    date_hierarchy = "attempted_at"
 
     def has_add_permission(self, request):
         return False

@@ -53,3 +53,26 @@ def client_address(request) -> str | None:
         if forwarded:
             return forwarded
     return _valid_address(request.META.get("REMOTE_ADDR"))
+
+
+# One IPv6 customer usually gets a whole /64 (often far more): counting each IPv6 address
+# alone would give one client 2^64 fresh per-address budgets.
+IPV6_CLIENT_PREFIX_LENGTH = 64
+
+
+def address_group(address: str | None) -> str | None:
+    """What per-address limits count against: an IPv4 address as it is; an IPv6 address as
+    the first address of its /64 (`2001:db8:1:2::`); an IPv4-mapped IPv6 address
+    (`::ffff:192.0.2.1`) as the IPv4 address it maps. None when unknown or not an address."""
+    if address is None:
+        return None
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    network = ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX_LENGTH), strict=False)
+    return str(network.network_address)

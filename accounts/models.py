@@ -1,7 +1,27 @@
-"""Users, roles (Django groups), the scopes roles grant, and failed logins (throttle memory)."""
+"""Users, roles (Django groups), the scopes roles grant, and failed logins and registrations
+(throttle memory)."""
+
+import unicodedata
 
 from django.contrib.auth.models import AbstractUser, Group, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+
+# A username is at most 150 characters after NFKC (the username field); case folding turns
+# one character into at most three ("ΐ" → "ΐ").
+USERNAME_KEY_MAX_LENGTH = 450
+USERNAME_TAKEN_MESSAGE = "A user with that username already exists."
+
+
+def username_key(username: str) -> str:
+    """The form two usernames are compared in: `Dave`, `DAVE`, dave in fullwidth letters and
+    `dave` are one name, `Straße` and `STRASSE` too.
+
+    NFKC, then Python's full case folding, then NFKC again (folding can leave a string
+    unnormalised). Computed here, not with the database's lower(): PostgreSQL's differs
+    from casefold() (ß) and SQLite's is ASCII-only.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
 
 
 class ProjectUserManager(UserManager):
@@ -15,14 +35,58 @@ class ProjectUserManager(UserManager):
         user_grant_default_roles(user=user)
         return user
 
+    def get_by_natural_key(self, username):
+        """Any case variant finds the account: ModelBackend (so /login and the admin's
+        login), createsuperuser's "already taken" check and natural-key fixtures use this."""
+        return self.get(username_key=username_key(username))
+
 
 class User(AbstractUser):
     """The project's user from the first migration on, so fields can be added without pain."""
+
+    username_key = models.CharField(
+        max_length=USERNAME_KEY_MAX_LENGTH,
+        unique=True,
+        editable=False,
+        help_text="The username case-folded (accounts.models.username_key): unique, so "
+                  "`Dave` and `dave` cannot both exist.",
+    )
 
     objects = ProjectUserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def clean_fields(self, exclude=None):
+        # Derived from the username in clean() and save(); never typed, so never checked.
+        super().clean_fields(exclude={*(exclude or ()), "username_key"})
+
+    def clean(self):
+        super().clean()  # NFKC-normalises the username
+        if isinstance(self.username, str):  # None when a form already refused the field
+            self.username_key = username_key(self.username)
+
+    def validate_unique(self, exclude=None):
+        """A case variant of a taken name is refused on the username field (forms, the admin,
+        full_clean), with the same message as the exact name."""
+        exclude = set(exclude or ())
+        super().validate_unique(exclude=exclude | {"username_key"})
+        if "username" in exclude or not isinstance(self.username, str):
+            return
+        clash = type(self)._default_manager.filter(username_key=username_key(self.username))
+        if self.pk is not None:
+            clash = clash.exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError({"username": USERNAME_TAKEN_MESSAGE}, code="unique")
+
+    def save(self, *args, **kwargs):
+        # Every write path (create_user, the admin, a bare save()) keeps the key in step; the
+        # database's unique constraint is the last word when two writers race.
+        self.username_key = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
 
 class Role(Group):
@@ -65,7 +129,9 @@ class LoginFailure(models.Model):
     """One failed login. Counted per username and per client address over a sliding window;
     kept in the database because a Lambda fleet shares nothing else."""
 
-    username_key = models.CharField(max_length=150, db_index=False)
+    username_key = models.CharField(max_length=USERNAME_KEY_MAX_LENGTH, db_index=False)
+    # The client's address group (accounts.client_address.address_group): an IPv4 address,
+    # or the first address of an IPv6 client's /64.
     client_address = models.GenericIPAddressField(null=True, blank=True)
     failed_at = models.DateTimeField(db_index=True)
 
@@ -78,3 +144,22 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username_key} from {self.client_address} at {self.failed_at:%Y-%m-%d %H:%M}"
+
+
+class RegistrationAttempt(models.Model):
+    """One registration that got as far as the username check (an account created, or a
+    taken name refused), from /register or sign-up on first login. Counted per client
+    address group over a sliding window, in the database like LoginFailure."""
+
+    client_address = models.GenericIPAddressField()
+    attempted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client_address", "attempted_at"],
+                         name="registration_addr_time"),
+        ]
+        ordering = ["-attempted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.client_address} at {self.attempted_at:%Y-%m-%d %H:%M}"

@@ -1,9 +1,11 @@
-"""Accounts' writes: registering a user and logging in (with the book's sign-up on first login)."""
+"""Accounts' writes: registering a user and logging in (with the book's sign-up on first login),
+and the admin's login through the same throttle."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,7 +15,10 @@ from accounts.login_throttle import (
     login_failure_record,
     login_failures_clear,
     login_throttle_check,
+    registration_attempt_record,
+    registration_throttle_check,
 )
+from accounts.models import USERNAME_TAKEN_MESSAGE, username_key
 from accounts.roles import user_grant_default_roles
 from api.errors import ApiError
 
@@ -40,14 +45,24 @@ def _validation_fields(exc: ValidationError, field: str) -> dict[str, str]:
     return {field: " ".join(exc.messages)}
 
 
-def user_register(*, username: str, password: str, email: str = ""):
+def _username_taken_error() -> ApiError:
+    return ApiError(f"Invalid input: username: {USERNAME_TAKEN_MESSAGE}",
+                    fields={"username": USERNAME_TAKEN_MESSAGE})
+
+
+def user_register(*, username: str, password: str, email: str = "",
+                  client_address: str | None = None):
     """Create an active user with the default roles; the password policy applies.
 
-    Raises ApiError (400, with `fields`) for a taken or invalid username or a weak password.
+    Raises ApiError (400, with `fields`) for a taken or invalid username or a weak password,
+    and RegistrationThrottled once the client's address has used up its registrations.
+    A name is taken when any account has the same username key (`DaVe` for `dave`). A taken
+    name costs the same password hashing as a free one, so the answer's time does not tell
+    which it was; the per-address limit bounds how many names one client can try.
     """
     User = get_user_model()
     username = User.normalize_username(username)
-    email = get_user_model().objects.normalize_email(email or "")
+    email = User.objects.normalize_email(email or "")
     candidate = User(username=username, email=email)
     errors: dict[str, str] = {}
     try:
@@ -58,38 +73,66 @@ def user_register(*, username: str, password: str, email: str = ""):
         validate_password(password, user=candidate)
     except ValidationError as exc:
         errors["password"] = " ".join(exc.messages)
-    if not errors and User.objects.filter(username=username).exists():
-        errors["username"] = "A user with that username already exists."
     if errors:
+        # Says nothing about whether the name exists, so it is neither counted nor hashed.
         raise ApiError("Invalid input: " + "; ".join(f"{key}: {value}"
                                                     for key, value in errors.items()),
                        fields=errors)
+    registration_throttle_check(client_address=client_address)
+    registration_attempt_record(client_address=client_address)
+    # Hash before looking the name up: the work is the same whether it is taken or free.
+    password_hash = make_password(password)
+    if User.objects.filter(username_key=username_key(username)).exists():
+        raise _username_taken_error()
     try:
         with transaction.atomic():
-            user = User(username=username, email=email)
-            user.set_password(password)
+            user = User(username=username, email=email, password=password_hash)
             user.save()
             user_grant_default_roles(user=user)
     except IntegrityError as exc:
-        # Another request registered the same name between the check and the insert.
-        raise ApiError("Invalid input: username: A user with that username already exists.",
-                       fields={"username": "A user with that username already exists."}) from exc
+        # Another request registered the same name (or a case variant) between the check and
+        # the insert; the unique username key refused the second.
+        raise _username_taken_error() from exc
     return user
 
 
-def _sign_up_on_first_login(*, username: str, password: str):
+def _sign_up_on_first_login(*, username: str, password: str, client_address: str | None):
     """The book's behaviour: an unknown username is registered with the password it sent.
-    None when the username exists (then it is an ordinary login)."""
+    None when the username (or a case variant of it) exists: then it is an ordinary login.
+    Throttled per address like /register."""
     User = get_user_model()
-    if User.objects.filter(username=User.normalize_username(username)).exists():
+    key = username_key(User.normalize_username(username))
+    if User.objects.filter(username_key=key).exists():
         return None
     try:
-        return user_register(username=username, password=password)
+        return user_register(username=username, password=password,
+                             client_address=client_address)
     except ApiError as exc:
         if exc.fields and set(exc.fields) == {"username"} and User.objects.filter(
-                username=User.normalize_username(username)).exists():
+                username_key=key).exists():
             return None  # lost a race with a concurrent sign-up: log in instead
         raise
+
+
+def _credentials_check(*, username: str, password: str, client_address: str | None,
+                       request=None):
+    """The password check /login and the admin's login share, with the same counters."""
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        login_failure_record(username=username, client_address=client_address)
+        raise InvalidLogin()
+    login_failures_clear(user=user)
+    return user
+
+
+def user_authenticate(*, username: str, password: str, client_address: str | None,
+                      request=None):
+    """The user these credentials belong to, through the login throttle (any case of the
+    username matches). Raises LoginThrottled or InvalidLogin. Never signs anyone up: this is
+    the admin's login."""
+    login_throttle_check(username=username, client_address=client_address)
+    return _credentials_check(username=username, password=password,
+                              client_address=client_address, request=request)
 
 
 def user_login(*, username: str, password: str, client_address: str | None,
@@ -98,20 +141,19 @@ def user_login(*, username: str, password: str, client_address: str | None,
 
     Unknown usernames and wrong passwords fail alike, in about the same time: Django's
     ModelBackend hashes the given password even when no user matches. Raises LoginThrottled
-    once the username or the address has too many recent failures.
+    once the username or the address has too many recent failures (RegistrationThrottled
+    when a sign-up would exceed the address's registrations).
     """
     login_throttle_check(username=username, client_address=client_address)
 
     if settings.SIGN_UP_ON_FIRST_LOGIN:
-        user = _sign_up_on_first_login(username=username, password=password)
+        user = _sign_up_on_first_login(username=username, password=password,
+                                       client_address=client_address)
         if user is not None:
             return LoginResult(user=_mark_logged_in(user), signed_up=True)
 
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        login_failure_record(username=username, client_address=client_address)
-        raise InvalidLogin()
-    login_failures_clear(username=username)
+    user = _credentials_check(username=username, password=password,
+                              client_address=client_address, request=request)
     return LoginResult(user=_mark_logged_in(user), signed_up=False)
 
 

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ProjectJWTAuthentication
 from accounts.client_address import client_address
-from accounts.login_throttle import LoginThrottled
+from accounts.login_throttle import LoginThrottled, RegistrationThrottled
 from accounts.parsers import AnyContentTypeJSONParser
 from accounts.serializers import (
     CredentialsInput,
@@ -60,6 +60,9 @@ class LoginApi(PublicJsonApi):
         try:
             result = user_login(username=data["username"], password=data["password"],
                                 client_address=client_address(request), request=request)
+        except RegistrationThrottled as exc:  # sign-up on first login
+            raise Throttled(wait=exc.retry_after_seconds,
+                            detail="Too many registrations from this address.") from exc
         except LoginThrottled as exc:
             raise Throttled(wait=exc.retry_after_seconds,
                             detail="Too many failed login attempts.") from exc
@@ -70,8 +73,13 @@ class RegisterApi(PublicJsonApi):
     @extend_schema(request=RegisterInput, responses={201: LoginOutput}, auth=[])
     def post(self, request):
         data = _validated(RegisterInput, request.data)
-        user = user_register(username=data["username"], password=data["password"],
-                             email=data.get("email", ""))
+        try:
+            user = user_register(username=data["username"], password=data["password"],
+                                 email=data.get("email", ""),
+                                 client_address=client_address(request))
+        except RegistrationThrottled as exc:
+            raise Throttled(wait=exc.retry_after_seconds,
+                            detail="Too many registrations from this address.") from exc
         return _login_response(user, status.HTTP_201_CREATED)
 
 

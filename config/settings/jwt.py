@@ -24,6 +24,10 @@ ACCOUNTS_DEFAULT_ROLES = env.list("ACCOUNTS_DEFAULT_ROLES", default=["member"])
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+# Registrations (/register and sign-up on first login) per client address (IPv6: per /64),
+# counted in the database like failed logins; taken names count too (enumeration).
+REGISTRATION_WINDOW_SECONDS = env.int("REGISTRATION_WINDOW_SECONDS", default=60 * 60)
+REGISTRATIONS_PER_ADDRESS = env.int("REGISTRATIONS_PER_ADDRESS", default=10)
 
 # Off Lambda (gunicorn behind a load balancer): how many proxies in front of the app append
 # to X-Forwarded-For. 0 trusts only the socket's address. On Lambda the address always comes

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from accounts.client_address import client_address
+from accounts.client_address import address_group, client_address
 
 
 def _request(**meta):
@@ -49,3 +49,22 @@ def test_behind_trusted_proxies_the_entry_they_wrote_is_used(settings, forwarded
 
     assert client_address(_request(REMOTE_ADDR="192.0.2.8",
                                    HTTP_X_FORWARDED_FOR=forwarded)) == expected
+
+
+@pytest.mark.parametrize(("address", "group"), [
+    ("192.0.2.8", "192.0.2.8"),                              # IPv4: the address itself
+    (" 192.0.2.8 ", "192.0.2.8"),
+    ("2001:db8:1:2::1", "2001:db8:1:2::"),                   # IPv6: its /64
+    ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::"),
+    ("2001:DB8:1:2:0:0:0:7", "2001:db8:1:2::"),              # any spelling
+    ("2001:db8:1:3::1", "2001:db8:1:3::"),                   # the next /64 is another client
+    ("::ffff:192.0.2.8", "192.0.2.8"),                       # IPv4-mapped: the IPv4 address
+    ("::ffff:c000:208", "192.0.2.8"),
+    ("::1", "::"),
+    (None, None),
+    ("", None),
+    ("not-an-ip", None),
+    ("2001:db8::/64", None),
+])
+def test_address_group_counts_ipv6_by_its_64_and_mapped_ipv4_as_ipv4(address, group):
+    assert address_group(address) == group

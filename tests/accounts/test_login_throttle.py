@@ -106,6 +106,29 @@ def test_retry_after_counts_from_the_oldest_failure_that_holds_the_limit(post_js
     assert 95 <= int(locked["Retry-After"]) <= 101
 
 
+def test_ipv6_clients_are_counted_by_their_64(post_json, user, limits):
+    """Rotating through the 2^64 addresses of one /64 gives no fresh tries."""
+    for n in range(5):
+        assert _login(post_json, f"guess{n}", WRONG,
+                      address=f"2001:db8:7:7::{n + 1:x}").status_code == 401
+
+    same_64 = _login(post_json, "ann", GOOD_PASSWORD, address="2001:db8:7:7:abcd::99")
+    next_64 = _login(post_json, "ann", GOOD_PASSWORD, address="2001:db8:7:8::1")
+
+    assert same_64.status_code == 429
+    assert next_64.status_code == 200
+    assert set(LoginFailure.objects.values_list("client_address", flat=True)) == {
+        "2001:db8:7:7::"}
+
+
+def test_an_ipv4_mapped_ipv6_address_counts_as_the_ipv4_address(post_json, user, limits):
+    for n in range(5):
+        address = "::ffff:198.51.100.20" if n % 2 else "198.51.100.20"
+        _login(post_json, f"guess{n}", WRONG, address=address)
+
+    assert _login(post_json, "ann", GOOD_PASSWORD, address="198.51.100.20").status_code == 429
+
+
 def test_unknown_usernames_count_as_failures(post_json, db, limits):
     for _ in range(3):
         assert _login(post_json, "nobody", WRONG, address="192.0.2.50").status_code == 401
