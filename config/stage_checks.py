@@ -102,7 +102,8 @@ def _environment(stage_settings: dict) -> dict:
     return stage_settings.get("environment_variables") or {}
 
 
-def _transport(stage_settings: dict) -> str:
+def stage_transport(stage_settings: dict) -> str:
+    """The pipeline transport the stage's settings module will pick."""
     default = AWS_DEFAULT_TRANSPORT if stage_settings.get("django_settings") == AWS_SETTINGS \
         else "celery"
     return _environment(stage_settings).get("PIPELINE_TRANSPORT") or default
@@ -150,7 +151,7 @@ def _queue_errors(zappa_settings: dict, stage_settings: dict) -> list[str]:
         for arn, function, _ in _sqs_sources(other):
             consumers_by_arn.setdefault(arn, []).append((name, function))
     queue_arns = {}
-    if _transport(stage_settings) == "sqs":
+    if stage_transport(stage_settings) == "sqs":
         for step, function in CONSUMERS.items():
             variable = f"PIPELINE_{step.upper()}_QUEUE_URL"
             url = environment.get(variable)
@@ -198,6 +199,19 @@ def _typed_account_values_errors(stage_settings: dict) -> list[str]:
     return errors
 
 
+def _shape_errors(stage_settings: dict) -> list[str]:
+    """What Zappa itself would trip over (and the checks below read)."""
+    events = stage_settings.get("events") or []
+    if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+        return ["`events` must be a list of objects"]
+    if not isinstance(stage_settings.get("environment_variables") or {}, dict):
+        return ["`environment_variables` must be an object"]
+    if any(not isinstance(event["event_source"].get("batch_size", 10), int)
+           for event in events if isinstance(event.get("event_source"), dict)):
+        return ["an event source's `batch_size` must be a number"]
+    return []
+
+
 def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False) -> list[str]:
     """What keeps `stage` of a Zappa settings dict from a safe deploy; [] when nothing.
 
@@ -208,6 +222,9 @@ def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False) -
         stage_settings = stage_resolve(zappa_settings, stage)
     except StageSettingsError as exc:
         return [str(exc)]
+    shape = _shape_errors(stage_settings)
+    if shape:
+        return shape
     errors = []
     if not stage_settings.get("django_settings"):
         errors.append("`django_settings` is not set")

@@ -50,6 +50,9 @@ def test_a_committed_stage_passes_and_says_what_it_did_not_check():
     output = stage_check("prod")
     assert output.splitlines() == [
         f"Stage 'prod' in {PROJECT_ROOT / 'zappa_settings.json'} (committed): ok",
+        "  NOTE the pipeline queues' consumers are not in this file (it holds no queue ARNs): "
+        "pipelines run once the stage is deployed from a generated settings file "
+        "(scripts/zappa deploy <stage> -s FILE), checked with --generated",
         "Django's deploy checks: not run (this process runs stage 'test' settings; run "
         "`scripts/zappa manage prod \"stage_check prod\"` to check the deployed function)",
     ]

@@ -234,3 +234,15 @@ def test_check_deploy_reports_an_sqs_transport_without_queue_urls(settings):
 
     with pytest.raises(SystemCheckError, match="PIPELINE_REDUCE_QUEUE_URL is not set"):
         call_command("check", "--deploy", "--tag", "compatibility")
+
+
+def test_a_malformed_stage_is_reported_not_a_traceback():
+    zappa_settings = committed()
+    zappa_settings["dev"]["events"] = ["pipelines.lambda_consumers.cleanup"]
+    assert stage_errors(zappa_settings, "dev") == ["`events` must be a list of objects"]
+    zappa_settings["dev"]["events"] = [consumer("f", MAP_ARN, batch_size="10")]
+    assert stage_errors(zappa_settings, "dev", generated=True) == [
+        "an event source's `batch_size` must be a number"]
+    zappa_settings["dev"] = {"extends": "base", "environment_variables": "ALLOWED_HOSTS=x"}
+    assert stage_errors(zappa_settings, "dev") == [
+        "`environment_variables` must be an object"]

@@ -12,6 +12,8 @@ from config.stage_checks import (
     StageSettingsError,
     process_errors,
     stage_errors,
+    stage_resolve,
+    stage_transport,
     zappa_settings_file,
     zappa_settings_load,
 )
@@ -44,13 +46,20 @@ class Command(BaseCommand):
         path = Path(settings_file) if settings_file else zappa_settings_file()
         kind = "generated" if generated else "committed"
         try:
-            problems = stage_errors(zappa_settings_load(path), stage, generated=generated)
+            zappa_settings = zappa_settings_load(path)
+            problems = stage_errors(zappa_settings, stage, generated=generated)
         except StageSettingsError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Stage '{stage}' in {path} ({kind}): "
                           + ("ok" if not problems else f"{len(problems)} problem(s)"))
         for problem in problems:
             self.stdout.write(f"  ERROR {problem}")
+        if not generated and not problems and stage_transport(
+                stage_resolve(zappa_settings, stage)) == "sqs":
+            self.stdout.write(
+                "  NOTE the pipeline queues' consumers are not in this file (it holds no queue "
+                "ARNs): pipelines run once the stage is deployed from a generated settings "
+                "file (scripts/zappa deploy <stage> -s FILE), checked with --generated")
 
         if settings_only:
             self.stdout.write("Django's deploy checks: not run (--settings-only)")
