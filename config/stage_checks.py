@@ -102,11 +102,33 @@ def _environment(stage_settings: dict) -> dict:
     return stage_settings.get("environment_variables") or {}
 
 
-def stage_transport(stage_settings: dict) -> str:
+def stage_env_file_values(stage: str, *, base_dir: Path = BASE_DIR) -> dict[str, str]:
+    """The stage's `.env.<stage>` (non-secret stage settings, never committed, shipped in the
+    package): config.django.aws reads it under the function's environment variables."""
+    # django-environ parses exactly as the settings will; ENVIRON is its documented target
+    # mapping, swapped for a dict so reading the file changes nothing in this process.
+    import environ
+
+    class FileOnly(environ.Env):
+        ENVIRON: dict = {}
+
+    path = base_dir / f".env.{stage}"
+    if path.is_file():
+        FileOnly.read_env(str(path))
+    return dict(FileOnly.ENVIRON)
+
+
+def _effective_environment(stage_settings: dict, env_file_values: dict | None) -> dict:
+    """What the function's process sees: environment variables win over `.env.<stage>`."""
+    return {**(env_file_values or {}), **_environment(stage_settings)}
+
+
+def stage_transport(stage_settings: dict, env_file_values: dict | None = None) -> str:
     """The pipeline transport the stage's settings module will pick."""
     default = AWS_DEFAULT_TRANSPORT if stage_settings.get("django_settings") == AWS_SETTINGS \
         else "celery"
-    return _environment(stage_settings).get("PIPELINE_TRANSPORT") or default
+    return (_effective_environment(stage_settings, env_file_values).get("PIPELINE_TRANSPORT")
+            or default)
 
 
 def _sqs_sources(stage_settings: dict) -> list[tuple[str, str, dict]]:
@@ -118,8 +140,10 @@ def _sqs_sources(stage_settings: dict) -> list[tuple[str, str, dict]]:
             and _SQS_ARN.match(str(event["event_source"].get("arn", "")))]
 
 
-def _lost_keys_errors(zappa_settings: dict, stage: str) -> list[str]:
-    """Dict settings a stage of the chain redefines, dropping keys its parent had."""
+def _lost_keys_errors(zappa_settings: dict, stage: str,
+                      env_file_values: dict | None) -> list[str]:
+    """Dict settings a stage of the chain redefines, dropping keys its parent had (a
+    variable `.env.<stage>` supplies is not lost)."""
     errors = []
     name = stage
     while zappa_settings[name].get("extends"):
@@ -127,7 +151,9 @@ def _lost_keys_errors(zappa_settings: dict, stage: str) -> list[str]:
         inherited = stage_resolve(zappa_settings, parent)
         for key, own in zappa_settings[name].items():
             if isinstance(own, dict) and isinstance(inherited.get(key), dict):
-                lost = sorted(set(inherited[key]) - set(own))
+                supplied = set(env_file_values or {}) if key == "environment_variables" \
+                    else set()
+                lost = sorted(set(inherited[key]) - set(own) - supplied)
                 if lost:
                     errors.append(
                         f"`{key}` of stage '{name}' replaces the one of '{parent}' (Zappa's "
@@ -137,10 +163,11 @@ def _lost_keys_errors(zappa_settings: dict, stage: str) -> list[str]:
     return errors
 
 
-def _queue_errors(zappa_settings: dict, stage_settings: dict) -> list[str]:
+def _queue_errors(zappa_settings: dict, stage_settings: dict,
+                  env_file_values: dict | None) -> list[str]:
     """A generated configuration: every queue the transport uses has exactly one consumer."""
     errors = []
-    environment = _environment(stage_settings)
+    environment = _effective_environment(stage_settings, env_file_values)
     own_sources = _sqs_sources(stage_settings)
     consumers_by_arn: dict[str, list[tuple[str, str]]] = {}
     for name in zappa_settings:
@@ -151,7 +178,7 @@ def _queue_errors(zappa_settings: dict, stage_settings: dict) -> list[str]:
         for arn, function, _ in _sqs_sources(other):
             consumers_by_arn.setdefault(arn, []).append((name, function))
     queue_arns = {}
-    if stage_transport(stage_settings) == "sqs":
+    if stage_transport(stage_settings, env_file_values) == "sqs":
         for step, function in CONSUMERS.items():
             variable = f"PIPELINE_{step.upper()}_QUEUE_URL"
             url = environment.get(variable)
@@ -212,12 +239,15 @@ def _shape_errors(stage_settings: dict) -> list[str]:
     return []
 
 
-def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False) -> list[str]:
+def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False,
+                 env_file_values: dict | None = None) -> list[str]:
     """What keeps `stage` of a Zappa settings dict from a safe deploy; [] when nothing.
 
     `generated=False`: the committed zappa_settings.json, where typed queue ARNs/URLs are
     errors. `generated=True`: a settings file built from the infrastructure stack's outputs,
-    where every queue the stage's transport uses must have exactly one mapped consumer."""
+    where every queue the stage's transport uses must have exactly one mapped consumer.
+    `env_file_values`: the stage's `.env.<stage>` (stage_env_file_values), which supplies
+    variables the settings file does not set."""
     try:
         stage_settings = stage_resolve(zappa_settings, stage)
     except StageSettingsError as exc:
@@ -228,10 +258,11 @@ def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False) -
     errors = []
     if not stage_settings.get("django_settings"):
         errors.append("`django_settings` is not set")
-    errors += _lost_keys_errors(zappa_settings, stage)
-    environment = _environment(stage_settings)
+    errors += _lost_keys_errors(zappa_settings, stage, env_file_values)
+    environment = _effective_environment(stage_settings, env_file_values)
     if stage_settings.get("django_settings") == AWS_SETTINGS:
-        errors += [f"environment_variables lacks {name} ({AWS_SETTINGS} needs it)"
+        errors += [f"{name} is set neither in environment_variables nor in .env.{stage} "
+                   f"({AWS_SETTINGS} needs it)"
                    for name in REQUIRED_ENVIRONMENT if not environment.get(name)]
     cleanups = [event for event in stage_settings.get("events") or []
                 if event.get("function") == CLEANUP and event.get("expression")]
@@ -240,7 +271,7 @@ def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False) -
     elif len(cleanups) > 1:
         errors.append(f"{len(cleanups)} schedule events run {CLEANUP}; one is enough")
     if generated:
-        errors += _queue_errors(zappa_settings, stage_settings)
+        errors += _queue_errors(zappa_settings, stage_settings, env_file_values)
     else:
         errors += _typed_account_values_errors(stage_settings)
     return errors
@@ -277,7 +308,9 @@ def deploy_check(app_configs=None, **kwargs):
         return messages
     try:
         zappa_settings = zappa_settings_load(path)
-        problems = stage_errors(zappa_settings, stage) if stage in zappa_settings else []
+        problems = stage_errors(
+            zappa_settings, stage, env_file_values=stage_env_file_values(stage),
+        ) if stage in zappa_settings else []
     except StageSettingsError as exc:
         problems = [str(exc)]
     if problems:

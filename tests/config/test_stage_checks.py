@@ -8,7 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from config.stage_checks import stage_errors, stage_resolve, zappa_settings_load
+from config.stage_checks import (
+    stage_env_file_values,
+    stage_errors,
+    stage_resolve,
+    zappa_settings_load,
+)
 from tests.zappa_lambda import PROJECT_ROOT
 
 ACCOUNT = "123456789012"
@@ -90,8 +95,8 @@ def test_a_stage_setting_its_own_environment_loses_the_base_variables():
         "`environment_variables` of stage 'prod' replaces the one of 'base' (Zappa's "
         "`extends` copies top-level keys, it does not merge them): ALLOWED_HOSTS, LOG_LEVEL, "
         "SECRETS_PREFIX are lost; repeat them in 'prod'",
-        "environment_variables lacks ALLOWED_HOSTS (config.django.aws needs it)",
-        "environment_variables lacks SECRETS_PREFIX (config.django.aws needs it)",
+        "ALLOWED_HOSTS is set neither in environment_variables nor in .env.prod (config.django.aws needs it)",
+        "SECRETS_PREFIX is set neither in environment_variables nor in .env.prod (config.django.aws needs it)",
     ]
 
 
@@ -218,8 +223,8 @@ def test_check_deploy_reports_the_stage_the_process_runs(settings, tmp_path):
     settings.STAGE = "broken"
 
     # When Django's deploy checks run, then they fail naming what the stage lost
-    with pytest.raises(SystemCheckError, match="stage 'broken': environment_variables lacks "
-                                               "ALLOWED_HOSTS"):
+    with pytest.raises(SystemCheckError, match="stage 'broken': ALLOWED_HOSTS is set neither "
+                                               "in environment_variables"):
         call_command("check", "--deploy", "--tag", "compatibility")
 
     # And a stage that is fine passes
@@ -246,3 +251,40 @@ def test_a_malformed_stage_is_reported_not_a_traceback():
     zappa_settings["dev"] = {"extends": "base", "environment_variables": "ALLOWED_HOSTS=x"}
     assert stage_errors(zappa_settings, "dev") == [
         "`environment_variables` must be an object"]
+
+
+# --- `.env.<stage>`: stage settings config.django.aws reads under the environment variables --
+
+def test_the_stage_env_file_supplies_what_the_settings_file_does_not(tmp_path):
+    # Given a .env.prod with the queue URLs and ALLOWED_HOSTS
+    (tmp_path / ".env.prod").write_text(
+        "ALLOWED_HOSTS=api.example.com\n"
+        f"PIPELINE_MAP_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/"
+        "serverless-handbook-pipeline-map-prod\n"
+        f"PIPELINE_REDUCE_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/"
+        "serverless-handbook-pipeline-reduce-prod\n")
+    values = stage_env_file_values("prod", base_dir=tmp_path)
+    assert values["ALLOWED_HOSTS"] == "api.example.com"
+    assert stage_env_file_values("dev", base_dir=tmp_path) == {}
+
+    # And a generated stage that maps the queues but sets no URL or ALLOWED_HOSTS itself
+    zappa_settings = generated()
+    environment = zappa_settings["prod"]["environment_variables"]
+    for name in ("ALLOWED_HOSTS", "PIPELINE_MAP_QUEUE_URL", "PIPELINE_REDUCE_QUEUE_URL"):
+        del environment[name]
+    zappa_settings["prod"]["environment_variables"] = {
+        **environment, "ALLOWED_HOSTS": ""}  # an empty value is unset
+
+    # Then the file's values complete it
+    assert stage_errors(zappa_settings, "prod", generated=True) == [
+        "ALLOWED_HOSTS is set neither in environment_variables nor in .env.prod "
+        "(config.django.aws needs it)",
+        "PIPELINE_MAP_QUEUE_URL is not set (the stage's transport is sqs)",
+        "PIPELINE_REDUCE_QUEUE_URL is not set (the stage's transport is sqs)",
+        f"pipelines.lambda_consumers.consume_map consumes {MAP_ARN}, which is not one of the "
+        "stage's PIPELINE_*_QUEUE_URL queues",
+        f"pipelines.lambda_consumers.consume_reduce consumes {REDUCE_ARN}, which is not one of "
+        "the stage's PIPELINE_*_QUEUE_URL queues",
+    ]
+    zappa_settings["prod"]["environment_variables"].pop("ALLOWED_HOSTS")
+    assert stage_errors(zappa_settings, "prod", generated=True, env_file_values=values) == []

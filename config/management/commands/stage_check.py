@@ -11,6 +11,7 @@ from config.stage_checks import (
     DEPLOY_CHECK_IDS,
     StageSettingsError,
     process_errors,
+    stage_env_file_values,
     stage_errors,
     stage_resolve,
     stage_transport,
@@ -47,7 +48,9 @@ class Command(BaseCommand):
         kind = "generated" if generated else "committed"
         try:
             zappa_settings = zappa_settings_load(path)
-            problems = stage_errors(zappa_settings, stage, generated=generated)
+            env_file_values = stage_env_file_values(stage)
+            problems = stage_errors(zappa_settings, stage, generated=generated,
+                                    env_file_values=env_file_values)
         except StageSettingsError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Stage '{stage}' in {path} ({kind}): "
@@ -55,7 +58,7 @@ class Command(BaseCommand):
         for problem in problems:
             self.stdout.write(f"  ERROR {problem}")
         if not generated and not problems and stage_transport(
-                stage_resolve(zappa_settings, stage)) == "sqs":
+                stage_resolve(zappa_settings, stage), env_file_values) == "sqs":
             self.stdout.write(
                 "  NOTE the pipeline queues' consumers are not in this file (it holds no queue "
                 "ARNs): pipelines run once the stage is deployed from a generated settings "
