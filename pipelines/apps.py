@@ -8,4 +8,4 @@ class PipelinesConfig(AppConfig):
 
     def ready(self):
         # Registers the built-in pipelines (plain Python, nothing heavy).
-        from pipelines import builtin, checks, deploy_checks  # noqa: F401
+        from pipelines import builtin, checks  # noqa: F401

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "pipelines",
     "browser",
     "monitoring",
+    # The project's wiring: the stage checks (`check --deploy`, `manage.py stage_check`).
+    "config.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,92 @@
+"""`manage.py stage_check <stage>`: the stage checks (config/stage_checks.py) over Zappa's
+settings file, plus Django's deploy checks when this process runs that stage's settings."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+from django.core.management.base import BaseCommand, CommandError
+
+from config.stage_checks import (
+    DEPLOY_CHECK_IDS,
+    StageSettingsError,
+    process_errors,
+    stage_env_file_values,
+    stage_errors,
+    stage_resolve,
+    stage_transport,
+    zappa_settings_file,
+    zappa_settings_load,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Check a stage's deployment settings: its stage in zappa_settings.json resolved as "
+        "Zappa resolves `extends` (base keys lost, cleanup schedule, queue ARNs never typed "
+        "in; with --generated, every pipeline queue has exactly one consumer), then Django's "
+        "`check --deploy` when this process runs that stage's settings (e.g. `scripts/zappa "
+        "manage <stage> \"stage_check <stage>\"`). Exits 1 when anything fails."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("stage", help="a stage of the settings file, e.g. prod")
+        parser.add_argument(
+            "--settings-file",
+            help="Zappa settings file to check (default: the committed zappa_settings.json)")
+        parser.add_argument(
+            "--generated", action="store_true",
+            help="the file is generated from the infrastructure stack's outputs: queue ARNs "
+                 "are filled in, so each queue's consumer mapping is checked")
+        parser.add_argument(
+            "--settings-only", action="store_true",
+            help="check the settings file only, not Django's deploy checks (a build machine "
+                 "without the stage's secrets: scripts/zappa deploy|update)")
+
+    def handle(self, *args, stage, settings_file, generated, settings_only, **options):
+        path = Path(settings_file) if settings_file else zappa_settings_file()
+        kind = "generated" if generated else "committed"
+        try:
+            zappa_settings = zappa_settings_load(path)
+            env_file_values = stage_env_file_values(stage)
+            problems = stage_errors(zappa_settings, stage, generated=generated,
+                                    env_file_values=env_file_values)
+        except StageSettingsError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Stage '{stage}' in {path} ({kind}): "
+                          + ("ok" if not problems else f"{len(problems)} problem(s)"))
+        for problem in problems:
+            self.stdout.write(f"  ERROR {problem}")
+        if not generated and not problems and stage_transport(
+                stage_resolve(zappa_settings, stage), env_file_values) == "sqs":
+            self.stdout.write(
+                "  NOTE the pipeline queues' consumers are not in this file (it holds no queue "
+                "ARNs): pipelines run once the stage is deployed from a generated settings "
+                "file (scripts/zappa deploy <stage> -s FILE), checked with --generated")
+
+        if settings_only:
+            self.stdout.write("Django's deploy checks: not run (--settings-only)")
+        elif getattr(settings, "STAGE", None) != stage:
+            self.stdout.write(
+                f"Django's deploy checks: not run (this process runs stage "
+                f"'{getattr(settings, 'STAGE', None)}' settings; run `scripts/zappa manage "
+                f"{stage} \"stage_check {stage}\"` to check the deployed function)")
+        else:
+            messages = self._django_deploy_messages()
+            self.stdout.write("Django's deploy checks: "
+                              + ("ok" if not messages else f"{len(messages)} problem(s)"))
+            for message in messages:
+                self.stdout.write(f"  {type(message).__name__.upper()} {message}")
+            problems += messages
+
+        if problems:
+            raise CommandError(f"stage '{stage}' is not fit to deploy: {len(problems)} problem(s)")
+
+    def _django_deploy_messages(self) -> list:
+        """Django's `check --deploy` (warnings count: design §4 wants it to report nothing);
+        the checks of config.stage_checks' own system check ran above, with their file."""
+        found = checks.run_checks(include_deployment_checks=True)
+        messages = [message for message in found if message.id not in DEPLOY_CHECK_IDS
+                    and message.level >= checks.WARNING and not message.is_silenced()]
+        return [*(checks.Error(text, id="config.E001") for text in process_errors()),
+                *messages]
