@@ -78,7 +78,9 @@ class JsonAccessLogger(Logger):
 
 
 logger_class = JsonAccessLogger
-accesslog = None if os.environ.get("GUNICORN_ACCESS_LOG", "true").lower() == "false" else "-"
+# Off by default: the app writes one access line per request itself (monitoring.access, the
+# same on Lambda, locally and here); this one adds bytes, client address and user agent.
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "true" else None
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,8 +19,11 @@ import sys
 
 try:
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
     django.setup()
+except ImproperlyConfigured as exc:
+    sys.exit(f"error: {exc}")  # the same one line as manage.py's
 except Exception as exc:
-    sys.exit(f"{type(exc).__name__}: {exc}")
+    sys.exit(f"error: {type(exc).__name__}: {exc}")
 PY

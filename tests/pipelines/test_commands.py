@@ -54,15 +54,17 @@ def test_cleanup_now_redrives_a_stalled_run_and_says_so(sqs_lambda, user, settin
     # Given a run whose only map message was lost
     run_ = run_start(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=3)
     lose_map_messages(sqs_lambda)
-    assert run("pipelines_cleanup") == ("Re-drove 0 stalled run(s).\n"
-                                        "Failed 0 hopeless run(s).\n")
+    assert run("pipelines_cleanup") == ("Sent 0 run(s).\nRe-drove 0 run(s).\n"
+                                        "Failed 0 run(s).\n"
+                                        "Left waiting behind a backlog 0 run(s).\n"
+                                        "Purged the input of 0 finished run(s).\n")
 
     # When the cleanup runs now, past the stall time
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     output = run("pipelines_cleanup")
 
     # Then the run was re-driven, and finishes
-    assert output == f"Re-drove 1 stalled run(s): {run_.id}\nFailed 0 hopeless run(s).\n"
+    assert f"Re-drove 1 run(s): {run_.id}\nFailed 0 run(s).\n" in output
     sqs_lambda.drain()
     run_.refresh_from_db()
     assert (run_.state, exact_json.loads(run_.result.value_json)) == ("done", 12)
@@ -74,16 +76,17 @@ def test_cleanup_now_fails_a_hopeless_run(sqs_lambda, user, settings):
     run_ = run_start(owner=user, pipeline="sumArray", elements=[1], packet_size=1)
     lose_map_messages(sqs_lambda)
 
-    assert run("pipelines_cleanup").endswith(f"Failed 1 hopeless run(s): {run_.id}\n")
+    assert f"Failed 1 run(s): {run_.id}\n" in run("pipelines_cleanup")
     assert PipelineRun.objects.get(id=run_.id).state == "failed"
 
 
 def test_cleanup_fails_loudly_when_the_queue_is_down(user, settings):
-    # Given a stalled run whose re-drive cannot be queued (no queue URL configured)
-    settings.PIPELINE_STALL_AFTER_SECONDS = 0
-    run_start(owner=user, pipeline="sumArray", elements=[1], packet_size=1)
+    # Given a run the queue never got, which cannot be queued now either (no queue URL)
+    settings.PIPELINE_UNSENT_AFTER_SECONDS = 0
+    run_ = run_start(owner=user, pipeline="sumArray", elements=[1], packet_size=1)
+    assert run_.queued is False
 
-    with pytest.raises(CommandError, match="pipeline cleanup failed"):
+    with pytest.raises(CommandError, match=r"pipeline cleanup failed for 1 run\(s\)"):
         run("pipelines_cleanup")
 
 

@@ -32,7 +32,7 @@ def test_a_command_without_a_required_variable_names_it_and_fails(missing, tmp_p
     result = run_migrate(environment, tmp_path)
 
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1].startswith("ImproperlyConfigured: ")
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
     assert missing in result.stderr.strip().splitlines()[-1]
     assert "Traceback" not in result.stderr
 

@@ -1,4 +1,4 @@
-"""`manage.py pipelines_cleanup`: the scheduled cleanup job (design §3.5), now."""
+"""`manage.py pipelines_cleanup`: the scheduled cleanup job (docs/pipelines.md), now."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,18 +7,26 @@ from pipelines.services import runs_cleanup
 
 class Command(BaseCommand):
     help = (
-        "Run the pipeline cleanup job now, as its schedule would: re-drive pending runs that "
-        "made no progress for PIPELINE_STALL_AFTER_SECONDS, fail those re-driven "
-        "PIPELINE_MAX_REDRIVES times already. Prints the runs it touched."
+        "Run the pipeline cleanup job now, as its schedule would: send runs the queue never "
+        "got, re-drive pending runs that made no progress for PIPELINE_STALL_AFTER_SECONDS "
+        "(leaving runs that wait behind a backlog), fail those re-driven PIPELINE_MAX_REDRIVES "
+        "times already, drop old finished runs' input. Prints the runs it touched; exits "
+        "non-zero when a run could not be handled."
     )
 
     def handle(self, *args, **options):
         try:
             summary = runs_cleanup()
-        except Exception as exc:  # database or queue down: say so, exit non-zero
+        except Exception as exc:  # the database is down: say so, exit non-zero
             raise CommandError(f"pipeline cleanup failed: {exc}") from exc
-        redriven, failed = summary["redriven"], summary["failed"]
-        self.stdout.write(f"Re-drove {len(redriven)} stalled run(s)"
-                          + (f": {', '.join(redriven)}" if redriven else "."))
-        self.stdout.write(f"Failed {len(failed)} hopeless run(s)"
-                          + (f": {', '.join(failed)}" if failed else "."))
+        for key, verb in (("sent", "Sent"), ("redriven", "Re-drove"), ("failed", "Failed"),
+                          ("waiting", "Left waiting behind a backlog")):
+            runs = summary[key]
+            self.stdout.write(f"{verb} {len(runs)} run(s)"
+                              + (f": {', '.join(runs)}" if runs else "."))
+        self.stdout.write(f"Purged the input of {summary['purged']} finished run(s).")
+        if summary["errors"]:
+            for run_id, error in summary["errors"].items():
+                self.stderr.write(f"run {run_id}: {error}")
+            raise CommandError(f"pipeline cleanup failed for {len(summary['errors'])} run(s); "
+                               "the others were handled")
