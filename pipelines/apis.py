@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.request_body import json_body_of
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
 from pipelines.services import run_start
@@ -18,8 +19,9 @@ class RunStartApi(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        run = run_start(owner=request.user, pipeline=self.pipeline, elements=request.data)
-        return Response({"status": "success", "array": request.data, "arrayId": str(run.id)})
+        elements = json_body_of(request, shape="array")
+        run = run_start(owner=request.user, pipeline=self.pipeline, elements=elements)
+        return Response({"status": "success", "array": elements, "arrayId": str(run.id)})
 
 
 class RunDetailApi(APIView):
