@@ -17,6 +17,7 @@ from django.conf import settings
 from rest_framework.parsers import BaseParser
 
 from api.errors import ApiError
+from api.json_values import json_type_name
 
 
 class RequestBodyTooLarge(ApiError):
@@ -68,21 +69,6 @@ def empty_body_message(shape: str) -> str:
 
 def wrong_shape_message(shape: str, value) -> str:
     return f"Request body must be a JSON {shape}, not {json_type_name(value)}"
-
-
-def json_type_name(value) -> str:
-    """What a decoded JSON value is, as a person would call it ("an array", "null"...)."""
-    if isinstance(value, list | tuple):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "an object"
-    return "a number"
 
 
 def decode_json(raw: bytes, *, shape: str | None = None,

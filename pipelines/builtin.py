@@ -4,7 +4,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from api.request_body import json_type_name
+from api.json_values import json_type_name
 from pipelines.arithmetic import OutOfRangeNumber, number_range_problem
 from pipelines.registry import InvalidElement, Pipeline, pipeline_register
 
