@@ -96,3 +96,32 @@ def test_out_of_range_cursors_are_a_400_on_sqlite_too(tmp_path):
     for answer in answers:
         assert answer["rest"] == [400, INVALID_CURSOR], answer
         assert answer["graphql"][1]["errors"][0]["message"] == "Invalid cursor", answer
+
+
+def test_property_no_cursor_text_gives_a_server_error(client, auth_headers, make_item):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    make_item(name="one")
+    times = st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat())
+    offsets = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(
+        lambda minutes: f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02}:"
+                        f"{abs(minutes) % 60:02}")
+    edge_times = st.tuples(st.sampled_from(["0001-01-01T00:00:00", "9999-12-31T23:59:59"]),
+                           offsets).map("".join)
+    cursors = st.one_of(
+        st.text(max_size=60),
+        st.tuples(st.one_of(times, edge_times, st.text(max_size=30)),
+                  st.one_of(st.uuids().map(str), st.text(max_size=10)))
+        .map(lambda parts: cursor_of("|".join(parts))))
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(cursor=cursors)
+    def check(cursor):
+        response = client.get("/items", {"cursor": cursor}, headers=auth_headers)
+        assert response.status_code in (200, 400), (cursor, response.content[:300])
+        if response.status_code == 400:
+            assert response.json() == INVALID_CURSOR
+
+    check()

@@ -235,3 +235,52 @@ def test_word_count_names_a_non_text_element_in_words(client, auth_headers, body
 
     assert response.status_code == 400
     assert response.json()["error"] == message
+
+
+def number_texts():
+    """JSON number texts from ordinary to absurd: up to 5000 digits on either side of the
+    point, exponents up to 25 digits long."""
+    from hypothesis import strategies as st
+
+    digits = st.one_of(st.integers(1, 30), st.integers(3990, 4010), st.integers(4290, 5000))
+    exponents = st.one_of(st.integers(-30, 30), st.integers(-4100, 4100),
+                          st.integers(-10**25, 10**25))
+
+    @st.composite
+    def build(draw):
+        integer = "0" if draw(st.booleans()) else "1" + "7" * (draw(digits) - 1)
+        text = ("-" if draw(st.booleans()) else "") + integer
+        if draw(st.booleans()):
+            text += "." + "3" * (draw(digits) - 1) + "1"
+        if draw(st.booleans()):
+            text += f"e{draw(exponents)}"
+        return text
+
+    return build()
+
+
+def test_property_every_number_is_refused_at_post_or_summed_exactly(client, auth_headers):
+    """No number text gives a 500; a refused one is named; an accepted one can be mapped
+    and written out exactly (what the consumers will do with it)."""
+    from hypothesis import HealthCheck, given, settings
+
+    from pipelines.arithmetic import exact_arithmetic
+    from pipelines.builtin import SUM_ARRAY
+
+    @settings(max_examples=150, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(text=number_texts())
+    def check(text):
+        response = sum_array_post(client, auth_headers, f"[1, {text}]")
+
+        assert response.status_code in (200, 400), (text[:40], response.content[:300])
+        if response.status_code == 400:
+            assert response.json()["error"].startswith("Element 1 is invalid: "), text[:40]
+            return
+        run = PipelineRun.objects.get(id=response.json()["arrayId"])
+        elements = exact_json.loads(Packet.objects.get(run=run).elements_json)
+        with exact_arithmetic():
+            partial = SUM_ARRAY.map_packet(elements)
+        assert exact_json.loads(exact_json.dumps(partial)) == partial
+
+    check()
