@@ -80,22 +80,30 @@ def _integer_digits(number: int) -> int:
     return lower_bound + 1 if magnitude >= 10 ** lower_bound else lower_bound
 
 
+_RULE = (f"a number may have at most {MAX_INTEGER_DIGITS} digits before the decimal point "
+         f"and {MAX_FRACTION_DIGITS} after it")
+# Integers below this many bits have fewer than MAX_INTEGER_DIGITS digits: no count needed.
+_SURELY_SHORT_BITS = int((MAX_INTEGER_DIGITS - 1) / 0.30103)
+
+
 def number_range_problem(number) -> str | None:
     """Why `number` (int, Decimal or OutOfRangeNumber) cannot be summed exactly, for a
-    person; None when it can."""
-    rule = (f"a number may have at most {MAX_INTEGER_DIGITS} digits before the decimal point "
-            f"and {MAX_FRACTION_DIGITS} after it")
-    if isinstance(number, OutOfRangeNumber):
-        return f"{_shown(number.text)} is too large or too precise to sum exactly ({rule})"
+    person; None when it can. Cheap for ordinary numbers: it runs on every element."""
     if isinstance(number, int):
-        integer_digits, fraction_digits = _integer_digits(number), 0
-        shown = "this integer" if integer_digits > MAX_INTEGER_DIGITS else _shown(str(number))
-    else:
-        _, digits, exponent = number.as_tuple()
-        integer_digits, fraction_digits = max(len(digits) + exponent, 0), max(-exponent, 0)
-        shown = _shown(str(number))
+        if number.bit_length() <= _SURELY_SHORT_BITS:
+            return None
+        integer_digits = _integer_digits(number)
+        if integer_digits > MAX_INTEGER_DIGITS:
+            return f"this integer has {integer_digits} digits before the decimal point ({_RULE})"
+        return None
+    if isinstance(number, OutOfRangeNumber):
+        return f"{_shown(number.text)} is too large or too precise to sum exactly ({_RULE})"
+    _, digits, exponent = number.as_tuple()
+    integer_digits, fraction_digits = len(digits) + exponent, -exponent
     if integer_digits > MAX_INTEGER_DIGITS:
-        return f"{shown} has {integer_digits} digits before the decimal point ({rule})"
+        return (f"{_shown(str(number))} has {integer_digits} digits before the decimal point "
+                f"({_RULE})")
     if fraction_digits > MAX_FRACTION_DIGITS:
-        return f"{shown} has {fraction_digits} digits after the decimal point ({rule})"
+        return (f"{_shown(str(number))} has {fraction_digits} digits after the decimal point "
+                f"({_RULE})")
     return None
