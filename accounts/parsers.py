@@ -2,11 +2,13 @@
 
 The book's clients `fetch(url, {method: "POST", body: JSON.stringify(...)})` without a
 Content-Type, which browsers send as text/plain; curl -d sends form encoding. A body that
-is not JSON still gets a 400.
+is not JSON still gets a 400, worded as on every other endpoint (api.request_body).
 """
 
 from api.request_body import LimitedAnyContentTypeParser
 
 
 class AnyContentTypeJSONParser(LimitedAnyContentTypeParser):
-    """JSON whatever the Content-Type, within the body size limit (api.request_body)."""
+    """A JSON object whatever the Content-Type, within the body size limit."""
+
+    shape = "object"

@@ -15,6 +15,8 @@ urlpatterns = [
     re_path(r"^graphql/?$", lazy_view("items.graphql.http.ProjectGraphQLView"), name="graphql"),
     re_path(r"^openapi\.json/?$", lazy_view("drf_spectacular.views.SpectacularJSONAPIView"),
             name="openapi"),
+    re_path(r"^docs/?$", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
+                                   url_name="openapi"), name="docs"),
     lazy_include("accounts.urls"),
     lazy_include("items.urls"),
     lazy_include("pipelines.urls"),

@@ -84,8 +84,8 @@ class ItemDetailApi(ItemsApi):
         operation_id="item_get", summary="Read an item", tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
         responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The item"),
-                   400: OpenApiResponse(openapi.ERROR, description="itemId is not a UUID"),
-                   404: OpenApiResponse(openapi.ERROR, description="Item not found"),
+                   404: OpenApiResponse(openapi.ERROR, description=(
+                       "Item not found (also for an itemId that is not a UUID)")),
                    **COMMON_ERRORS})
     def get(self, request, itemId):  # the book names the path parameter itemId
         return item_response(item_get(owner=request.user, item_id=itemId))
@@ -106,7 +106,6 @@ class ItemDetailApi(ItemsApi):
         parameters=[ITEM_ID_PARAMETER],
         responses={200: OpenApiResponse(openapi.DELETED_ITEM_RESPONSE,
                                         description="The item as it was, or null"),
-                   400: OpenApiResponse(openapi.ERROR, description="itemId is not a UUID"),
                    **COMMON_ERRORS})
     def delete(self, request, itemId):
         item = item_delete(owner=request.user, item_id=itemId)

@@ -7,7 +7,7 @@ stays correct when items are added or deleted between requests (no offsets).
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from api.errors import ApiError
 
@@ -31,8 +31,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created_at_text, item_id_text = raw.split(CURSOR_SEPARATOR)
         created_at = datetime.fromisoformat(created_at_text)
         item_id = uuid.UUID(item_id_text)
-    except (ValueError, UnicodeError, binascii.Error) as exc:
+        if created_at.tzinfo is None:
+            raise ValueError("a cursor's time has an offset")
+        # In UTC, as stored: a time whose UTC form leaves datetime's years 1-9999
+        # ("9999-12-31T23:00-05:00") is no cursor of ours, and SQLite's adapter would raise
+        # OverflowError converting it (a 500) while PostgreSQL took it silently.
+        created_at = created_at.astimezone(UTC)
+    except (ValueError, OverflowError, UnicodeError, binascii.Error) as exc:
         raise InvalidCursor() from exc
-    if created_at.tzinfo is None:
-        raise InvalidCursor()
     return created_at, item_id

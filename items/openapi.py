@@ -6,6 +6,8 @@ own fields sit at top level next to the server's (additionalProperties).
 
 import copy
 
+from api import openapi as api_openapi
+
 ITEM_ID = {"type": "string", "format": "uuid", "description": "Assigned by the server."}
 TIMESTAMP = {"type": "string", "format": "date-time", "example": "2020-04-16T15:47:34.325Z",
              "description": "ISO 8601 UTC with milliseconds."}
@@ -68,12 +70,4 @@ ITEM_LIST_RESPONSE = {
     "required": ["status", "items", "next"],
 }
 
-ERROR = {
-    "type": "object",
-    "properties": {
-        "status": {"type": "string", "enum": ["error"]},
-        "error": {"type": "string"},
-        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-    "required": ["status", "error"],
-}
+ERROR = api_openapi.ERROR

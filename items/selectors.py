@@ -13,34 +13,39 @@ from items.models import Item
 ITEM_NOT_FOUND = "Item not found"
 
 
-class InvalidItemId(ApiError):
-    def __init__(self):
-        super().__init__("Invalid item id: must be a UUID",
-                         fields={"itemId": "Must be a UUID."})
-
-
 class InvalidPageSize(ApiError):
     def __init__(self, max_page_size: int, parameter: str = "limit"):
         super().__init__(f"{parameter} must be between 1 and {max_page_size}",
                          fields={parameter: f"Must be an integer from 1 to {max_page_size}."})
 
 
-def parse_item_id(item_id) -> uuid.UUID:
+def parse_item_id(item_id) -> uuid.UUID | None:
+    """The id as a UUID, or None when it cannot be one of ours. Not a format error: the
+    client cannot know our id format, so such an id is simply an unknown item (design §2.2)."""
     if isinstance(item_id, uuid.UUID):
         return item_id
     try:
         return uuid.UUID(str(item_id))
-    except ValueError as exc:
-        raise InvalidItemId() from exc
+    except ValueError:
+        return None
 
 
 def item_live_queryset(*, owner) -> QuerySet[Item]:
     return Item.objects.filter(owner=owner, deleted_at__isnull=True)
 
 
+def item_with_id(queryset: QuerySet[Item], item_id) -> Item | None:
+    """The item of `queryset` with this id; None when missing or not an id of ours."""
+    parsed = parse_item_id(item_id)
+    if parsed is None:
+        return None
+    return queryset.filter(id=parsed).first()
+
+
 def item_find(*, owner, item_id) -> Item | None:
-    """The owner's live item, or None (missing, deleted or someone else's: all the same)."""
-    return item_live_queryset(owner=owner).filter(id=parse_item_id(item_id)).first()
+    """The owner's live item, or None (missing, deleted, someone else's or an id that is not
+    a UUID: all the same)."""
+    return item_with_id(item_live_queryset(owner=owner), item_id)
 
 
 def item_get(*, owner, item_id) -> Item:

@@ -10,7 +10,7 @@ from items.client_json import check_storable_json
 from items.limits import limit
 from items.models import Item
 from items.representation import COLUMN_FIELDS, SERVER_FIELDS
-from items.selectors import ITEM_NOT_FOUND, item_live_queryset, parse_item_id
+from items.selectors import ITEM_NOT_FOUND, item_live_queryset, item_with_id
 
 
 def _now() -> datetime:
@@ -62,8 +62,7 @@ def item_update(*, owner, item_id, fields: dict) -> Item:
     """Set the sent fields, keep the others and createdAt; renew lastUpdatedAt."""
     columns, data = _client_fields(fields)
     # Locked so two concurrent partial updates merge instead of losing one another's fields.
-    item = (item_live_queryset(owner=owner).select_for_update()
-            .filter(id=parse_item_id(item_id)).first())
+    item = item_with_id(item_live_queryset(owner=owner).select_for_update(), item_id)
     if item is None:
         raise NotFound(ITEM_NOT_FOUND)
     for field, value in columns.items():
@@ -84,8 +83,7 @@ def item_upsert(*, owner, item_id=None, fields: dict) -> Item:
 @transaction.atomic
 def item_delete(*, owner, item_id) -> Item | None:
     """Soft delete; returns the item as it was, or None when there was nothing to delete."""
-    item = (item_live_queryset(owner=owner).select_for_update()
-            .filter(id=parse_item_id(item_id)).first())
+    item = item_with_id(item_live_queryset(owner=owner).select_for_update(), item_id)
     if item is None:
         return None
     deleted_at = _now()

@@ -1,13 +1,20 @@
 """HTTP API of the pipelines (design §2.5): POST /sumArray starts a run and returns at once;
 GET /sumArray/{arrayId} reports state, progress and result. /wordCount works the same way."""
 
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.request_body import json_body_of
+from pipelines import openapi
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
 from pipelines.services import run_start
+
+ERRORS = {401: OpenApiResponse(openapi.ERROR, description="No or invalid bearer token")}
+ARRAY_ID_PARAMETER = OpenApiParameter(
+    "arrayId", {"type": "string"}, OpenApiParameter.PATH,
+    description="The arrayId the POST returned.")
 
 
 class RunStartApi(APIView):
@@ -16,10 +23,10 @@ class RunStartApi(APIView):
     renderer_classes = [ExactJSONRenderer]
     pipeline = "sumArray"
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        run = run_start(owner=request.user, pipeline=self.pipeline, elements=request.data)
-        body = {"status": "success", "array": request.data, "arrayId": str(run.id),
+        elements = json_body_of(request, shape="array")
+        run = run_start(owner=request.user, pipeline=self.pipeline, elements=elements)
+        body = {"status": "success", "array": elements, "arrayId": str(run.id),
                 "queued": run.queued is not False}
         if run.queued is False:
             # Kept, not lost: the cleanup job sends it once the queue answers again.
@@ -33,9 +40,8 @@ class RunDetailApi(APIView):
     renderer_classes = [ExactJSONRenderer]
     pipeline = "sumArray"
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, array_id: str):
-        status = run_status(run=run_get(owner=request.user, run_id=array_id,
+    def get(self, request, arrayId: str):  # the contract names the path parameter arrayId
+        status = run_status(run=run_get(owner=request.user, run_id=arrayId,
                                         pipeline=self.pipeline))
         body = {
             "status": "success",
@@ -48,3 +54,56 @@ class RunDetailApi(APIView):
         if status.run.failure_reason:
             body["failureReason"] = status.run.failure_reason
         return Response(body)
+
+
+def _start_schema(name: str, elements: dict):
+    return extend_schema(
+        operation_id=f"{name}_start", summary=f"Start a {name} run (returns at once)",
+        tags=["pipelines"], request={"application/json": elements},
+        responses={200: OpenApiResponse(openapi.started(elements), description="Started"),
+                   400: OpenApiResponse(openapi.ERROR, description=(
+                       "Not a JSON array, an invalid element (named with its index), too "
+                       "many elements, malformed JSON")),
+                   413: OpenApiResponse(openapi.ERROR, description="Body over the size limit"),
+                   **ERRORS})
+
+
+def _detail_schema(name: str, result: dict):
+    return extend_schema(
+        operation_id=f"{name}_get", summary=f"A {name} run's state, progress and result",
+        tags=["pipelines"], parameters=[ARRAY_ID_PARAMETER],
+        responses={200: OpenApiResponse(openapi.state(result), description="The run"),
+                   404: OpenApiResponse(openapi.ERROR, description="Unknown arrayId"),
+                   **ERRORS})
+
+
+class SumArrayStartApi(RunStartApi):
+    pipeline = "sumArray"
+
+    @_start_schema("sumArray", openapi.NUMBERS)
+    def post(self, request):
+        return super().post(request)
+
+
+class SumArrayDetailApi(RunDetailApi):
+    pipeline = "sumArray"
+
+    @_detail_schema("sumArray", openapi.SUM)
+    def get(self, request, arrayId: str):
+        return super().get(request, arrayId)
+
+
+class WordCountStartApi(RunStartApi):
+    pipeline = "wordCount"
+
+    @_start_schema("wordCount", openapi.TEXTS)
+    def post(self, request):
+        return super().post(request)
+
+
+class WordCountDetailApi(RunDetailApi):
+    pipeline = "wordCount"
+
+    @_detail_schema("wordCount", openapi.WORD_COUNTS)
+    def get(self, request, arrayId: str):
+        return super().get(request, arrayId)

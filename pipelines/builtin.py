@@ -4,15 +4,21 @@ import re
 from collections import Counter
 from decimal import Decimal
 
+from api.json_values import json_type_name
+from pipelines.arithmetic import OutOfRangeNumber, number_range_problem
 from pipelines.registry import InvalidElement, Pipeline, pipeline_register
 
 
 def _number(element):
     # bool is an int in Python, but `true` is not a number in JSON.
-    if isinstance(element, bool) or not isinstance(element, int | Decimal):
-        raise InvalidElement(f"{element!r} is not a number")
+    if isinstance(element, bool) or not isinstance(element, int | Decimal | OutOfRangeNumber):
+        raise InvalidElement(f"it is {json_type_name(element)}, not a number")
     if isinstance(element, Decimal) and not element.is_finite():
-        raise InvalidElement(f"{element!r} is not a finite number")
+        raise InvalidElement("it is not a finite number")
+    # Refused here, at POST, rather than failing every map attempt into the dead letters.
+    problem = number_range_problem(element)
+    if problem:
+        raise InvalidElement(problem)
     return element
 
 
@@ -35,7 +41,7 @@ _WORD = re.compile(r"[\w']+")
 
 def _text(element):
     if not isinstance(element, str):
-        raise InvalidElement(f"{element!r} is not a text")
+        raise InvalidElement(f"it is {json_type_name(element)}, not a text")
     return element
 
 

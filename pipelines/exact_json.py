@@ -5,7 +5,7 @@ request reaches the result with exactly the digits it came with.
 """
 
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -14,8 +14,18 @@ def _reject_constant(name: str):
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON; fractions become Decimal, NaN/Infinity are refused."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    """Parse JSON; fractions become Decimal, NaN/Infinity are refused. Anything that is not
+    JSON this module can hold (a number Decimal cannot represent, nesting deeper than
+    Python's recursion limit) is a ValueError, like any other malformed text.
+
+    Client bodies are read by api.request_body.decode_json with pipelines.arithmetic's
+    hooks instead, which keep out-of-range numbers so the input check can name them."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except InvalidOperation:
+        raise ValueError("a number is beyond the range a Decimal can hold") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def dumps(value: Any) -> str:

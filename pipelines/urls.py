@@ -3,12 +3,10 @@ from django.urls import re_path
 from pipelines import apis
 
 urlpatterns = [
-    re_path(r"^sumArray/?$", apis.RunStartApi.as_view(pipeline="sumArray"),
-            name="sum-array-start"),
-    re_path(r"^sumArray/(?P<array_id>[^/]+)/?$", apis.RunDetailApi.as_view(pipeline="sumArray"),
+    re_path(r"^sumArray/?$", apis.SumArrayStartApi.as_view(), name="sum-array-start"),
+    re_path(r"^sumArray/(?P<arrayId>[^/]+)/?$", apis.SumArrayDetailApi.as_view(),
             name="sum-array-detail"),
-    re_path(r"^wordCount/?$", apis.RunStartApi.as_view(pipeline="wordCount"),
-            name="word-count-start"),
-    re_path(r"^wordCount/(?P<array_id>[^/]+)/?$",
-            apis.RunDetailApi.as_view(pipeline="wordCount"), name="word-count-detail"),
+    re_path(r"^wordCount/?$", apis.WordCountStartApi.as_view(), name="word-count-start"),
+    re_path(r"^wordCount/(?P<arrayId>[^/]+)/?$", apis.WordCountDetailApi.as_view(),
+            name="word-count-detail"),
 ]

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets for /docs, as static files (no CDN)
     # graphene_django is deliberately not an installed app: importing it loads graphene,
     # graphql-core and django.contrib.postgres (~250 ms of every cold start). Its GraphiQL
     # template and static files are found by path below; the schema loads on first use.

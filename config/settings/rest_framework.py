@@ -19,4 +19,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["config.openapi.register_app_extensions"],
+    # drf-spectacular's default enum hook, then ours: the paths exactly as the contract
+    # writes them (config/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.openapi.contract_paths"],
+    # /docs: Swagger UI from drf-spectacular-sidecar's static files, served by the app
+    # itself (no CDN; the page works offline and behind a strict network policy).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # validatorUrl null: Swagger UI would otherwise send the document to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True,
+                            "validatorUrl": None},
 }

@@ -88,11 +88,17 @@ def test_delete_item_returns_it_as_it_was_then_null(graphql, auth_headers, make_
     assert item.deleted_at is not None
 
 
-def test_invalid_uuid_is_a_graphql_error(graphql, auth_headers):
-    for query in ('{ item(id: "nope") { id } }', 'mutation { deleteItem(id: "nope") { id } }',
-                  'mutation { updateItem(id: "nope", name: "x") { id } }'):
-        response = graphql(query, headers=auth_headers)
-        assert response.json()["errors"][0]["message"] == "Invalid item id: must be a UUID"
+def test_an_id_that_is_not_a_uuid_is_an_unknown_item(graphql, auth_headers):
+    # Given an id in a format that is not ours; when it is read, updated and deleted
+    read = graphql('{ item(id: "nope") { id } }', headers=auth_headers).json()
+    updated = graphql('mutation { updateItem(id: "nope", name: "x") { id } }',
+                      headers=auth_headers).json()
+    deleted = graphql('mutation { deleteItem(id: "nope") { id } }', headers=auth_headers).json()
+
+    # Then each answers as for an unknown UUID (null, "Item not found", null), no format error
+    assert read == {"data": {"item": None}}
+    assert updated["errors"][0]["message"] == "Item not found"
+    assert deleted == {"data": {"deleteItem": None}}
     assert Item.objects.count() == 0
 
 

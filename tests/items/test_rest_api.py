@@ -129,13 +129,21 @@ def test_get_unknown_item_is_404(client, auth_headers):
     assert response.json() == {"status": "error", "error": "Item not found"}
 
 
-def test_invalid_uuid_is_a_400(client, auth_headers):
-    for method in ("get", "delete"):
-        response = getattr(client, method)("/item/not-a-uuid", headers=auth_headers)
-        assert response.status_code == 400
-        assert response.json()["error"] == "Invalid item id: must be a UUID"
-    response = post_json(client, "/item/not-a-uuid", {"name": "x"}, auth_headers)
-    assert response.status_code == 400
+@pytest.mark.parametrize("item_id", ["not-a-uuid", "1", "%20", "00000000-0000-0000-0000"])
+def test_an_id_that_is_not_a_uuid_is_an_unknown_item(client, auth_headers, item_id):
+    # Given an id the client made up in a format that is not ours (design §2.2)
+
+    # When it is read, updated and deleted
+    read = client.get(f"/item/{item_id}", headers=auth_headers)
+    updated = post_json(client, f"/item/{item_id}", {"name": "x"}, auth_headers)
+    deleted = client.delete(f"/item/{item_id}", headers=auth_headers)
+
+    # Then it behaves exactly like an unknown UUID: not found, nothing created or deleted
+    assert (read.status_code, read.json()) == (
+        404, {"status": "error", "error": "Item not found"})
+    assert (updated.status_code, updated.json()) == (
+        404, {"status": "error", "error": "Item not found"})
+    assert (deleted.status_code, deleted.json()) == (200, {"status": "success", "itemWas": None})
     assert Item.objects.count() == 0
 
 

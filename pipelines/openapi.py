@@ -1,0 +1,62 @@
+"""The OpenAPI description of the pipelines' HTTP API (design §2.5), as plain schemas: the
+bodies are JSON arrays, which no serializer describes. Imported by pipelines.apis (only
+dicts: nothing heavy at start-up)."""
+
+from api import openapi as api_openapi
+from pipelines.arithmetic import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS
+
+ARRAY_ID = {"type": "string", "format": "uuid"}
+ERROR = api_openapi.ERROR
+
+NUMBERS = {
+    "type": "array",
+    "items": {"type": "number"},
+    "description": (
+        "The numbers to double and sum. Each has at most "
+        f"{MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_FRACTION_DIGITS} "
+        "after it; decimals are kept exact (never floats). At most PIPELINE_MAX_ELEMENTS "
+        "elements (100 000 by default)."),
+    "example": [1, 2.5, -3],
+}
+TEXTS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "The texts whose words to count. At most PIPELINE_MAX_ELEMENTS elements.",
+    "example": ["the quick fox", "The dog"],
+}
+SUM = {"type": "number", "nullable": True,
+       "description": "sum(2*x for x in array), exact; null until the run is done."}
+WORD_COUNTS = {"type": "object", "nullable": True,
+               "additionalProperties": {"type": "integer"},
+               "description": "Lower-cased word → count; null until the run is done."}
+
+
+def started(elements: dict) -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["success"]},
+            "array": elements, "arrayId": ARRAY_ID,
+            "queued": {"type": "boolean", "description": (
+                "false: the queue did not answer; the run is stored and the cleanup job "
+                "queues it within minutes")},
+            "message": {"type": "string", "description": "Only when queued is false."},
+        },
+        "required": ["status", "array", "arrayId", "queued"],
+    }
+
+
+def state(result: dict) -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["success"]},
+            "arrayId": ARRAY_ID,
+            "state": {"type": "string", "enum": ["pending", "done", "failed"]},
+            "result": result,
+            "arrayLength": {"type": "integer"},
+            "elementsReduced": {"type": "integer"},
+            "failureReason": {"type": "string", "description": "Only when failed."},
+        },
+        "required": ["status", "arrayId", "state", "result", "arrayLength"],
+    }
