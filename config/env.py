@@ -18,14 +18,15 @@ def read_env_file(name: str) -> None:
         env.read_env(str(path), overwrite=False)
 
 
-def local_generated_secret(name: str) -> str:
-    """A random secret kept in var/ so a local checkout never needs a committed key.
+def local_generated_secret(name: str, *, state_dir: Path = BASE_DIR / "var") -> str:
+    """A random secret kept in `state_dir`/secrets so a local checkout never needs a
+    committed key.
 
     Only local settings call this: every other environment must be given its secrets.
     """
     if os.environ.get(name):
         return os.environ[name]
-    secret_dir = BASE_DIR / "var" / "secrets"
+    secret_dir = state_dir / "secrets"
     secret_dir.mkdir(parents=True, exist_ok=True)
     path = secret_dir / name.lower()
     if not path.exists():

@@ -13,8 +13,10 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class ScriptPrefixedUrlsMixin:
-    def url(self, name, force=False):
-        url = super().url(name, force)
+    # Arguments pass through untouched: FileSystemStorage.url() takes only the name, the
+    # manifest storages add `force`. Naming either here breaks the other.
+    def url(self, name, *args, **kwargs):
+        url = super().url(name, *args, **kwargs)
         prefix = get_script_prefix()
         if prefix != "/" and url.startswith("/") and not url.startswith(prefix):
             return prefix.rstrip("/") + url

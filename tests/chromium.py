@@ -141,3 +141,34 @@ def chromium(chromium_session) -> Iterator[ChromiumSession]:
     """The shared browser; pages a test opens are closed after it."""
     yield chromium_session
     chromium_session.close_pages()
+
+
+# --- where a page's requests went ----------------------------------------------------------
+
+def record_requests(page) -> list[str]:
+    """The URL of every request the page makes from now on (documents, scripts, styles,
+    fetches), in order; the list fills while the page runs."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def off_loopback(urls: list[str]) -> list[str]:
+    """The URLs among `urls` that went over the network to a host other than loopback
+    (data:, blob: and about: URLs stay in the browser)."""
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    def is_loopback(url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about", "chrome", "devtools"):
+            return True
+        host = parts.hostname or ""
+        if host == "localhost":
+            return True
+        try:
+            return ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    return [url for url in urls if not is_loopback(url)]

@@ -107,7 +107,7 @@ USE_TZ = True
 
 # Absolute on purpose: config.static_files adds the stage prefix (/dev) per request.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [GRAPHENE_DJANGO_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -184,6 +184,10 @@ def document_for(schema, query: str):
 
 
 class ProjectGraphQLView(GraphQLView):
+    # graphene-django's page with its React/GraphiQL assets served by us, not a CDN
+    # (items/static/graphiql/README.md).
+    graphiql_template = "graphiql/page.html"
+
     def dispatch(self, request, *args, **kwargs):
         # Read per request (not at import), so settings and tests can switch them.
         self.graphiql = settings.GRAPHIQL_ENABLED

@@ -1,10 +1,18 @@
 """The admin works behind API Gateway's stage prefix: pages, links and static files."""
 
+import json
+import os
 import re
+import secrets
+import subprocess
+import sys
+import uuid
 
 import pytest
 
+from tests.config.test_stage_secrets import zappa_stage_environment
 from tests.lambda_events import api_gateway_event
+from tests.zappa_lambda import PROJECT_ROOT
 
 
 @pytest.mark.django_db
@@ -66,3 +74,60 @@ def test_admin_login_through_lambda_redirects_under_the_stage(dev_lambda, django
     assert response.status_code == 302
     assert response.header("Location") == "/dev/admin/"
     assert "sessionid=" in response.header("Set-Cookie")
+
+
+# --- the deployed settings (config.django.aws), a cold process, as Lambda runs it ------------
+
+def aws_stage_lambda(aws, tmp_path):
+    """Factory: answer one API Gateway event in a fresh process through Zappa's handler with
+    config.django.aws, its secret in Secrets Manager (moto) and the static files collected
+    the way scripts/zappa does before packaging."""
+    prefix = f"handbook-admin-{uuid.uuid4().hex[:8]}"
+    aws.client("secretsmanager").create_secret(Name=f"{prefix}/dev", SecretString=json.dumps({
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'lambda.sqlite3'}",
+    }))
+    static_root = str(tmp_path / "staticfiles")
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT),
+            "STATIC_ROOT": static_root}
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=PROJECT_ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.django.aws", "STAGE": "dev",
+             "SECRETS_SOURCE": "env", "SECRET_KEY": "collectstatic-only",
+             "JWT_SIGNING_KEY": "collectstatic-only", "DATABASE_URL": "sqlite://"},
+        capture_output=True, text=True, timeout=300)
+    assert collect.returncode == 0, collect.stderr
+    stage_environment = {**zappa_stage_environment("dev"), "SECRETS_PREFIX": prefix,
+                         "STATIC_ROOT": static_root}
+
+    def answer(event: dict) -> dict:
+        process = subprocess.run(
+            [sys.executable, "-m", "tests.zappa_lambda", "dev", "config.django.aws",
+             json.dumps(event)],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+            env={**base, **aws.environment(), "ZAPPA_STAGE_OVERRIDES": json.dumps(
+                {"environment_variables": stage_environment})})
+        assert process.returncode == 0, process.stderr
+        return json.loads(process.stdout.strip().splitlines()[-1])
+
+    return answer
+
+
+def test_aws_settings_serve_the_admin_and_its_static_files_under_the_stage(aws, tmp_path):
+    # given a cold Lambda process with the deployed settings, behind API Gateway's /dev
+    answer = aws_stage_lambda(aws, tmp_path)
+
+    # when a browser opens the admin's login page, then the stylesheet it links
+    page = answer(api_gateway_event("GET", "/admin/login/"))
+    assert page["statusCode"] == 200, page["body"][-2000:]
+    base_css = next(href for href in re.findall(r'href="([^"]+\.css)"', page["body"])
+                    if "/admin/css/base." in href)
+    stylesheet = answer(api_gateway_event("GET", base_css.removeprefix("/dev")))
+
+    # then the page links it under the stage, and WhiteNoise serves its hashed name
+    assert base_css.startswith("/dev/static/admin/css/base.")
+    assert 'action="/dev/admin/login/' in page["body"]
+    assert stylesheet["statusCode"] == 200
+    assert stylesheet["headers"]["Content-Type"].startswith("text/css")
+    assert "body" in stylesheet["body"]
