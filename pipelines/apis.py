@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.rate_limits import PIPELINE_RUNS, UserRateLimit
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
 from pipelines.services import run_start
@@ -12,6 +13,7 @@ from pipelines.services import run_start
 
 class RunStartApi(APIView):
     required_scopes = ["pipelines:run"]
+    throttle_classes = [UserRateLimit.of(PIPELINE_RUNS)]  # per user, all pipelines together
     parser_classes = [ExactJSONParser]
     renderer_classes = [ExactJSONRenderer]
     pipeline = "sumArray"
