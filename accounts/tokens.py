@@ -35,23 +35,31 @@ from api.errors import ApiError
 TOKEN_REJECTED_MESSAGE = "Token is invalid or expired"  # noqa: S105 - a message
 
 
-class ProjectAccessToken(AccessToken):
+class _ProjectToken:
+    """What the project's token classes add to simplejwt's: verification with the fallback
+    keys, and an `exp` past what a datetime holds refused as invalid (simplejwt 5.5.1 lets
+    its OverflowError escape: a 500 for a signed token with `exp: 1e300`)."""
+
+    @property
+    def token_backend(self):
+        return project_token_backend()
+
+    def check_exp(self, claim: str = "exp", current_time=None) -> None:
+        try:
+            super().check_exp(claim, current_time)
+        except (OverflowError, ValueError, TypeError) as exc:
+            raise TokenError(f"Token '{claim}' claim is not a valid time") from exc
+
+
+class ProjectAccessToken(_ProjectToken, AccessToken):
     """simplejwt's access token, verified with the current key or an old one being rotated
     out (`SIMPLE_JWT["AUTH_TOKEN_CLASSES"]` names this class)."""
 
-    @property
-    def token_backend(self):
-        return project_token_backend()
 
-
-class ProjectRefreshToken(RefreshToken):
+class ProjectRefreshToken(_ProjectToken, RefreshToken):
     """simplejwt's refresh token (blacklist included), verified like ProjectAccessToken."""
 
     access_token_class = ProjectAccessToken
-
-    @property
-    def token_backend(self):
-        return project_token_backend()
 
 
 class TokenRejected(ApiError):
@@ -109,8 +117,9 @@ def _read_refresh_token(raw_refresh: str, token_class=ProjectRefreshToken):
         refresh = token_class(raw_refresh)
         user_id_from_claim(refresh.get(api_settings.USER_ID_CLAIM))
         token_generation_from_claims(refresh)
-    except (TokenError, InvalidClaim, OverflowError, ValueError) as exc:
-        # OverflowError/ValueError: an `exp` far past year 9999 (simplejwt's datetime).
+    except (TokenError, InvalidClaim, KeyError) as exc:
+        # KeyError: simplejwt 5.5.1 reads `jti` for the blacklist check before it verifies
+        # that the claim is there.
         raise TokenRejected(TOKEN_REJECTED_MESSAGE) from exc
     return refresh
 
