@@ -3,7 +3,7 @@ from django.core.signals import setting_changed
 
 
 def _forget_tokens_on_jwt_settings_change(*, setting, **kwargs):
-    if setting == "SIMPLE_JWT":
+    if setting in ("SIMPLE_JWT", "JWT_SIGNING_KEY_FALLBACKS"):
         from accounts.authentication import forget_verified_tokens
 
         forget_verified_tokens()
@@ -19,3 +19,4 @@ class AccountsConfig(AppConfig):
         # for every cold start.
         setting_changed.connect(_forget_tokens_on_jwt_settings_change,
                                 dispatch_uid="accounts.forget_verified_tokens")
+        from accounts import deploy_checks  # noqa: F401  (registers the JWT key checks)

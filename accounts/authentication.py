@@ -3,7 +3,9 @@
 DRF views authenticate through ProjectJWTAuthentication; code outside DRF (the GraphQL
 view) calls `user_from_bearer`, which runs the same class, so both accept exactly the same
 tokens: signature (HS256 only, so `alg: none` and algorithm swaps fail), audience, issuer,
-expiry, token type `access`, and a user that exists and is active at the time of the request.
+expiry, token type `access`, a user id of the type we mint (accounts.jwt_claims), and a user
+that exists, is active and has not changed their password since the token was minted (the
+token's `gen` claim equals the user's `token_generation`), at the time of the request.
 
 Where the validated token is kept: `request.jwt_token` (the simplejwt AccessToken) and
 `request.jwt_scopes` (a frozenset of scope names) on the Django request; DRF views also
@@ -20,10 +22,12 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import aware_utcnow
 
+from accounts.jwt_claims import InvalidClaim, token_generation_from_claims, user_id_from_claim
+from accounts.jwt_keys import project_token_backend
 from accounts.scopes import token_scopes
+from accounts.tokens import ProjectAccessToken
 
 
 class InvalidCredentials(Exception):
@@ -122,14 +126,14 @@ def _verified_access_payload(raw_token: bytes) -> dict:
     time, except for expiry, which the caller checks again on each use. Failures are not
     memoized (an exception leaves the cache untouched), so junk cannot fill it.
     """
-    return AccessToken(raw_token).payload
+    return ProjectAccessToken(raw_token).payload
 
 
-def verified_access_token(raw_token: bytes) -> AccessToken:
-    """simplejwt's AccessToken(raw_token), without re-verifying the signature of a token
+def verified_access_token(raw_token: bytes) -> ProjectAccessToken:
+    """ProjectAccessToken(raw_token), without re-verifying the signature of a token
     this process has already verified (PyJWT's checks cost more than the rest of a request)."""
     payload = _verified_access_payload(bytes(raw_token))
-    token = AccessToken.__new__(AccessToken)
+    token = ProjectAccessToken.__new__(ProjectAccessToken)
     token.token = raw_token
     token.current_time = aware_utcnow()
     token.payload = dict(payload)
@@ -138,8 +142,10 @@ def verified_access_token(raw_token: bytes) -> AccessToken:
 
 
 def forget_verified_tokens(**_kwargs) -> None:
-    """Called when SIMPLE_JWT settings change (tests): a new key or audience starts afresh."""
+    """Called when SIMPLE_JWT settings or the fallback keys change (tests): a new key or
+    audience starts afresh."""
     _verified_access_payload.cache_clear()
+    project_token_backend.cache_clear()
 
 
 class ProjectJWTAuthentication(JWTAuthentication):
@@ -159,7 +165,7 @@ class ProjectJWTAuthentication(JWTAuthentication):
         return result
 
     def get_validated_token(self, raw_token):
-        if tuple(api_settings.AUTH_TOKEN_CLASSES) != (AccessToken,):
+        if tuple(api_settings.AUTH_TOKEN_CLASSES) != (ProjectAccessToken,):
             return super().get_validated_token(raw_token)
         try:
             return verified_access_token(raw_token)
@@ -175,11 +181,20 @@ class ProjectJWTAuthentication(JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
+        try:
+            # Strictly typed: the ORM would turn True, 2.5 or a fullwidth "1" into a user id.
+            user_id = user_id_from_claim(user_id)
+            generation = token_generation_from_claims(validated_token)
+        except InvalidClaim as exc:
+            raise InvalidToken("Token contained no recognizable user identification") from exc
         user = user_by_id(user_id)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if generation != user.token_generation:
+            raise AuthenticationFailed("The user's password has been changed.",
+                                       code="password_changed")
         if api_settings.CHECK_REVOKE_TOKEN:
             # Not used by this project; delegate so the behaviour stays simplejwt's.
             return super().get_user(validated_token)

@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from accounts.token_revocation import RevokesTokensOnPasswordChange
+
 # A username is at most 150 characters after NFKC (the username field); case folding turns
 # one character into at most three ("ΐ" → "ΐ").
 USERNAME_KEY_MAX_LENGTH = 450
@@ -41,7 +43,7 @@ class ProjectUserManager(UserManager):
         return self.get(username_key=username_key(username))
 
 
-class User(AbstractUser):
+class User(RevokesTokensOnPasswordChange, AbstractUser):
     """The project's user from the first migration on, so fields can be added without pain."""
 
     username_key = models.CharField(
@@ -163,3 +165,22 @@ class RegistrationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_address} at {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class RateLimitWindow(models.Model):
+    """How many times one user did one rate-limited thing (e.g. `item-writes:42`) in one
+    fixed window. In the database because a Lambda fleet shares nothing else; written by
+    one upsert per request (accounts.rate_limits), old windows pruned as new ones open."""
+
+    key = models.CharField(max_length=150)
+    window_end = models.BigIntegerField(help_text="Unix time at which this window closes.")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_end"], name="ratelimitwindow_key_end"),
+        ]
+        indexes = [models.Index(fields=["window_end"], name="ratelimitwindow_end")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits} until {self.window_end}"

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from accounts import views
+from accounts import password_change_api, views
 
 urlpatterns = [
     re_path(r"^login/?$", views.LoginApi.as_view(), name="login"),
@@ -11,4 +11,5 @@ urlpatterns = [
     re_path(r"^token/refresh/?$", views.TokenRefreshApi.as_view(), name="token-refresh"),
     re_path(r"^logout/?$", views.LogoutApi.as_view(), name="logout"),
     re_path(r"^private/?$", views.PrivateApi.as_view(), name="private"),
+    re_path(r"^password/?$", password_change_api.PasswordChangeApi.as_view(), name="password"),
 ]

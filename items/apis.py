@@ -8,6 +8,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.rate_limits import ITEM_WRITES, UserRateLimit
 from items import openapi
 from items.parsers import ClientJsonParser, json_object_from
 from items.representation import item_rest_representation
@@ -22,6 +23,8 @@ BODY_ERRORS = {
     400: OpenApiResponse(openapi.ERROR, description="No body, malformed JSON or not an object"),
     413: OpenApiResponse(openapi.ERROR, description="Body over the size limit"),
 }
+WRITE_ERRORS = {429: OpenApiResponse(
+    openapi.ERROR, description="Too many item writes by this user (Retry-After says when)")}
 ITEM_ID_PARAMETER = OpenApiParameter(
     "itemId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's itemId.")
 
@@ -55,6 +58,7 @@ class LazyItemsSchema:
 
 class ItemsApi(APIView):
     parser_classes = [ClientJsonParser]
+    throttle_classes = [UserRateLimit.of(ITEM_WRITES)]  # per user; POST/DELETE only
     schema = LazyItemsSchema()
 
     @property
@@ -73,7 +77,7 @@ class ItemCreateApi(ItemsApi):
         operation_id="item_create", summary="Create an item", tags=["items"],
         request={"application/json": openapi.ITEM_INPUT},
         responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The new item"),
-                   **BODY_ERRORS, **COMMON_ERRORS})
+                   **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request):
         item = item_create(owner=request.user, fields=json_object_from(request))
         return item_response(item)
@@ -96,7 +100,7 @@ class ItemDetailApi(ItemsApi):
         request={"application/json": openapi.ITEM_INPUT},
         responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The updated item"),
                    404: OpenApiResponse(openapi.ERROR, description="Item not found"),
-                   **BODY_ERRORS, **COMMON_ERRORS})
+                   **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request, itemId):
         fields = json_object_from(request)
         return item_response(item_update(owner=request.user, item_id=itemId, fields=fields))
@@ -106,7 +110,7 @@ class ItemDetailApi(ItemsApi):
         parameters=[ITEM_ID_PARAMETER],
         responses={200: OpenApiResponse(openapi.DELETED_ITEM_RESPONSE,
                                         description="The item as it was, or null"),
-                   **COMMON_ERRORS})
+                   **COMMON_ERRORS, **WRITE_ERRORS})
     def delete(self, request, itemId):
         item = item_delete(owner=request.user, item_id=itemId)
         item_was = item_rest_representation(item) if item is not None else None

@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.rate_limits import PIPELINE_RUNS, UserRateLimit
 from api.request_body import json_body_of
 from pipelines import openapi
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
@@ -19,6 +20,7 @@ ARRAY_ID_PARAMETER = OpenApiParameter(
 
 class RunStartApi(APIView):
     required_scopes = ["pipelines:run"]
+    throttle_classes = [UserRateLimit.of(PIPELINE_RUNS)]  # per user, all pipelines together
     parser_classes = [ExactJSONParser]
     renderer_classes = [ExactJSONRenderer]
     pipeline = "sumArray"

@@ -8,6 +8,8 @@ from config.env import BASE_DIR, env
 STAGE = env("STAGE", default="local")
 
 SECRET_KEY = env("SECRET_KEY")
+# Rotation: the previous key(s), comma-separated, still verify sessions and signed values.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 

@@ -34,6 +34,19 @@ REGISTRATIONS_PER_ADDRESS = env.int("REGISTRATIONS_PER_ADDRESS", default=10)
 # from API Gateway's requestContext, never from a header.
 CLIENT_ADDRESS_PROXY_HOPS = env.int("CLIENT_ADDRESS_PROXY_HOPS", default=0)
 
+# Key rotation: old signing keys, comma-separated, accepted to verify tokens (never to sign)
+# until the longest token lifetime (JWT_REFRESH_DAYS) has passed since the rotation; then
+# remove them. `check --deploy` refuses keys under 32 bytes. Procedure: docs/auth.md.
+JWT_SIGNING_KEY_FALLBACKS = env.list("JWT_SIGNING_KEY_FALLBACKS", default=[])
+
+# Per-user rate limits, fixed windows counted in the database (accounts.rate_limits):
+# "<count>/<second|minute|hour|day>"; a count of 0 turns one off (empty: the default).
+# Past it: 429 with Retry-After. Docs: docs/auth.md ("Rate limits per user").
+RATE_LIMITS = {
+    "item-writes": env("RATE_LIMIT_ITEM_WRITES", default="") or "60/minute",
+    "pipeline-runs": env("RATE_LIMIT_PIPELINE_RUNS", default="") or "30/hour",
+}
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
@@ -42,6 +55,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": env("JWT_SIGNING_KEY"),
+    # The project's token classes verify with JWT_SIGNING_KEY_FALLBACKS too (accounts.jwt_keys).
+    "AUTH_TOKEN_CLASSES": ("accounts.tokens.ProjectAccessToken",),
     "AUDIENCE": env("JWT_AUDIENCE", default="serverless-handbook"),
     "ISSUER": env("JWT_ISSUER", default="serverless-handbook"),
     "LEEWAY": 5,

@@ -1,20 +1,34 @@
 """Changing items through GraphQL: the same services as REST."""
 
 import graphene
+from graphql import GraphQLError
 
+from accounts.rate_limits import ITEM_WRITES, RateLimited, user_rate_limit_hit
 from items.graphql.auth import WRITE_SCOPE, request_owner
 from items.graphql.types import ItemType
 from items.services import item_delete, item_upsert
 
 
-def resolve_update_item(root, info, id=None, **fields):
+def item_writer(info):
+    """The user, once authenticated, allowed to write and within their rate limit (the same
+    per-user budget as REST's item writes)."""
     owner = request_owner(info, scope=WRITE_SCOPE)
+    try:
+        user_rate_limit_hit(user=owner, scope=ITEM_WRITES)
+    except RateLimited as exc:
+        raise GraphQLError(exc.message, extensions={
+            "code": "RATE_LIMITED", "retryAfter": exc.retry_after_seconds}) from exc
+    return owner
+
+
+def resolve_update_item(root, info, id=None, **fields):
+    owner = item_writer(info)
     # Only the arguments the client sent are in `fields`, so omitted ones stay unchanged.
     return item_upsert(owner=owner, item_id=id, fields=fields)
 
 
 def resolve_delete_item(root, info, id):
-    owner = request_owner(info, scope=WRITE_SCOPE)
+    owner = item_writer(info)
     return item_delete(owner=owner, item_id=id)
 
 

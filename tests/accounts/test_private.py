@@ -75,3 +75,35 @@ def test_non_json_login_through_the_lambda_handler_is_400_json(dev_lambda):
 
     assert response.status_code == 400
     assert response.json()["status"] == "error"
+
+
+@pytest.mark.parametrize("user_id", ["abc", [1], True, 2.5, "\uff11", "01", -1, None])
+def test_a_signed_token_with_a_user_id_we_never_mint_is_the_books_401(client, user,
+                                                                      forge_token, user_id):
+    """simplejwt and the ORM would map True/2.5/fullwidth "1" to users 1/2/1: refused."""
+    token = forge_token(user, user_id=user_id)
+
+    response = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+    assert response.json() == PRIVATE_401
+
+
+@pytest.mark.parametrize("user_id", [lambda user: user.pk, lambda user: str(user.pk)])
+def test_the_user_id_may_be_an_integer_or_its_decimal_string(client, user, forge_token, user_id):
+    token = forge_token(user, user_id=user_id(user))
+
+    response = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.json() == {"message": "Hello ann"}
+
+
+def test_after_a_password_change_the_old_token_gets_the_books_401(client, user):
+    token = token_pair_for_user(user)["token"]
+    user.set_password("another-horse-battery-42")
+    user.save()
+
+    response = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+    assert response.json() == PRIVATE_401

@@ -316,3 +316,126 @@ def test_the_fast_user_lookup_loads_the_same_user_as_the_orm(make_user):
     assert loaded.date_joined.tzinfo is not None
     assert loaded._state.adding is False and loaded._state.db == "default"
     assert user_by_id("0") is None and user_by_id("x") is None and user_by_id(None) is None
+
+
+# --- signing keys: rotation with fallbacks, and check --deploy ------------------------------
+
+OLD_KEY = "old-signing-key-" + "o" * 40
+NEW_KEY = "new-signing-key-" + "n" * 40
+
+
+@pytest.fixture
+def signed_with_old_key(settings, user):
+    """A token pair minted before a rotation, then the rotation: NEW_KEY signs, OLD_KEY is
+    the fallback."""
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": OLD_KEY}
+    pair = token_pair_for_user(user)
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": NEW_KEY}
+    settings.JWT_SIGNING_KEY_FALLBACKS = [OLD_KEY]
+    return pair
+
+
+def _key_of(token: str) -> str:
+    for key in (OLD_KEY, NEW_KEY):
+        try:
+            jwt.decode(token, key, algorithms=["HS256"], audience="serverless-handbook")
+            return key
+        except jwt.InvalidSignatureError:
+            continue
+    return "unknown"
+
+
+def test_tokens_signed_with_a_fallback_key_are_accepted_everywhere(client, post_json,
+                                                                   signed_with_old_key):
+    pair = signed_with_old_key
+
+    private = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {pair['token']}")
+    verify = post_json("/verify", {"token": pair["token"]})
+    rotated = post_json("/token/refresh", {"refresh": pair["refresh"]})
+    logout = post_json("/logout", {"refresh": rotated.json()["refresh"]})
+
+    assert private.status_code == 200
+    assert verify.status_code == 200
+    assert rotated.status_code == 200
+    assert _key_of(rotated.json()["token"]) == NEW_KEY  # new tokens: the current key only
+    assert _key_of(rotated.json()["refresh"]) == NEW_KEY
+    assert logout.status_code == 200
+
+
+def test_new_tokens_are_signed_with_the_current_key(signed_with_old_key, user):
+    pair = token_pair_for_user(user)
+
+    assert _key_of(pair["token"]) == NEW_KEY
+    assert _key_of(pair["refresh"]) == NEW_KEY
+
+
+def test_once_the_fallback_is_removed_its_tokens_are_refused(client, post_json, settings,
+                                                            signed_with_old_key):
+    pair = signed_with_old_key
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {pair['token']}").status_code == 200
+
+    settings.JWT_SIGNING_KEY_FALLBACKS = []
+
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {pair['token']}").status_code == 401
+    assert post_json("/verify", {"token": pair["token"]}).status_code == 401
+    assert post_json("/token/refresh", {"refresh": pair["refresh"]}).status_code == 401
+    assert post_json("/logout", {"refresh": pair["refresh"]}).status_code == 401
+
+
+def test_fallbacks_accept_no_other_key(client, post_json, forge_token, user, signed_with_old_key):
+    forged = forge_token(user, key="a-third-key-nobody-configured-" + "x" * 30)
+    expired_old = forge_token(user, key=OLD_KEY, exp=int(time.time()) - 60,
+                              iat=int(time.time()) - 960)
+
+    for token in (forged, expired_old):
+        assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+        assert post_json("/verify", {"token": token}).status_code == 401
+
+
+@pytest.mark.parametrize("signing_key, fallbacks, expected", [
+    ("k" * 32, [], []),
+    ("k" * 31, [], ["accounts.E001"]),
+    ("é" * 16, [], []),  # 32 bytes in UTF-8
+    ("x", [], ["accounts.E001"]),
+    ("", [], ["accounts.E001"]),
+    ("k" * 50, ["o" * 50, "short"], ["accounts.E002"]),
+    ("SAME" * 10, [], ["accounts.E003"]),
+])
+def test_the_deploy_check_on_jwt_keys(settings, signing_key, fallbacks, expected):
+    from accounts.deploy_checks import jwt_signing_keys_are_strong
+
+    settings.SECRET_KEY = "SAME" * 10
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": signing_key}
+    settings.JWT_SIGNING_KEY_FALLBACKS = fallbacks
+
+    assert [error.id for error in jwt_signing_keys_are_strong()] == expected
+
+
+def test_check_deploy_fails_a_one_byte_jwt_key_and_reads_the_fallbacks(tmp_path):
+    """The aws settings as a stage runs them: keys and fallbacks come from the environment."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    from tests.zappa_lambda import PROJECT_ROOT
+
+    environ = {
+        "PATH": os.environ["PATH"], "HOME": str(tmp_path),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_DEFAULT_REGION": "us-east-1",
+        "SECRETS_SOURCE": "env", "STAGE": "prod", "DJANGO_SETTINGS_MODULE": "config.django.aws",
+        "SECRET_KEY": secrets.token_urlsafe(50), "SECRET_KEY_FALLBACKS": "weak",
+        "JWT_SIGNING_KEY": "x", "JWT_SIGNING_KEY_FALLBACKS": f"{secrets.token_urlsafe(50)},short",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "ALLOWED_HOSTS": ".execute-api.us-east-1.amazonaws.com",
+    }
+
+    process = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=PROJECT_ROOT, env=environ, capture_output=True, text=True, timeout=120)
+
+    assert process.returncode != 0
+    output = process.stdout + process.stderr
+    assert "(accounts.E001) JWT_SIGNING_KEY is 1 bytes" in output
+    assert "(accounts.E002) JWT_SIGNING_KEY_FALLBACKS entry 2 is 5 bytes" in output
+    assert "security.W025" in output  # Django's own check sees SECRET_KEY_FALLBACKS

@@ -1,0 +1,46 @@
+"""Changing one's own password (`POST /password`, design §2.4).
+
+The old password is checked like a login: the same throttle, and a wrong one counts as a
+failed login for the username and the address, so a stolen access token cannot be used to
+guess the password. The new one must pass the password policy. Saving it signs the user out
+everywhere (accounts.token_revocation); the answer carries a fresh token pair.
+"""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.login_throttle import (
+    login_failure_record,
+    login_failures_clear,
+    login_throttle_check,
+)
+from accounts.tokens import token_pair_for_user
+from api.errors import ApiError
+
+WRONG_PASSWORD_MESSAGE = "The current password is incorrect"  # noqa: S105 - a message
+
+
+def user_password_change(*, user, old_password: str, new_password: str,
+                         client_address: str | None) -> dict[str, str]:
+    """Set `user`'s password to `new_password` and return a new token pair.
+
+    Raises LoginThrottled (too many recent failures), ApiError 400 with `fields.old` (wrong
+    current password) or with `fields.new` (the policy refuses the new one).
+    """
+    username = user.get_username()
+    login_throttle_check(username=username, client_address=client_address)
+    if not user.check_password(old_password):
+        login_failure_record(username=username, client_address=client_address)
+        raise ApiError(WRONG_PASSWORD_MESSAGE, fields={"old": WRONG_PASSWORD_MESSAGE})
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        raise ApiError(f"Invalid input: new: {message}", fields={"new": message}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save()  # raises the token generation and revokes the refresh tokens
+        pair = token_pair_for_user(user)
+    login_failures_clear(user=user)
+    return pair
