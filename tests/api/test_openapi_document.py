@@ -7,7 +7,7 @@ import pytest
 CONTRACT_OPERATIONS = {
     ("/hello", "get"), ("/health", "get"),
     ("/login", "post"), ("/register", "post"), ("/verify", "post"), ("/token/refresh", "post"),
-    ("/logout", "post"), ("/private", "get"),
+    ("/logout", "post"), ("/private", "get"), ("/password", "post"),
     ("/item", "post"), ("/item/{itemId}", "get"), ("/item/{itemId}", "post"),
     ("/item/{itemId}", "delete"), ("/items", "get"),
     ("/sumArray", "post"), ("/sumArray/{arrayId}", "get"),
