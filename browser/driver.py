@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from browser.proxy import FilteringProxy
 from browser.ssrf import SUB_REQUEST_SCHEMES, UrlGuard, UrlRefused
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ class BrowserDriver:
         self.extra_args = list(extra_args or [])
         self.viewport = viewport or {"width": 1280, "height": 900}
         self.launches = 0
+        self.proxy = FilteringProxy(guard)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -118,6 +120,13 @@ class BrowserDriver:
         self._profile_dir: str | None = None
         self._launch_lock: asyncio.Lock | None = None
         self._pages: asyncio.Semaphore | None = None
+
+    def set_guard(self, guard: UrlGuard) -> UrlGuard:
+        """Use another guard from the next request on (for pages and the proxy); returns the
+        previous one."""
+        previous, self.guard = self.guard, guard
+        self.proxy.guard = guard
+        return previous
 
     # --- the background loop ------------------------------------------------------------
 
@@ -173,13 +182,19 @@ class BrowserDriver:
         # pyppeteer (and websockets, pyee) load on the first browser request, never at start-up.
         from pyppeteer import launch
 
+        if self.proxy.port is None:
+            await self.proxy.start()
+        # Every connection goes through the filtering proxy, loopback included (Chromium
+        # exempts loopback from proxies unless told "<-loopback>").
+        proxy_args = [f"--proxy-server=http://127.0.0.1:{self.proxy.port}",
+                      "--proxy-bypass-list=<-loopback>"]
         self._profile_dir = tempfile.mkdtemp(prefix="browser-profile-")
         home = os.path.join(self._profile_dir, "home")
         os.makedirs(home, exist_ok=True)
         environment = {**os.environ, "HOME": home}
         browser = await launch(
             executablePath=self.executable, headless=True,
-            args=[*BASE_ARGS, *self.extra_args], userDataDir=self._profile_dir,
+            args=[*BASE_ARGS, *proxy_args, *self.extra_args], userDataDir=self._profile_dir,
             env=environment, autoClose=False, defaultViewport=self.viewport,
             handleSIGINT=False, handleSIGTERM=False, handleSIGHUP=False)
         self._disconnected = False
@@ -249,6 +264,7 @@ class BrowserDriver:
         if loop.is_running():
             try:
                 asyncio.run_coroutine_threadsafe(self._discard(), loop).result(10)
+                asyncio.run_coroutine_threadsafe(self.proxy.close(), loop).result(5)
             except Exception as error:
                 logger.info("Browser shutdown: %s", error)
             loop.call_soon_threadsafe(loop.stop)
