@@ -256,6 +256,14 @@ class BrowserDriver:
         """Sync entry point for views and services."""
         return self.call(lambda: self.with_page(work), deadline=deadline)
 
+    async def _cancel_leftovers(self) -> None:
+        """pyppeteer leaves a navigation's timeout task pending when the navigation fails."""
+        current = asyncio.current_task()
+        leftovers = [task for task in asyncio.all_tasks() if task is not current]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+
     def shutdown(self) -> None:
         """Close the browser and stop the loop (process exit, tests)."""
         loop = self._loop
@@ -265,6 +273,7 @@ class BrowserDriver:
             try:
                 asyncio.run_coroutine_threadsafe(self._discard(), loop).result(10)
                 asyncio.run_coroutine_threadsafe(self.proxy.close(), loop).result(5)
+                asyncio.run_coroutine_threadsafe(self._cancel_leftovers(), loop).result(5)
             except Exception as error:
                 logger.info("Browser shutdown: %s", error)
             loop.call_soon_threadsafe(loop.stop)

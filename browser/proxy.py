@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT_SECONDS = 30
+# Marks the proxy's own refusal, so a refused top-level navigation is reported as such.
+REFUSAL_HEADER = "X-Browser-Guard"
 HOP_BY_HOP = {"proxy-connection", "connection", "keep-alive", "proxy-authorization"}
 
 
@@ -34,9 +36,10 @@ def split_authority(authority: str, default_port: int) -> tuple[str, int]:
 
 
 def refusal_response(reason: str) -> bytes:
-    body = f"Refused by the browser's SSRF guard: {reason}\n".encode()
+    body = f"{reason}\n".encode()
     return (b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+            + REFUSAL_HEADER.encode() + b": refused\r\nConnection: close\r\n"
+            + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
             + body)
 
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from api.errors import ApiError
 from browser.driver import GuardedPage, get_driver
 from browser.models import Capture
+from browser.proxy import REFUSAL_HEADER
 from browser.ssrf import UrlRefused
 
 
@@ -41,7 +42,7 @@ async def _open(guarded: GuardedPage, url: str) -> None:
     from pyppeteer.errors import TimeoutError as NavigationTimeout
 
     try:
-        await guarded.page.goto(url, waitUntil="load", timeout=_deadline() * 1000)
+        response = await guarded.page.goto(url, waitUntil="load", timeout=_deadline() * 1000)
     except PageError as error:
         if "ERR_BLOCKED_BY_CLIENT" in str(error):
             reason = guarded.refusals[0] if guarded.refusals else "URL refused"
@@ -49,6 +50,10 @@ async def _open(guarded: GuardedPage, url: str) -> None:
         raise PageLoadFailed(f"Could not load the page: {error}") from None
     except NavigationTimeout:
         raise PageLoadFailed("The page did not finish loading in time") from None
+    if response is not None and response.headers.get(REFUSAL_HEADER.lower()):
+        # Fetch let it through but the proxy, which resolved the name again, did not.
+        reason = guarded.refusals[0] if guarded.refusals else (await response.text()).strip()
+        raise UrlNotAllowed(reason)
 
 
 def _run(work):

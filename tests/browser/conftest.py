@@ -4,6 +4,7 @@ one on 127.0.0.2), which record every connection. Only loopback traffic."""
 
 import html
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -116,6 +117,7 @@ TEST_PAGES = {
              height: 50px; background: rgb(0, 0, 255); }</style><div id="box"><i></i></div>""",
     "/text": "<h1>Serverless Handbook</h1><p>Printed by headless Chromium.</p>",
     "/redirect": lambda q: (302, {"Location": q["to"]}, b""),
+    "/slow": lambda q: (time.sleep(float(q.get("seconds", "3"))), *html_page("late"))[1:],
     **SUB_REQUEST_PAGES,
 }
 
