@@ -167,3 +167,17 @@ def test_card_makes_no_network_request(client, driver, browser_headers, forbidde
 
     assert response.status_code == 200
     assert forbidden_server.hits() == 0  # the title is escaped; nothing is fetched
+
+
+def test_requests_are_throttled_per_user(client, browser_headers, settings, make_user,
+                                         bearer_headers):
+    settings.BROWSER_THROTTLE_RATE = "2/minute"
+    for _ in range(2):
+        assert client.get("/card", headers=browser_headers).status_code == 400
+
+    throttled = client.get("/card", headers=browser_headers)
+    other_user = client.get("/card", headers=bearer_headers(make_user("other")))
+
+    assert throttled.status_code == 429
+    assert throttled.json()["status"] == "error"
+    assert other_user.status_code == 400
