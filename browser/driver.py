@@ -104,8 +104,10 @@ class BrowserDriver:
     """One Chromium per process, driven from a background event loop."""
 
     def __init__(self, *, executable: str, guard: UrlGuard, max_pages: int = 2,
-                 extra_args: list[str] | None = None, viewport: dict | None = None):
+                 extra_args: list[str] | None = None, viewport: dict | None = None,
+                 environment: dict[str, str] | None = None):
         self.executable = executable
+        self.environment = dict(environment or {})
         self.guard = guard
         self.max_pages = max_pages
         self.extra_args = list(extra_args or [])
@@ -191,7 +193,7 @@ class BrowserDriver:
         self._profile_dir = tempfile.mkdtemp(prefix="browser-profile-")
         home = os.path.join(self._profile_dir, "home")
         os.makedirs(home, exist_ok=True)
-        environment = {**os.environ, "HOME": home}
+        environment = {**os.environ, **self.environment, "HOME": home}
         browser = await launch(
             executablePath=self.executable, headless=True,
             args=[*BASE_ARGS, *proxy_args, *self.extra_args], userDataDir=self._profile_dir,
@@ -299,11 +301,30 @@ def get_driver() -> BrowserDriver:
         if _driver is None:
             from django.conf import settings
 
-            _driver = BrowserDriver(
-                executable=settings.CHROMIUM_EXECUTABLE, guard=default_guard(),
-                max_pages=settings.BROWSER_MAX_PAGES, extra_args=settings.CHROMIUM_EXTRA_ARGS,
-                viewport=settings.BROWSER_VIEWPORT)
+            _driver = BrowserDriver(guard=default_guard(), max_pages=settings.BROWSER_MAX_PAGES,
+                                    viewport=settings.BROWSER_VIEWPORT,
+                                    **chromium_build_options(settings.CHROMIUM_BUILD))
         return _driver
+
+
+def chromium_build_options(build: str) -> dict:
+    """executable, environment and extra_args for Debian's Chromium ("debian") or the
+    Lambda build ("lambda", unpacked from CHROMIUM_LAMBDA_DIR into CHROMIUM_UNPACK_DIR)."""
+    from django.conf import settings
+
+    if build == "lambda":
+        from pathlib import Path
+
+        from browser.lambda_chromium import lambda_chromium_unpack
+
+        chromium = lambda_chromium_unpack(source_dir=Path(settings.CHROMIUM_LAMBDA_DIR),
+                                          target_dir=Path(settings.CHROMIUM_UNPACK_DIR))
+        return {"executable": chromium.executable, "environment": chromium.environment,
+                "extra_args": [*chromium.args, *settings.CHROMIUM_EXTRA_ARGS]}
+    if build != "debian":
+        raise ValueError(f"CHROMIUM_BUILD must be debian or lambda, not {build!r}")
+    return {"executable": settings.CHROMIUM_EXECUTABLE, "environment": {},
+            "extra_args": list(settings.CHROMIUM_EXTRA_ARGS)}
 
 
 def set_driver(driver: BrowserDriver | None) -> BrowserDriver | None:

@@ -1,8 +1,18 @@
 """The headless browser (design §2.6, docs/browser.md): which Chromium, limits, the SSRF
 allow-list and the search page the book's /scraper?search= reads."""
 
+import os
+import tempfile
+
 from config.env import env
 
+# "debian": the executable below. "lambda": the @sparticuz/chromium build, whose compressed
+# files (a layer on Lambda: /opt/chromium) are unpacked into CHROMIUM_UNPACK_DIR once per cold
+# start (scripts/chromium-lambda builds the layer; docs/browser.md).
+CHROMIUM_BUILD = env("CHROMIUM_BUILD", default="debian")
+CHROMIUM_LAMBDA_DIR = env("CHROMIUM_LAMBDA_DIR", default="/opt/chromium")
+CHROMIUM_UNPACK_DIR = env("CHROMIUM_UNPACK_DIR",
+                          default=os.path.join(tempfile.gettempdir(), "chromium-lambda"))
 # Debian's /usr/bin/chromium locally and in CI; on Lambda the layer's binary, unpacked into /tmp.
 # Never downloaded at run time: without a path pyppeteer would try to fetch one.
 CHROMIUM_EXECUTABLE = env("CHROMIUM_EXECUTABLE", default="/usr/bin/chromium")

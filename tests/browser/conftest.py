@@ -3,17 +3,21 @@ allowed server on 127.0.0.1) and servers it must never reach (a second port on 1
 one on 127.0.0.2), which record every connection. Only loopback traffic."""
 
 import html
+import os
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from browser.driver import BrowserDriver, set_driver
+from browser.lambda_chromium import lambda_chromium_unpack
 from browser.ssrf import UrlGuard
 from tests.chromium import CHROMIUM_EXECUTABLE, isolated_browser_home
+from tests.zappa_lambda import PROJECT_ROOT
 
 # Names the injected resolver knows; Chromium is told the same mapping (--host-resolver-rules),
 # so if the guard let such a URL through, the browser really would reach the server.
@@ -169,14 +173,33 @@ def guard_allowing(*servers: RecordingServer, resolver=None) -> UrlGuard:
                     resolver=resolver or TestResolver())
 
 
-@pytest.fixture(scope="session")
-def browser_driver(tmp_path_factory, allowed_server, forbidden_server, rebinding_target
-                   ) -> Iterator[BrowserDriver]:
-    """The app's driver with a real Chromium, allowing only the allowed server; installed as
-    the process's driver so the views use it."""
+LAMBDA_BUILD_VERSION = os.environ.get("CHROMIUM_LAMBDA_VERSION", "153.0.0")
+LAMBDA_BUILD_DIR = PROJECT_ROOT / "var" / "chromium-lambda" / LAMBDA_BUILD_VERSION
+
+
+def chromium_build(build: str) -> dict:
+    """Driver options for Debian's Chromium or the Lambda build (@sparticuz/chromium, fetched
+    by `scripts/chromium-lambda fetch` before the run: tests make no request off loopback)."""
+    if build == "debian":
+        return {"executable": CHROMIUM_EXECUTABLE, "environment": {}, "extra_args": []}
+    source = Path(os.environ.get("CHROMIUM_LAMBDA_DIR", LAMBDA_BUILD_DIR / "bin"))
+    if not (source / "chromium.br").exists():
+        pytest.fail(f"The Lambda Chromium build is missing in {source}: run "
+                    "scripts/chromium-lambda fetch (npm), as .ci/run does", pytrace=False)
+    chromium = lambda_chromium_unpack(source_dir=source, target_dir=LAMBDA_BUILD_DIR / "unpacked")
+    return {"executable": chromium.executable, "environment": chromium.environment,
+            "extra_args": list(chromium.args)}
+
+
+@pytest.fixture(scope="session", params=["debian", "lambda"])
+def browser_driver(request, tmp_path_factory, allowed_server, forbidden_server,
+                   rebinding_target) -> Iterator[BrowserDriver]:
+    """The app's driver with a real Chromium (each build in turn), allowing only the allowed
+    server; installed as the process's driver so the views use it."""
     rules = f"MAP {FORBIDDEN_NAME} 127.0.0.1, MAP {REBINDING_NAME} 127.0.0.2"
-    driver = BrowserDriver(executable=CHROMIUM_EXECUTABLE, guard=guard_allowing(allowed_server),
-                           max_pages=2, extra_args=[f"--host-resolver-rules={rules}"])
+    options = chromium_build(request.param)
+    options["extra_args"].append(f"--host-resolver-rules={rules}")
+    driver = BrowserDriver(guard=guard_allowing(allowed_server), max_pages=2, **options)
     previous = set_driver(driver)
     with isolated_browser_home(tmp_path_factory.mktemp("browser-driver")):
         driver.call(driver.browser, deadline=30)
@@ -204,3 +227,13 @@ def browser_user(make_user):
 @pytest.fixture
 def browser_headers(browser_user, bearer_headers) -> dict[str, str]:
     return bearer_headers(browser_user)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_history():
+    """DRF keeps request history in the cache; user ids can repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

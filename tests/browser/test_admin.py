@@ -29,7 +29,7 @@ def test_captures_list_shows_thumbnail_owner_url_and_size(admin_client, stored_c
     page = admin_client.get("/admin/browser/capture/").content.decode()
 
     thumbnail = f"/admin/browser/capture/{stored_card.pk}/content/"
-    assert f'<img src="{thumbnail}"' in page
+    assert f'<img src="{thumbnail}"' in page, page[-3000:]
     assert "browsing" in page and "1200x630" in page
     assert f"{stored_card.size_bytes / 1024:.1f} KiB" in page
     image = admin_client.get(thumbnail)
