@@ -321,6 +321,12 @@ def chromium_build_options(build: str) -> dict:
                                           target_dir=Path(settings.CHROMIUM_UNPACK_DIR))
         return {"executable": chromium.executable, "environment": chromium.environment,
                 "extra_args": [*chromium.args, *settings.CHROMIUM_EXTRA_ARGS]}
+    if build == "none":
+        # Stages whose package excludes pyppeteer: the browser is its own function.
+        from api.errors import ApiError
+
+        raise ApiError("The browser is served by its own function (see docs/browser.md)",
+                       status_code=503)
     if build != "debian":
         raise ValueError(f"CHROMIUM_BUILD must be debian or lambda, not {build!r}")
     return {"executable": settings.CHROMIUM_EXECUTABLE, "environment": {},

@@ -181,3 +181,18 @@ def test_requests_are_throttled_per_user(client, browser_headers, settings, make
     assert throttled.status_code == 429
     assert throttled.json()["status"] == "error"
     assert other_user.status_code == 400
+
+
+def test_a_stage_without_the_browser_answers_503(client, browser_headers, settings):
+    from browser.driver import set_driver
+
+    settings.CHROMIUM_BUILD = "none"
+    previous = set_driver(None)
+    try:
+        response = client.get("/card", {"title": "x"}, headers=browser_headers)
+    finally:
+        set_driver(previous)
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "error":
+                               "The browser is served by its own function (see docs/browser.md)"}
