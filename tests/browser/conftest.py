@@ -237,3 +237,14 @@ def fresh_throttle_history():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def root_script_prefix():
+    """A request through Zappa's handler leaves its stage prefix (/dev/) as the thread's script
+    prefix, and Django's test client does not reset it: start every test at /."""
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/")
+    yield
+    set_script_prefix("/")
