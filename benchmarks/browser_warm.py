@@ -10,7 +10,7 @@ by `scripts/chromium-lambda fetch`), same run, same page served on 127.0.0.1:
   screenshots, growth (target <= 20 %).
 
     .venv/bin/python benchmarks/browser_warm.py [--requests 20] [--memory-requests 200]
-        [--builds debian,lambda]
+        [--builds debian,lambda] [--recycle-after 100]
 """
 
 import argparse
@@ -138,23 +138,26 @@ def bench_build(build: str, url: str, guard: UrlGuard, args, scratch: Path) -> N
 
     warm_driver.shutdown()
 
-    # Memory on a browser of its own: after 10 screenshots, then after M.
-    memory_driver = BrowserDriver(guard=guard, **options)
+    # Memory on a browser of its own: after 10 screenshots, then after M; without recycling,
+    # then relaunching every --recycle-after pages as the app does (BROWSER_RECYCLE_AFTER_PAGES).
+    for recycle in (0, args.recycle_after):
+        memory_driver = BrowserDriver(guard=guard, recycle_after_pages=recycle, **options)
 
-    def rss() -> int:
-        return tree_rss_kib(memory_driver.process_id()) + tree_rss_kib(os.getpid())
+        def rss(driver=memory_driver) -> int:
+            return tree_rss_kib(driver.process_id()) + tree_rss_kib(os.getpid())
 
-    for _ in range(10):
-        screenshot(memory_driver, url)
-    after_10 = rss()
-    for _ in range(args.memory_requests - 10):
-        screenshot(memory_driver, url)
-    after_many = rss()
-    growth = (after_many - after_10) / after_10 * 100
-    print(f"RSS (browser tree + this process): after 10 screenshots {after_10 / 1024:.0f} MiB,"
-          f" after {args.memory_requests} {after_many / 1024:.0f} MiB, growth {growth:+.1f} %"
-          " (target <= 20 %)")
-    memory_driver.shutdown()
+        for _ in range(10):
+            screenshot(memory_driver, url)
+        after_10 = rss()
+        for _ in range(args.memory_requests - 10):
+            screenshot(memory_driver, url)
+        after_many = rss()
+        growth = (after_many - after_10) / after_10 * 100
+        policy = f"relaunch every {recycle} pages" if recycle else "never relaunched"
+        print(f"RSS (browser tree + this process, {policy}): after 10 screenshots"
+              f" {after_10 / 1024:.0f} MiB, after {args.memory_requests}"
+              f" {after_many / 1024:.0f} MiB, growth {growth:+.1f} % (target <= 20 %)")
+        memory_driver.shutdown()
 
 
 def main() -> None:
@@ -162,6 +165,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--memory-requests", type=int, default=200)
     parser.add_argument("--builds", default="debian,lambda")
+    parser.add_argument("--recycle-after", type=int, default=100)
     args = parser.parse_args()
 
     server = serve()

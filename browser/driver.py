@@ -105,7 +105,7 @@ class BrowserDriver:
 
     def __init__(self, *, executable: str, guard: UrlGuard, max_pages: int = 2,
                  extra_args: list[str] | None = None, viewport: dict | None = None,
-                 environment: dict[str, str] | None = None):
+                 environment: dict[str, str] | None = None, recycle_after_pages: int = 0):
         self.executable = executable
         self.environment = dict(environment or {})
         self.guard = guard
@@ -113,6 +113,12 @@ class BrowserDriver:
         self.extra_args = list(extra_args or [])
         self.viewport = viewport or {"width": 1280, "height": 900}
         self.launches = 0
+        # Relaunch after this many pages (0: never). The Lambda build runs single-process and
+        # keeps memory that closed pages used (benchmarks/browser_warm.py: +62 % RSS from 10 to
+        # 200 screenshots); a relaunch costs about 0.5 s, once per this many requests.
+        self.recycle_after_pages = recycle_after_pages
+        self._pages_since_launch = 0
+        self._open_pages = 0
         self.proxy = FilteringProxy(guard)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -175,9 +181,14 @@ class BrowserDriver:
     async def browser(self):
         """The warm browser, (re)launched when missing, crashed or disconnected."""
         async with self._launch_lock:
+            if (self._alive() and self.recycle_after_pages and self._open_pages == 0
+                    and self._pages_since_launch >= self.recycle_after_pages):
+                logger.info("Recycling Chromium after %d pages", self._pages_since_launch)
+                await self._discard()
             if not self._alive():
                 await self._discard()
                 self._browser = await self._launch()
+                self._pages_since_launch = 0
             return self._browser
 
     async def _launch(self):
@@ -234,11 +245,14 @@ class BrowserDriver:
         """Open a guarded page, run `work(page)`, close the page whatever happens."""
         async with self._pages:
             page = await self._new_page()
+            self._pages_since_launch += 1
+            self._open_pages += 1
             guarded = GuardedPage(page)
             try:
                 await install_guard(page, self.guard, guarded.refusals)
                 return await work(guarded)
             finally:
+                self._open_pages -= 1
                 try:
                     await asyncio.wait_for(page.close(), 5)
                 except Exception as error:
@@ -303,6 +317,7 @@ def get_driver() -> BrowserDriver:
 
             _driver = BrowserDriver(guard=default_guard(), max_pages=settings.BROWSER_MAX_PAGES,
                                     viewport=settings.BROWSER_VIEWPORT,
+                                    recycle_after_pages=settings.BROWSER_RECYCLE_AFTER_PAGES,
                                     **chromium_build_options(settings.CHROMIUM_BUILD))
         return _driver
 

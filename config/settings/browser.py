@@ -23,6 +23,9 @@ CHROMIUM_EXTRA_ARGS = env.list("CHROMIUM_EXTRA_ARGS", default=[])
 BROWSER_DEADLINE_SECONDS = env.float("BROWSER_DEADLINE_SECONDS", default=25.0)
 # Pages open at once per process; further requests wait (within their deadline).
 BROWSER_MAX_PAGES = env.int("BROWSER_MAX_PAGES", default=2)
+# Relaunch the browser after this many pages (0: never): bounds the memory the single-process
+# Lambda build keeps from closed pages (docs/browser.md, benchmarks/browser_warm.py).
+BROWSER_RECYCLE_AFTER_PAGES = env.int("BROWSER_RECYCLE_AFTER_PAGES", default=100)
 # host:port destinations the SSRF guard lets through although their address is not public.
 # Production: none. The test suite allows its own 127.0.0.1 server.
 BROWSER_ALLOWED_DESTINATIONS = env.list("BROWSER_ALLOWED_DESTINATIONS", default=[])

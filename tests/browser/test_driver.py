@@ -94,3 +94,22 @@ def test_a_refused_sub_request_leaves_the_page_usable(client, driver, allowed_se
     assert response.status_code == 200
     assert response.json() == [{"text": "", "url": None}]
     assert forbidden_server.hits() == 0
+
+
+def test_the_browser_is_recycled_after_its_page_budget(driver, allowed_server):
+    async def visit(guarded):
+        await guarded.page.goto(f"{allowed_server.origin}/text")
+
+    driver.recycle_after_pages = 3
+    try:
+        driver.run_page(visit, deadline=20)  # a fresh count starts with a fresh browser
+        pid, launches = driver.process_id(), driver.launches
+        for _ in range(3):
+            driver.run_page(visit, deadline=20)
+        recycled_pid = driver.process_id()
+    finally:
+        driver.recycle_after_pages = 0
+
+    assert driver.launches == launches + 1
+    assert recycled_pid != pid
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
