@@ -10,7 +10,7 @@ by `scripts/chromium-lambda fetch`), same run, same page served on 127.0.0.1:
   screenshots, growth (target <= 20 %).
 
     .venv/bin/python benchmarks/browser_warm.py [--requests 20] [--memory-requests 200]
-        [--builds debian,lambda] [--recycle-after 100]
+        [--builds debian,lambda] [--recycle-after 100 50 ...]
 """
 
 import argparse
@@ -140,11 +140,11 @@ def bench_build(build: str, url: str, guard: UrlGuard, args, scratch: Path) -> N
 
     # Memory on a browser of its own: after 10 screenshots, then after M; without recycling,
     # then relaunching every --recycle-after pages as the app does (BROWSER_RECYCLE_AFTER_PAGES).
-    for recycle in (0, args.recycle_after):
+    for recycle in sorted({0, *args.recycle_after}):
         memory_driver = BrowserDriver(guard=guard, recycle_after_pages=recycle, **options)
 
-        def rss(driver=memory_driver) -> int:
-            return tree_rss_kib(driver.process_id()) + tree_rss_kib(os.getpid())
+        def rss() -> int:
+            return tree_rss_kib(os.getpid())  # this process and the browser it started
 
         for _ in range(10):
             screenshot(memory_driver, url)
@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--memory-requests", type=int, default=200)
     parser.add_argument("--builds", default="debian,lambda")
-    parser.add_argument("--recycle-after", type=int, default=100)
+    parser.add_argument("--recycle-after", type=int, nargs="*", default=[100])
     args = parser.parse_args()
 
     server = serve()

@@ -114,8 +114,8 @@ class BrowserDriver:
         self.viewport = viewport or {"width": 1280, "height": 900}
         self.launches = 0
         # Relaunch after this many pages (0: never). The Lambda build runs single-process and
-        # keeps memory that closed pages used (benchmarks/browser_warm.py: +62 % RSS from 10 to
-        # 200 screenshots); a relaunch costs about 0.5 s, once per this many requests.
+        # keeps memory that closed pages used (benchmarks/browser_warm.py: +76 % RSS from 10 to
+        # 200 screenshots, +9 % relaunching every 25); a relaunch costs about 0.5 s.
         self.recycle_after_pages = recycle_after_pages
         self._pages_since_launch = 0
         self._open_pages = 0
