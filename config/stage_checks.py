@@ -16,7 +16,8 @@ What is checked (design §3 rule 7, §4):
   `dict.update`, zappa/cli.py `stage_config`), and lost nothing on the way: a stage that sets
   its own `environment_variables` replaces the base's whole dict, so `ALLOWED_HOSTS` and
   `SECRETS_PREFIX` silently vanish;
-- the pipelines' cleanup schedule runs exactly once per stage;
+- the pipelines' cleanup schedule runs exactly once per stage (in the main stage, never in
+  its function stages such as `dev_browser`);
 - queues: account-specific values (queue ARNs and URLs) are never typed into the committed
   file; they are filled in from the infrastructure stack's outputs into a *generated* settings
   file. On a generated file (`generated=True`) every pipeline queue the stage's transport uses
@@ -239,6 +240,16 @@ def _shape_errors(stage_settings: dict) -> list[str]:
     return []
 
 
+def companion_of(zappa_settings: dict, stage: str) -> str | None:
+    """The stage a function stage belongs to: `dev_browser` (or `dev-workers`) extends `dev`
+    and is one more function of it, with its own memory and timeout, as the book gives each
+    lambda its own. The stage's schedules run in the main stage only."""
+    parent = (zappa_settings.get(stage) or {}).get("extends")
+    if parent and stage.startswith((f"{parent}_", f"{parent}-")):
+        return parent
+    return None
+
+
 def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False,
                  env_file_values: dict | None = None) -> list[str]:
     """What keeps `stage` of a Zappa settings dict from a safe deploy; [] when nothing.
@@ -266,7 +277,12 @@ def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False,
                    for name in REQUIRED_ENVIRONMENT if not environment.get(name)]
     cleanups = [event for event in stage_settings.get("events") or []
                 if event.get("function") == CLEANUP and event.get("expression")]
-    if not cleanups:
+    main_stage = companion_of(zappa_settings, stage)
+    if main_stage:
+        if cleanups:
+            errors.append(f"{CLEANUP} is scheduled in '{main_stage}' already; the function "
+                          f"stage '{stage}' must not run it a second time")
+    elif not cleanups:
         errors.append(f"no schedule (`expression`) event runs {CLEANUP}")
     elif len(cleanups) > 1:
         errors.append(f"{len(cleanups)} schedule events run {CLEANUP}; one is enough")

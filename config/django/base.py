@@ -129,6 +129,7 @@ APPEND_SLASH = True
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 from config.settings.aws import *
+from config.settings.browser import *
 from config.settings.celery import *
 from config.settings.cors import *
 from config.settings.graphql import *

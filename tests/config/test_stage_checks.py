@@ -288,3 +288,17 @@ def test_the_stage_env_file_supplies_what_the_settings_file_does_not(tmp_path):
     ]
     zappa_settings["prod"]["environment_variables"].pop("ALLOWED_HOSTS")
     assert stage_errors(zappa_settings, "prod", generated=True, env_file_values=values) == []
+
+
+def test_a_function_stage_leaves_the_schedule_to_its_main_stage():
+    # Given the committed browser function of dev (no events of its own)
+    zappa_settings = committed()
+    assert stage_errors(zappa_settings, "dev_browser") == []
+
+    # When it schedules the cleanup as well, the job would run twice per interval
+    zappa_settings["dev_browser"]["events"] = [
+        {"function": "pipelines.lambda_consumers.cleanup", "expression": "rate(15 minutes)"}]
+
+    assert stage_errors(zappa_settings, "dev_browser") == [
+        "pipelines.lambda_consumers.cleanup is scheduled in 'dev' already; the function "
+        "stage 'dev_browser' must not run it a second time"]

@@ -1,0 +1,357 @@
+"""The one module that talks to Chromium (pyppeteer today; a move to another CDP client
+touches only this file).
+
+One warm browser per process, reused across requests: launching is most of the book's 10 s
+screenshot. pyppeteer is asyncio and Django views are sync, so the browser lives on one
+background event-loop thread per process and views submit coroutines to it. Each request
+gets its own page (closed in `finally`), a deadline, a slot among `max_pages`, and the SSRF
+guard on every request the page makes (CDP `Fetch`). A browser that crashed or disconnected
+is replaced on the next request.
+"""
+
+import asyncio
+import atexit
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from browser.proxy import FilteringProxy
+from browser.ssrf import SUB_REQUEST_SCHEMES, UrlGuard, UrlRefused
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Flags for a container without a user-namespace sandbox or GPU, that keep Chromium off the
+# network on its own (updates, sync), and make WebRTC unable to send UDP outside a proxy
+# (WebRTC bypasses CDP Fetch).
+BASE_ARGS = [
+    "--no-sandbox",
+    "--disable-setuid-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-first-run",
+    "--mute-audio",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    # Every frame in the page's own target, so the page's Fetch interception sees iframes'
+    # requests too (an out-of-process iframe would be a separate target).
+    "--disable-features=IsolateOrigins,site-per-process",
+    "--disable-site-isolation-trials",
+]
+
+
+class BrowserError(Exception):
+    """The browser could not do what was asked (crash, protocol error)."""
+
+
+class BrowserDeadlineExceeded(BrowserError):
+    pass
+
+
+@dataclass
+class GuardedPage:
+    """A page and what the SSRF guard refused while it loaded."""
+
+    page: Any
+    refusals: list[str] = field(default_factory=list)
+
+
+async def install_guard(page, guard: UrlGuard, refusals: list[str]) -> None:
+    """Pause every request of `page` (CDP Fetch, request stage, redirects included), let it
+    continue only if the guard accepts its URL, else fail it as blocked by the client.
+
+    pyppeteer's setRequestInterception uses a CDP method this Chromium no longer has.
+    """
+    session = await page.target.createCDPSession()
+    loop = asyncio.get_running_loop()
+
+    async def decide(event: dict) -> None:
+        url = event["request"]["url"]
+        try:
+            # Resolution blocks: keep it off the loop every page shares.
+            await loop.run_in_executor(None, lambda: guard.check(url, schemes=SUB_REQUEST_SCHEMES))
+        except UrlRefused as refused:
+            refusals.append(f"{refused.reason} ({url})")
+            await session.send("Fetch.failRequest", {"requestId": event["requestId"],
+                                                     "errorReason": "BlockedByClient"})
+            return
+        await session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+
+    def on_paused(event: dict) -> None:
+        task = loop.create_task(decide(event))
+        task.add_done_callback(_log_task_error)
+
+    session.on("Fetch.requestPaused", on_paused)
+    await session.send("Fetch.enable", {"patterns": [{"urlPattern": "*",
+                                                      "requestStage": "Request"}]})
+
+
+def _log_task_error(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # The page closed while a request was paused: nothing left to continue.
+        logger.debug("Fetch decision failed: %s", task.exception())
+
+
+class BrowserDriver:
+    """One Chromium per process, driven from a background event loop."""
+
+    def __init__(self, *, executable: str, guard: UrlGuard, max_pages: int = 2,
+                 extra_args: list[str] | None = None, viewport: dict | None = None,
+                 environment: dict[str, str] | None = None, recycle_after_pages: int = 0):
+        self.executable = executable
+        self.environment = dict(environment or {})
+        self.guard = guard
+        self.max_pages = max_pages
+        self.extra_args = list(extra_args or [])
+        self.viewport = viewport or {"width": 1280, "height": 900}
+        self.launches = 0
+        # Relaunch after this many pages (0: never). The Lambda build runs single-process and
+        # keeps memory that closed pages used (benchmarks/browser_warm.py: +76 % RSS from 10 to
+        # 200 screenshots, +9 % relaunching every 25); a relaunch costs about 0.5 s.
+        self.recycle_after_pages = recycle_after_pages
+        self._pages_since_launch = 0
+        self._open_pages = 0
+        self.proxy = FilteringProxy(guard)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._browser = None
+        self._disconnected = False
+        self._profile_dir: str | None = None
+        self._launch_lock: asyncio.Lock | None = None
+        self._pages: asyncio.Semaphore | None = None
+
+    def set_guard(self, guard: UrlGuard) -> UrlGuard:
+        """Use another guard from the next request on (for pages and the proxy); returns the
+        previous one."""
+        previous, self.guard = self.guard, guard
+        self.proxy.guard = guard
+        return previous
+
+    # --- the background loop ------------------------------------------------------------
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._start_lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def serve():
+                    asyncio.set_event_loop(loop)
+                    self._launch_lock = asyncio.Lock()
+                    self._pages = asyncio.Semaphore(self.max_pages)
+                    ready.set()
+                    loop.run_forever()
+
+                self._thread = threading.Thread(target=serve, name="browser-loop", daemon=True)
+                self._thread.start()
+                ready.wait()
+                self._loop = loop
+                atexit.register(self.shutdown)
+        return self._loop
+
+    def call(self, work: Callable[[], Awaitable[T]], *, deadline: float) -> T:
+        """Run `work()` on the browser's loop from sync code, within `deadline` seconds."""
+        loop = self._ensure_loop()
+        future = asyncio.run_coroutine_threadsafe(
+            asyncio.wait_for(work(), deadline), loop)
+        try:
+            return future.result(deadline + 5)
+        except TimeoutError:
+            future.cancel()
+            raise BrowserDeadlineExceeded(
+                f"The page did not finish within {deadline:g} seconds") from None
+
+    # --- the browser ----------------------------------------------------------------------
+
+    def _alive(self) -> bool:
+        if self._browser is None or self._disconnected:
+            return False
+        process = self._browser.process
+        return process is None or process.poll() is None
+
+    async def browser(self):
+        """The warm browser, (re)launched when missing, crashed or disconnected."""
+        async with self._launch_lock:
+            if (self._alive() and self.recycle_after_pages and self._open_pages == 0
+                    and self._pages_since_launch >= self.recycle_after_pages):
+                logger.info("Recycling Chromium after %d pages", self._pages_since_launch)
+                await self._discard()
+            if not self._alive():
+                await self._discard()
+                self._browser = await self._launch()
+                self._pages_since_launch = 0
+            return self._browser
+
+    async def _launch(self):
+        # pyppeteer (and websockets, pyee) load on the first browser request, never at start-up.
+        from pyppeteer import launch
+
+        if self.proxy.port is None:
+            await self.proxy.start()
+        # Every connection goes through the filtering proxy, loopback included (Chromium
+        # exempts loopback from proxies unless told "<-loopback>").
+        proxy_args = [f"--proxy-server=http://127.0.0.1:{self.proxy.port}",
+                      "--proxy-bypass-list=<-loopback>"]
+        self._profile_dir = tempfile.mkdtemp(prefix="browser-profile-")
+        home = os.path.join(self._profile_dir, "home")
+        os.makedirs(home, exist_ok=True)
+        environment = {**os.environ, **self.environment, "HOME": home}
+        browser = await launch(
+            executablePath=self.executable, headless=True,
+            args=[*BASE_ARGS, *proxy_args, *self.extra_args], userDataDir=self._profile_dir,
+            env=environment, autoClose=False, defaultViewport=self.viewport,
+            handleSIGINT=False, handleSIGTERM=False, handleSIGHUP=False)
+        self._disconnected = False
+        browser.on("disconnected", self._on_disconnected)
+        self.launches += 1
+        logger.info("Chromium launched (%s), launch #%d", self.executable, self.launches)
+        return browser
+
+    def _on_disconnected(self, *args) -> None:
+        self._disconnected = True
+
+    async def _discard(self) -> None:
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            process = browser.process
+            try:
+                await asyncio.wait_for(browser.close(), 5)
+            except Exception as error:  # a dead browser cannot close itself
+                logger.info("Closing the old browser failed: %s", error)
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(5)
+        if self._profile_dir:
+            shutil.rmtree(self._profile_dir, ignore_errors=True)
+            self._profile_dir = None
+
+    def process_id(self) -> int | None:
+        """The running Chromium's process id (tests kill it to check replacement)."""
+        browser = self._browser
+        return browser.process.pid if browser is not None and browser.process else None
+
+    # --- pages ----------------------------------------------------------------------------
+
+    async def with_page(self, work: Callable[[GuardedPage], Awaitable[T]]) -> T:
+        """Open a guarded page, run `work(page)`, close the page whatever happens."""
+        async with self._pages:
+            page = await self._new_page()
+            self._pages_since_launch += 1
+            self._open_pages += 1
+            guarded = GuardedPage(page)
+            try:
+                await install_guard(page, self.guard, guarded.refusals)
+                return await work(guarded)
+            finally:
+                self._open_pages -= 1
+                try:
+                    await asyncio.wait_for(page.close(), 5)
+                except Exception as error:
+                    logger.info("Closing a page failed: %s", error)
+
+    async def _new_page(self):
+        browser = await self.browser()
+        try:
+            return await browser.newPage()
+        except Exception as error:
+            # Died between the liveness check and now: one fresh browser, one more try.
+            logger.warning("newPage failed (%s); relaunching Chromium", error)
+            self._disconnected = True
+            return await (await self.browser()).newPage()
+
+    def run_page(self, work: Callable[[GuardedPage], Awaitable[T]], *, deadline: float) -> T:
+        """Sync entry point for views and services."""
+        return self.call(lambda: self.with_page(work), deadline=deadline)
+
+    async def _cancel_leftovers(self) -> None:
+        """pyppeteer leaves a navigation's timeout task pending when the navigation fails."""
+        current = asyncio.current_task()
+        leftovers = [task for task in asyncio.all_tasks() if task is not current]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+
+    def shutdown(self) -> None:
+        """Close the browser and stop the loop (process exit, tests)."""
+        loop = self._loop
+        if loop is None:
+            return
+        if loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(self._discard(), loop).result(10)
+                asyncio.run_coroutine_threadsafe(self.proxy.close(), loop).result(5)
+                asyncio.run_coroutine_threadsafe(self._cancel_leftovers(), loop).result(5)
+            except Exception as error:
+                logger.info("Browser shutdown: %s", error)
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join(5)
+        self._loop = None
+
+
+_driver: BrowserDriver | None = None
+_driver_lock = threading.Lock()
+
+
+def default_guard() -> UrlGuard:
+    from django.conf import settings
+
+    return UrlGuard(allowed=settings.BROWSER_ALLOWED_DESTINATIONS)
+
+
+def get_driver() -> BrowserDriver:
+    """The process's driver, built from settings on first use."""
+    global _driver
+    with _driver_lock:
+        if _driver is None:
+            from django.conf import settings
+
+            _driver = BrowserDriver(guard=default_guard(), max_pages=settings.BROWSER_MAX_PAGES,
+                                    viewport=settings.BROWSER_VIEWPORT,
+                                    recycle_after_pages=settings.BROWSER_RECYCLE_AFTER_PAGES,
+                                    **chromium_build_options(settings.CHROMIUM_BUILD))
+        return _driver
+
+
+def chromium_build_options(build: str) -> dict:
+    """executable, environment and extra_args for Debian's Chromium ("debian") or the
+    Lambda build ("lambda", unpacked from CHROMIUM_LAMBDA_DIR into CHROMIUM_UNPACK_DIR)."""
+    from django.conf import settings
+
+    if build == "lambda":
+        from pathlib import Path
+
+        from browser.lambda_chromium import lambda_chromium_unpack
+
+        chromium = lambda_chromium_unpack(source_dir=Path(settings.CHROMIUM_LAMBDA_DIR),
+                                          target_dir=Path(settings.CHROMIUM_UNPACK_DIR))
+        return {"executable": chromium.executable, "environment": chromium.environment,
+                "extra_args": [*chromium.args, *settings.CHROMIUM_EXTRA_ARGS]}
+    if build == "none":
+        # Stages whose package excludes pyppeteer: the browser is its own function.
+        from api.errors import ApiError
+
+        raise ApiError("The browser is served by its own function (see docs/browser.md)",
+                       status_code=503)
+    if build != "debian":
+        raise ValueError(f"CHROMIUM_BUILD must be debian or lambda, not {build!r}")
+    return {"executable": settings.CHROMIUM_EXECUTABLE, "environment": {},
+            "extra_args": list(settings.CHROMIUM_EXTRA_ARGS)}
+
+
+def set_driver(driver: BrowserDriver | None) -> BrowserDriver | None:
+    """Replace the process's driver (tests inject one with their own resolver); returns the
+    previous one."""
+    global _driver
+    with _driver_lock:
+        previous, _driver = _driver, driver
+    return previous
