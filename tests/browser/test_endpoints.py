@@ -228,3 +228,20 @@ def test_screenshot_store_on_s3_answers_a_presigned_url_to_the_png(
     grants = aws.client("s3").get_object_acl(Bucket=bucket, Key=capture.file.name)["Grants"]
     assert not [grant for grant in grants
                 if grant["Grantee"].get("URI", "").endswith("/global/AllUsers")]  # private
+
+
+def test_one_users_cookies_and_storage_never_reach_the_next_request(
+        client, driver, allowed_server, browser_headers, make_user, bearer_headers):
+    # Given a user's scrape of a page that sets a cookie and local storage
+    first = client.get("/scraper", {"url": f"{allowed_server.origin}/remember",
+                                    "selector": "#state"}, headers=browser_headers)
+    assert first.status_code == 200, first.content
+
+    # When another user's request reads the same origin with the same warm browser
+    other = bearer_headers(make_user("eve"))  # a member too: browser:use
+    second = client.get("/scraper", {"url": f"{allowed_server.origin}/recall",
+                                     "selector": "#state"}, headers=other)
+
+    # Then nothing of the first visit is there
+    assert second.status_code == 200, second.content
+    assert [entry["text"] for entry in second.json()] == ["cookie= storage=null"]
