@@ -94,6 +94,23 @@ async def install_guard(page, guard: UrlGuard, refusals: list[str]) -> None:
                                                       "requestStage": "Request"}]})
 
 
+async def forget_what_the_page_left(page) -> None:
+    """The warm browser is shared by every user of the process: cookies, cache and the page's
+    origin storage must not carry one user's session into another's request. (A browser
+    context per request would isolate better, but the single-process Lambda build refuses
+    incognito contexts.)"""
+    session = await page.target.createCDPSession()
+    try:
+        await session.send("Network.clearBrowserCookies")
+        await session.send("Network.clearBrowserCache")
+        origin = await page.evaluate("() => location.origin")
+        if origin and origin.startswith(("http://", "https://")):
+            await session.send("Storage.clearDataForOrigin",
+                               {"origin": origin, "storageTypes": "all"})
+    finally:
+        await session.detach()
+
+
 def _log_task_error(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         # The page closed while a request was paused: nothing left to continue.
@@ -253,6 +270,10 @@ class BrowserDriver:
                 return await work(guarded)
             finally:
                 self._open_pages -= 1
+                try:
+                    await asyncio.wait_for(forget_what_the_page_left(page), 5)
+                except Exception as error:
+                    logger.info("Clearing a page's cookies and storage failed: %s", error)
                 try:
                     await asyncio.wait_for(page.close(), 5)
                 except Exception as error:

@@ -33,3 +33,7 @@ PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 # Metrics as CloudWatch Embedded Metric Format lines: no agent, no API call per request.
 METRICS_SINKS = env.list("METRICS_SINKS", default=["emf"])
+# Captures go to the stage's bucket (Lambda's own disk is gone with the container).
+if MEDIA_BUCKET:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage",
+                           "OPTIONS": {**S3_MEDIA_OPTIONS, "bucket_name": MEDIA_BUCKET}}

@@ -122,6 +122,14 @@ TEST_PAGES = {
     "/text": "<h1>Serverless Handbook</h1><p>Printed by headless Chromium.</p>",
     "/redirect": lambda q: (302, {"Location": q["to"]}, b""),
     "/slow": lambda q: (time.sleep(float(q.get("seconds", "3"))), *html_page("late"))[1:],
+    # One user's visit leaves a cookie and local storage; the next request shows what it sees.
+    "/remember": lambda q: (200, {"Content-Type": "text/html; charset=utf-8",
+                                  "Set-Cookie": "session=user-a; Path=/"},
+                            html_page("<p id='state'>set</p><script>"
+                                      "localStorage.setItem('who', 'user-a')</script>")[2]),
+    "/recall": html_page("<p id='state'></p><script>document.getElementById('state')"
+                         ".textContent = 'cookie=' + document.cookie + ' storage=' + "
+                         "localStorage.getItem('who')</script>")[2].decode(),
     **SUB_REQUEST_PAGES,
 }
 

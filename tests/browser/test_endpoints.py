@@ -196,3 +196,52 @@ def test_a_stage_without_the_browser_answers_503(client, browser_headers, settin
     assert response.status_code == 503
     assert response.json() == {"status": "error", "error":
                                "The browser is served by its own function (see docs/browser.md)"}
+
+
+def test_screenshot_store_on_s3_answers_a_presigned_url_to_the_png(
+        client, driver, allowed_server, browser_user, browser_headers, settings, aws):
+    # Given the aws settings' media storage: the stage's bucket (moto's S3 over HTTP)
+    import urllib.request
+    import uuid
+
+    bucket = f"captures-{uuid.uuid4().hex[:10]}"
+    aws.client("s3").create_bucket(Bucket=bucket)
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**settings.S3_MEDIA_OPTIONS, "bucket_name": bucket}}}
+
+    response = client.get("/screenshot", {"url": f"{allowed_server.origin}/box",
+                                          "selector": "#box", "store": "1"},
+                          headers=browser_headers)
+
+    # Then the PNG is a private, encrypted object, answered with a presigned URL
+    assert response.status_code == 200, response.content
+    capture = Capture.objects.get()
+    url = response.json()["url"]
+    assert url.startswith(f"{aws.endpoint_url}/{bucket}/{capture.file.name}")
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=3600" in url
+    head = aws.client("s3").head_object(Bucket=bucket, Key=capture.file.name)
+    assert head["ServerSideEncryption"] == "AES256"
+    with urllib.request.urlopen(url, timeout=10) as stored:
+        png = stored.read()
+    assert decode_png(png).pixel(150, 100) == (255, 0, 0)
+    grants = aws.client("s3").get_object_acl(Bucket=bucket, Key=capture.file.name)["Grants"]
+    assert not [grant for grant in grants
+                if grant["Grantee"].get("URI", "").endswith("/global/AllUsers")]  # private
+
+
+def test_one_users_cookies_and_storage_never_reach_the_next_request(
+        client, driver, allowed_server, browser_headers, make_user, bearer_headers):
+    # Given a user's scrape of a page that sets a cookie and local storage
+    first = client.get("/scraper", {"url": f"{allowed_server.origin}/remember",
+                                    "selector": "#state"}, headers=browser_headers)
+    assert first.status_code == 200, first.content
+
+    # When another user's request reads the same origin with the same warm browser
+    other = bearer_headers(make_user("eve"))  # a member too: browser:use
+    second = client.get("/scraper", {"url": f"{allowed_server.origin}/recall",
+                                     "selector": "#state"}, headers=other)
+
+    # Then nothing of the first visit is there
+    assert second.status_code == 200, second.content
+    assert [entry["text"] for entry in second.json()] == ["cookie= storage=null"]
