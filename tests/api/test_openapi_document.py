@@ -12,6 +12,7 @@ CONTRACT_OPERATIONS = {
     ("/item/{itemId}", "delete"), ("/items", "get"),
     ("/sumArray", "post"), ("/sumArray/{arrayId}", "get"),
     ("/wordCount", "post"), ("/wordCount/{arrayId}", "get"),
+    ("/scraper", "get"), ("/screenshot", "get"), ("/pdf", "get"), ("/card", "get"),
 }
 
 

@@ -66,21 +66,22 @@ def test_missing_required_value_names_it(aws, tmp_path, missing):
     assert_one_clear_line(process, missing, f"'{prefix}/dev'")
 
 
-def test_aws_stages_keep_media_in_their_bucket(tmp_path):
+def test_aws_stages_keep_media_in_their_bucket_and_run_no_browser(tmp_path):
     environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "STAGE": "dev",
                    "DJANGO_SETTINGS_MODULE": "config.django.aws", "SECRETS_SOURCE": "env",
                    "SECRET_KEY": "k" * 50, "JWT_SIGNING_KEY": "j" * 50,
                    "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
                    "ALLOWED_HOSTS": "example.com", "MEDIA_BUCKET": "handbook-media-dev"}
     code = ("from django.conf import settings; import json; "
-            "print(json.dumps(settings.STORAGES['default']))")
+            "print(json.dumps([settings.STORAGES['default'], settings.CHROMIUM_BUILD]))")
 
     process = subprocess.run([sys.executable, "manage.py", "shell", "-c", code],
                              cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True,
                              timeout=120)
 
     assert process.returncode == 0, process.stderr
-    storage = json.loads(process.stdout.strip().splitlines()[-1])
+    storage, chromium_build = json.loads(process.stdout.strip().splitlines()[-1])
+    assert chromium_build == "none"  # only the browser's own function runs Chromium
     assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
     assert storage["OPTIONS"]["bucket_name"] == "handbook-media-dev"
     assert storage["OPTIONS"]["default_acl"] is None
