@@ -181,8 +181,7 @@ def test_the_stage_that_consumes_may_be_another_stage_of_the_file():
     cleanup = [event for event in web["events"] if "expression" in event]
     zappa_settings["prod-consumers"] = {"extends": "prod", "memory_size": 2048,
                                         "events": [e for e in web["events"] if e not in cleanup]}
-    web["events"] = cleanup
-    zappa_settings["prod-consumers"]["events"].append(cleanup[0])
+    web["events"] = cleanup  # the schedule stays with the main stage (companion_of)
 
     assert stage_errors(zappa_settings, "prod", generated=True) == []
     assert stage_errors(zappa_settings, "prod-consumers", generated=True) == []
