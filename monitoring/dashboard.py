@@ -1,11 +1,13 @@
 """The pulse dashboard's data: throughput, error rate, failure rate and p50/p95 latency per
 part over the last hour, day or week, drawn as SVG polylines on the server (no chart
-library, no CDN, nothing for the browser to fetch)."""
+library, no CDN, nothing for the browser to fetch). From the database's per-minute rows
+(PULSE_SOURCE=db: local, workers) or CloudWatch (PULSE_SOURCE=cloudwatch: AWS stages)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from monitoring.metrics import LATENCY_BUCKETS_MS, percentile_ms
@@ -71,17 +73,32 @@ def _chart(title: str, unit: str, parts: list[str], values_of) -> Chart:
         for index, (part, values) in enumerate(raw.items())], top)
 
 
+def _latency(cell: dict, fraction: float, name: str) -> float | None:
+    """CloudWatch's own percentile where it computed one, else our histogram's estimate."""
+    if name in cell:
+        return cell[name]
+    return percentile_ms(cell["latency"], fraction)
+
+
 def pulse(*, range_name: str = "hour", now=None) -> dict:
     from monitoring.models import AlarmIncident, MetricMinute
     from pipelines.models import DeadLetter, PipelineRun, RunState
 
     span, width = RANGES.get(range_name, RANGES["hour"])
     now = now or timezone.now()
-    start = now - span
     buckets = int(span / width)
-    rows = MetricMinute.objects.filter(minute__gte=start, minute__lte=now).values(
-        "part", "minute", "count", "errors", "failures", "latency_buckets")
-    per_part = _bucketed(rows, start, width, buckets)
+    if settings.PULSE_SOURCE == "cloudwatch":
+        from monitoring.cloudwatch import cloudwatch_cells
+
+        # Aligned to the bucket width, so a refresh within it hits the cache.
+        aligned = now - timedelta(seconds=now.timestamp() % width.total_seconds())
+        start = aligned + width - span
+        per_part = cloudwatch_cells(start=start, width=width, buckets=buckets)
+    else:
+        start = now - span
+        rows = MetricMinute.objects.filter(minute__gte=start, minute__lte=now).values(
+            "part", "minute", "count", "errors", "failures", "latency_buckets")
+        per_part = _bucketed(rows, start, width, buckets)
     volume = {part: sum(cell["count"] for cell in cells) for part, cells in per_part.items()}
     parts = sorted(volume, key=lambda part: -volume[part])[:MAX_PARTS]
     minutes = width.total_seconds() / 60
@@ -95,10 +112,10 @@ def pulse(*, range_name: str = "hour", now=None) -> dict:
                lambda part: [cell["count"] / minutes for cell in per_part[part]]),
         _chart("Error rate", "share of events", parts, rate("errors")),
         _chart("Failure rate", "share of events", parts, rate("failures")),
-        _chart("Latency p50", "ms", parts,
-               lambda part: [percentile_ms(cell["latency"], 0.50) for cell in per_part[part]]),
-        _chart("Latency p95", "ms", parts,
-               lambda part: [percentile_ms(cell["latency"], 0.95) for cell in per_part[part]]),
+        _chart("Latency p50", "ms", parts, lambda part: [_latency(cell, 0.50, "p50")
+                                                         for cell in per_part[part]]),
+        _chart("Latency p95", "ms", parts, lambda part: [_latency(cell, 0.95, "p95")
+                                                         for cell in per_part[part]]),
     ]
     return {
         "range": range_name if range_name in RANGES else "hour",

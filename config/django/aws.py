@@ -33,6 +33,8 @@ PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 # Metrics as CloudWatch Embedded Metric Format lines: no agent, no API call per request.
 METRICS_SINKS = env.list("METRICS_SINKS", default=["emf"])
+# ...which the pulse dashboard reads back from CloudWatch (no rows in the database there).
+PULSE_SOURCE = env("PULSE_SOURCE", default="cloudwatch")
 # A stage runs no browser unless it is the browser's own function (dev_browser sets "lambda"):
 # browser paths answer 503 elsewhere.
 CHROMIUM_BUILD = env("CHROMIUM_BUILD", default="none")

@@ -28,3 +28,8 @@ ALARM_SLACK_WEBHOOK_URL = env("ALARM_SLACK_WEBHOOK_URL", default="")
 ALARM_SMS_TOPIC_ARN = env("ALARM_SMS_TOPIC_ARN", default="")
 # /health asks the Celery broker at most this often (a load balancer calls it every few s).
 HEALTH_BROKER_CACHE_SECONDS = env.int("HEALTH_BROKER_CACHE_SECONDS", default=30)
+# Where the pulse dashboard reads: "db" (the db sink's rows) or "cloudwatch" (AWS stages'
+# EMF metrics, GetMetricData cached this many seconds per process).
+PULSE_SOURCE = env("PULSE_SOURCE", default="db")
+PULSE_CACHE_SECONDS = env.int("PULSE_CACHE_SECONDS", default=60)
+PULSE_LATENCY_STATISTICS = env.list("PULSE_LATENCY_STATISTICS", default=["p50", "p95"])
