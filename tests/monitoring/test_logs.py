@@ -12,35 +12,15 @@ import urllib.request
 
 import pytest
 
-from monitoring.logs import JsonFormatter
 from tests.config.test_stage_secrets import stage_secret_values, zappa_stage_environment
+from tests.json_log_lines import json_lines_of
 from tests.zappa_lambda import PROJECT_ROOT
-
-
-class JsonLines(logging.Handler):
-    """Collects what the project's formatter writes, parsed back from JSON."""
-
-    def __init__(self):
-        super().__init__()
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict] = []
-
-    def emit(self, record):
-        self.lines.append(json.loads(self.format(record)))
 
 
 @pytest.fixture
 def json_lines():
-    handler = JsonLines()
-    loggers = [logging.getLogger(name) for name in ("django.server", "tests.monitoring")]
-    saved = [(logger, logger.level) for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    yield handler.lines
-    for logger, level in saved:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    with json_lines_of("django.server", "tests.monitoring") as lines:
+        yield lines
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,12 +2,11 @@
 consumer line for it (SQS consumers through Zappa's handler, Celery workers) carry it."""
 
 import json
-import logging
 
 import pytest
 
-from monitoring.logs import JsonFormatter
 from pipelines.models import PipelineRun
+from tests.json_log_lines import json_lines_of
 from tests.lambda_events import api_gateway_event
 from tests.pipelines.conftest import sum_array_post, wait_for
 from tests.zappa_lambda import LambdaContext, decode_api_gateway_response
@@ -15,23 +14,10 @@ from tests.zappa_lambda import LambdaContext, decode_api_gateway_response
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class JsonLines(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict] = []
-
-    def emit(self, record):
-        self.lines.append(json.loads(self.format(record)))
-
-
 @pytest.fixture
 def json_lines():
-    handler = JsonLines()
-    logger = logging.getLogger("monitoring.access")
-    logger.addHandler(handler)
-    yield handler.lines
-    logger.removeHandler(handler)
+    with json_lines_of("monitoring.access") as lines:
+        yield lines
 
 
 def test_sqs_consumer_lines_carry_the_id_of_the_request_that_started_the_run(
