@@ -16,6 +16,19 @@ def stage_config(stage: str) -> dict:
     return cli.stage_config
 
 
+BROWSER_STAGES = [("dev", "dev_browser"), ("staging", "staging_browser"),
+                  ("prod", "prod_browser")]
+
+
+@pytest.mark.parametrize(("main", "function"), BROWSER_STAGES)
+def test_every_stage_has_its_browser_function_extending_it(main, function):
+    browser = stage_config(function)
+
+    assert browser["environment_variables"]["CHROMIUM_BUILD"] == "lambda"
+    assert browser["log_level"] == stage_config(main)["log_level"]
+    assert browser["memory_size"] == 2560 and browser["events"] == []
+
+
 def test_browser_stage_ships_pyppeteer_and_excludes_the_rest_as_base_does():
     base, browser = stage_config("dev"), stage_config("dev_browser")
 
