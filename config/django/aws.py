@@ -38,6 +38,9 @@ PULSE_SOURCE = env("PULSE_SOURCE", default="cloudwatch")
 # A stage runs no browser unless it is the browser's own function (dev_browser sets "lambda"):
 # browser paths answer 503 elsewhere.
 CHROMIUM_BUILD = env("CHROMIUM_BUILD", default="none")
+# The package ships only the hashed copies WhiteNoise serves (templates link those): the
+# unhashed originals would double staticfiles/ in a package with a 50 MB upload limit.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 # Captures go to the stage's bucket (Lambda's own disk is gone with the container).
 if MEDIA_BUCKET:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage",
