@@ -170,7 +170,7 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
         with transaction.atomic():
             run = PipelineRun.objects.create(
                 pipeline=spec.name, owner=owner, element_count=0,
-                packet_size=settings.PIPELINE_PACKET_SIZE, packet_count=0, upload=upload,
+                packet_size=settings.PIPELINE_UPLOAD_PACKET_SIZE, packet_count=0, upload=upload,
                 request_id=request_id)
             RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
     except IntegrityError:  # a concurrent POST with the same upload won

@@ -34,6 +34,9 @@ PIPELINE_BODY_BYTES_PER_ELEMENT = env.int("PIPELINE_BODY_BYTES_PER_ELEMENT", def
 # Inputs from an uploaded file (pipelines/uploads.py): at most this many elements, and a
 # file of at most PIPELINE_UPLOAD_MAX_ELEMENTS x PIPELINE_BODY_BYTES_PER_ELEMENT bytes.
 PIPELINE_UPLOAD_MAX_ELEMENTS = env.int("PIPELINE_UPLOAD_MAX_ELEMENTS", default=10_000_000)
+# Elements per packet of an uploaded file's run: files are big, and each message costs a
+# queue round trip and a few transactions whatever its size (still cut by message bytes).
+PIPELINE_UPLOAD_PACKET_SIZE = env.int("PIPELINE_UPLOAD_PACKET_SIZE", default=10_000)
 # Where uploads go in the media storage: <prefix>/<user id>/<upload id>.txt.
 PIPELINE_UPLOAD_PREFIX = env("PIPELINE_UPLOAD_PREFIX", default="pipeline-uploads")
 PIPELINE_UPLOAD_URL_EXPIRE_SECONDS = env.int("PIPELINE_UPLOAD_URL_EXPIRE_SECONDS", default=3600)

@@ -77,7 +77,7 @@ def test_a_run_from_an_uploaded_file_is_loaded_in_slices_and_sums(
         client, auth_headers, sqs_lambda, media_root, settings, user):
     # Given a file of CSV lines and JSON lines, loaded in slices of 4 kB and packets of 100
     settings.PIPELINE_LOAD_SLICE_BYTES = 4096
-    settings.PIPELINE_PACKET_SIZE = 100
+    settings.PIPELINE_UPLOAD_PACKET_SIZE = 100
     numbers = [10**11 + i for i in range(3000)] + ["1.5", "-2"]
     content = numbers_file(numbers[:1500], per_line=3) + numbers_file(numbers[1500:])
 
