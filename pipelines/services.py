@@ -372,6 +372,8 @@ def _run_hopeless_reason(run: PipelineRun) -> str:
         stuck.append(f"{unmapped} of {run.packet_count} packets could not be mapped")
     if unreduced:
         stuck.append(f"{unreduced} mapped packets could not be reduced")
+    if run.loading:
+        stuck.append(f"the uploaded file could not be loaded past byte {run.load_offset}")
     return (f"No progress after {run.redrive_count} re-drives: "
             f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters.")
 
@@ -424,8 +426,9 @@ def runs_cleanup(*, now=None) -> dict:
 
 
 def runs_purge_finished(*, now=None, batch: int = 500) -> int:
-    """Drop the input text of runs finished more than PIPELINE_RETENTION_DAYS ago (the run,
-    its result and any dead letters stay). Returns how many runs were purged."""
+    """Drop the input text (packets, and an uploaded file) of runs finished more than
+    PIPELINE_RETENTION_DAYS ago (the run, its result and any dead letters stay). Returns how
+    many runs were purged."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PIPELINE_RETENTION_DAYS)
     run_ids = list(PipelineRun.objects.filter(
@@ -437,6 +440,9 @@ def runs_purge_finished(*, now=None, batch: int = 500) -> int:
         Packet.objects.filter(run_id__in=run_ids).update(elements_json="[]")
         ScratchpadEntry.objects.filter(run_id__in=run_ids).delete()
         PipelineRun.objects.filter(id__in=run_ids).update(purged_at=now)
+    from pipelines.uploads import upload_files_delete  # uploads imports this module
+
+    upload_files_delete(run_ids=run_ids)  # and the files runs were loaded from
     return len(run_ids)
 
 

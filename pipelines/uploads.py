@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from api.errors import ApiError, NotFound
@@ -135,8 +135,12 @@ def upload_store(*, owner, pipeline: str, upload_id, stream, content_length: int
     if default_storage.exists(upload.storage_name):
         default_storage.delete(upload.storage_name)  # a second PUT replaces the first
     reader = _LimitedReader(stream, max_bytes) if stream is not None else None
-    saved = default_storage.save(upload.storage_name, File(reader or _Empty(),
-                                                           name=upload.storage_name))
+    try:
+        saved = default_storage.save(upload.storage_name, File(reader or _Empty(),
+                                                               name=upload.storage_name))
+    except ApiError:
+        default_storage.delete(upload.storage_name)  # never leave half a file behind
+        raise
     if saved != upload.storage_name:  # the storage renamed it: never expected, but say so
         raise RuntimeError(f"storage saved {upload.storage_name!r} as {saved!r}")
     return reader.read_bytes if reader else 0
@@ -177,7 +181,13 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
         raise ApiError("This upload already started a run", status_code=409) from None
     first = load_message(pipeline=spec.name, run_id=run.id, offset=0,
                          request_id=request_id or None)
-    run.queued = _run_send_or_leave_to_cleanup(run.id, [first])
+    if connection.in_atomic_block:
+        # A caller's transaction: the run exists for the load step only once it commits.
+        transaction.on_commit(lambda: _run_send_or_leave_to_cleanup(run.id, [first]),
+                              robust=True)
+        run.queued = None
+    else:
+        run.queued = _run_send_or_leave_to_cleanup(run.id, [first])
     return run
 
 
@@ -318,3 +328,17 @@ def run_load_slice(*, message: StepMessage) -> None:
 def _load_fail(run: PipelineRun, reason: str) -> None:
     run_fail(run=run, reason=f"The uploaded file cannot be used: {reason}")
     logger.info("pipeline run %s failed while loading: %s", run.id, reason)
+
+
+def upload_files_delete(*, run_ids: list) -> int:
+    """Delete the uploaded files of these runs (the retention job, with their packets' text).
+    A file that cannot be deleted now is logged and left (its run stays purged)."""
+    deleted = 0
+    for name in Upload.objects.filter(run__id__in=run_ids).values_list("storage_name",
+                                                                       flat=True):
+        try:
+            default_storage.delete(name)
+            deleted += 1
+        except Exception:
+            logger.exception("uploaded file %s could not be deleted", name)
+    return deleted

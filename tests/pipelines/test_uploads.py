@@ -182,6 +182,7 @@ def test_a_file_over_the_upload_limit_is_refused_while_streaming(client, auth_he
 
     assert response.status_code == 413
     assert response.json()["error"] == "The file is too large (more than 400 bytes)"
+    assert not list(media_root.rglob("*.txt"))  # no half file left
 
 
 # --- uploads through a presigned S3 POST ---------------------------------------------------------
@@ -242,3 +243,27 @@ def test_a_lost_load_message_is_sent_again_by_the_cleanup(
     assert summary["redriven"] == [str(run.id)]
     state = client.get(f"/sumArray/{run.id}", headers=auth_headers).json()
     assert (state["state"], state["result"], state["arrayLength"]) == ("done", 2 * 20100, 200)
+
+
+def test_retention_deletes_the_uploaded_file_with_the_packets_text(
+        client, auth_headers, sqs_lambda, media_root, settings):
+    # Given a run from a file, finished longer ago than the retention
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pipelines.services import runs_purge_finished
+
+    target, started = upload_and_start(client, auth_headers, b"1\n2\n")
+    sqs_lambda.drain()
+    run = PipelineRun.objects.get(id=started.json()["arrayId"])
+    assert run.state == "done"
+    name = Upload.objects.get(id=target["uploadId"]).storage_name
+    assert default_storage.exists(name)
+
+    purged = runs_purge_finished(
+        now=timezone.now() + timedelta(days=settings.PIPELINE_RETENTION_DAYS + 1))
+
+    assert purged == 1
+    assert not default_storage.exists(name)
+    assert client.get(f"/sumArray/{run.id}", headers=auth_headers).json()["result"] == 6
