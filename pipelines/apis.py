@@ -11,6 +11,7 @@ from pipelines import openapi
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
 from pipelines.services import run_start
+from pipelines.uploads import run_start_from_upload, upload_create, upload_store
 
 ERRORS = {401: OpenApiResponse(openapi.ERROR, description="No or invalid bearer token")}
 ARRAY_ID_PARAMETER = OpenApiParameter(
@@ -26,15 +27,58 @@ class RunStartApi(APIView):
     pipeline = "sumArray"
 
     def post(self, request):
-        elements = json_body_of(request, shape="array")
-        run = run_start(owner=request.user, pipeline=self.pipeline, elements=elements)
-        body = {"status": "success", "array": elements, "arrayId": str(run.id),
-                "queued": run.queued is not False}
+        data = request.data if request.stream is not None else None
+        if isinstance(data, dict) and "upload" in data:
+            # The input is a file uploaded before (POST /<pipeline>/uploads).
+            run = run_start_from_upload(owner=request.user, pipeline=self.pipeline,
+                                        upload_id=data["upload"])
+            body = {"status": "success", "upload": str(run.upload_id)}
+        else:
+            elements = json_body_of(request, shape="array")
+            run = run_start(owner=request.user, pipeline=self.pipeline, elements=elements)
+            body = {"status": "success", "array": elements}
+        body.update({"arrayId": str(run.id), "queued": run.queued is not False})
         if run.queued is False:
             # Kept, not lost: the cleanup job sends it once the queue answers again.
             body["message"] = ("The run is stored but the queue is not answering; it will be "
                                "queued automatically within minutes.")
         return Response(body)
+
+
+class UploadCreateApi(APIView):
+    """POST /<pipeline>/uploads: where to send the input file (docs/pipelines.md)."""
+
+    required_scopes = ["pipelines:run"]
+    throttle_classes = [UserRateLimit.of(PIPELINE_RUNS)]
+    pipeline = "sumArray"
+
+    def post(self, request):
+        target = upload_create(owner=request.user, pipeline=self.pipeline)
+        body = {"status": "success", "uploadId": str(target.upload.id),
+                "maxBytes": target.max_bytes}
+        if target.presigned_post is not None:
+            body.update({"method": "POST", "uploadUrl": target.presigned_post["url"],
+                         "fields": target.presigned_post["fields"]})
+        else:
+            url = request.build_absolute_uri(f"{request.path.rstrip('/')}/{target.upload.id}")
+            body.update({"method": "PUT", "uploadUrl": url, "fields": {}})
+        return Response(body)
+
+
+class UploadBodyApi(APIView):
+    """PUT /<pipeline>/uploads/<uploadId>: the file, as the body (media storage off S3)."""
+
+    required_scopes = ["pipelines:run"]
+    pipeline = "sumArray"
+
+    def put(self, request, uploadId: str):
+        try:
+            content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            content_length = None
+        stored = upload_store(owner=request.user, pipeline=self.pipeline, upload_id=uploadId,
+                              stream=request.stream, content_length=content_length)
+        return Response({"status": "success", "uploadId": uploadId, "bytes": stored})
 
 
 class RunDetailApi(APIView):
@@ -109,3 +153,62 @@ class WordCountDetailApi(RunDetailApi):
     @_detail_schema("wordCount", openapi.WORD_COUNTS)
     def get(self, request, arrayId: str):
         return super().get(request, arrayId)
+
+
+UPLOAD_ID_PARAMETER = OpenApiParameter(
+    "uploadId", {"type": "string"}, OpenApiParameter.PATH,
+    description="The uploadId POST /<pipeline>/uploads returned.")
+
+
+def _upload_create_schema(name: str):
+    return extend_schema(
+        operation_id=f"{name}_upload_create", tags=["pipelines"], request=None,
+        summary=f"Where to send a {name} input file (a presigned S3 POST on AWS, else a PUT "
+                "to this API); then POST /" + name + ' {"upload": "<uploadId>"}',
+        responses={200: OpenApiResponse(openapi.UPLOAD_TARGET, description="The upload slot"),
+                   **ERRORS})
+
+
+def _upload_body_schema(name: str):
+    return extend_schema(
+        operation_id=f"{name}_upload_body", tags=["pipelines"], parameters=[UPLOAD_ID_PARAMETER],
+        summary=f"The {name} input file as the body (CSV or JSON lines; off S3 only)",
+        request={"text/csv": {"type": "string", "format": "binary"}},
+        responses={200: OpenApiResponse(openapi.UPLOAD_STORED, description="Stored"),
+                   400: OpenApiResponse(openapi.ERROR, description="The storage is S3"),
+                   404: OpenApiResponse(openapi.ERROR, description="Unknown uploadId"),
+                   409: OpenApiResponse(openapi.ERROR, description="Already started a run"),
+                   413: OpenApiResponse(openapi.ERROR, description="Over maxBytes"),
+                   **ERRORS})
+
+
+class SumArrayUploadCreateApi(UploadCreateApi):
+    pipeline = "sumArray"
+
+    @_upload_create_schema("sumArray")
+    def post(self, request):
+        return super().post(request)
+
+
+class SumArrayUploadBodyApi(UploadBodyApi):
+    pipeline = "sumArray"
+
+    @_upload_body_schema("sumArray")
+    def put(self, request, uploadId: str):
+        return super().put(request, uploadId)
+
+
+class WordCountUploadCreateApi(UploadCreateApi):
+    pipeline = "wordCount"
+
+    @_upload_create_schema("wordCount")
+    def post(self, request):
+        return super().post(request)
+
+
+class WordCountUploadBodyApi(UploadBodyApi):
+    pipeline = "wordCount"
+
+    @_upload_body_schema("wordCount")
+    def put(self, request, uploadId: str):
+        return super().put(request, uploadId)

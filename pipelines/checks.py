@@ -25,3 +25,24 @@ def visibility_timeout_covers_retries(app_configs=None, **kwargs):
             hint="Raise CELERY_VISIBILITY_TIMEOUT or lower the backoff ceiling.",
             id="pipelines.E010")]
     return []
+
+
+# Lambda takes at most 6 MB of request payload; API Gateway may hand the body over
+# base64-encoded (x4/3), so a body of more than 4.5 MB may never reach the function.
+LAMBDA_BODY_BYTES = 6 * 1000 * 1000 * 3 // 4
+
+
+@checks.register(checks.Tags.compatibility)
+def pipeline_body_limit_fits_lambda(app_configs=None, **kwargs):
+    from pipelines.uploads import pipeline_body_max_bytes  # imports the models: not at load
+
+    limit = pipeline_body_max_bytes()
+    if limit > LAMBDA_BODY_BYTES:
+        return [checks.Warning(
+            f"The pipelines' body limit (PIPELINE_MAX_ELEMENTS x "
+            f"PIPELINE_BODY_BYTES_PER_ELEMENT = {limit} bytes) is over what Lambda accepts "
+            f"({LAMBDA_BODY_BYTES} bytes once base64-encoded): such bodies fail on AWS",
+            hint="Lower PIPELINE_MAX_ELEMENTS or the budget; larger inputs go through an "
+                 "upload (POST /sumArray/uploads).",
+            id="pipelines.W011")]
+    return []

@@ -2,6 +2,11 @@
 
     map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3, "elements": [...]}
     reduce: {"step": "reduce", "pipeline": "sumArray", "runId": "..."}
+    load:   {"step": "load", "pipeline": "sumArray", "runId": "...", "offset": 0}
+
+A load message (a run whose input is an uploaded file, pipelines.uploads) reads the next
+slice of the file from byte `offset`; it travels on the map queue, so no queue or consumer
+is added to deploy.
 
 Both may carry "requestId": the id of the HTTP request that started the run, so the
 consumers' log lines for the run carry it too (one id traces the run across the queues).
@@ -15,7 +20,10 @@ from pipelines import exact_json
 
 MAP = "map"
 REDUCE = "reduce"
-STEPS = (MAP, REDUCE)
+LOAD = "load"
+STEPS = (MAP, REDUCE, LOAD)
+# The queue each step travels on: a load shares the map queue (and its consumer).
+QUEUE_OF_STEP = {MAP: MAP, REDUCE: REDUCE, LOAD: MAP}
 REQUEST_ID_MAX_LENGTH = 64
 
 
@@ -33,12 +41,15 @@ class StepMessage:
     # The elements already encoded (the packet row's text): not encoded a second time.
     elements_json: str | None = None
     request_id: str | None = None
+    offset: int | None = None  # load: the byte of the file the slice starts at
 
     def to_json(self) -> str:
         body: dict[str, Any] = {"step": self.step, "pipeline": self.pipeline,
                                 "runId": str(self.run_id)}
         if self.request_id:
             body["requestId"] = self.request_id
+        if self.step == LOAD:
+            body["offset"] = self.offset
         if self.step != MAP:
             return exact_json.dumps(body)
         body["packet"] = self.packet
@@ -55,11 +66,16 @@ def reduce_message(*, pipeline: str, run_id, request_id: str | None = None) -> S
     return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
 
 
+def load_message(*, pipeline: str, run_id, offset: int,
+                 request_id: str | None = None) -> StepMessage:
+    return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
+
+
 def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage:
     try:
         data = exact_json.loads(body)
         step = data["step"]
-        if step not in STEPS or (expected_step and step != expected_step):
+        if step not in STEPS or (expected_step and QUEUE_OF_STEP[step] != expected_step):
             raise MalformedMessage(f"unexpected step {step!r}")
         run_id = uuid.UUID(data["runId"])
         pipeline = data["pipeline"]
@@ -68,6 +84,11 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
             request_id = None  # a trace id, never trusted for anything but logs
         if step == REDUCE:
             return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
+        if step == LOAD:
+            offset = data["offset"]
+            if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+                raise MalformedMessage("offset must be a byte position")
+            return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
         packet, elements = data["packet"], data["elements"]
         if isinstance(packet, bool) or not isinstance(packet, int) or not isinstance(
                 elements, list):

@@ -16,6 +16,24 @@ class RunState(models.TextChoices):
     FAILED = "failed"
 
 
+class Upload(models.Model):
+    """A file a user uploads as a run's input (pipelines.uploads): its storage name is chosen
+    by the server under the owner's prefix, never named by the user. Its id is `uploadId`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipeline_uploads")
+    pipeline = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.pipeline} upload {self.id}"
+
+
 class PipelineRun(models.Model):
     """One execution of a pipeline over an array; its id is the API's `arrayId`."""
 
@@ -41,6 +59,17 @@ class PipelineRun(models.Model):
     purged_at = models.DateTimeField(
         null=True, blank=True,
         help_text="When the retention job dropped its packets' input text (finished runs).")
+    upload = models.OneToOneField(
+        Upload, null=True, blank=True, on_delete=models.PROTECT, related_name="run",
+        help_text="The uploaded file the run reads its input from (empty: the POST's array).")
+    load_offset = models.BigIntegerField(
+        default=0, help_text="Upload runs: bytes of the file loaded into packets so far.")
+    load_line = models.BigIntegerField(
+        default=0, help_text="Upload runs: lines of the file loaded so far.")
+    loaded_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Upload runs: when the whole file was loaded (until then the run cannot "
+                  "finish: more packets may come).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -51,6 +80,10 @@ class PipelineRun(models.Model):
 
     def __str__(self):
         return f"{self.pipeline} {self.id}"
+
+    @property
+    def loading(self) -> bool:
+        return self.upload_id is not None and self.loaded_at is None
 
 
 class Packet(models.Model):

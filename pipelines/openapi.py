@@ -37,12 +37,15 @@ def started(elements: dict) -> dict:
         "properties": {
             "status": {"type": "string", "enum": ["success"]},
             "array": elements, "arrayId": ARRAY_ID,
+            "upload": {"type": "string", "description": (
+                'Instead of "array" when the body was {"upload": "<uploadId>"}: the input '
+                "is that uploaded file (docs/pipelines.md, Big inputs)")},
             "queued": {"type": "boolean", "description": (
                 "false: the queue did not answer; the run is stored and the cleanup job "
                 "queues it within minutes")},
             "message": {"type": "string", "description": "Only when queued is false."},
         },
-        "required": ["status", "array", "arrayId", "queued"],
+        "required": ["status", "arrayId", "queued"],
     }
 
 
@@ -60,3 +63,25 @@ def state(result: dict) -> dict:
         },
         "required": ["status", "arrayId", "state", "result", "arrayLength"],
     }
+
+
+UPLOAD_TARGET = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["success"]},
+        "uploadId": {"type": "string", "format": "uuid"},
+        "method": {"type": "string", "enum": ["POST", "PUT"], "description": (
+            "POST: a multipart form to uploadUrl with every field, then the file (S3); PUT: "
+            "the file as the body to uploadUrl, with the bearer token")},
+        "uploadUrl": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "maxBytes": {"type": "integer"},
+    },
+    "required": ["status", "uploadId", "method", "uploadUrl", "fields", "maxBytes"],
+}
+UPLOAD_STORED = {
+    "type": "object",
+    "properties": {"status": {"type": "string", "enum": ["success"]},
+                   "uploadId": {"type": "string"}, "bytes": {"type": "integer"}},
+    "required": ["status", "uploadId", "bytes"],
+}

@@ -4,7 +4,8 @@ from api.request_body."""
 
 from rest_framework.renderers import JSONRenderer
 
-from api.request_body import LimitedAnyContentTypeParser, decode_json
+from api.errors import ApiError
+from api.request_body import LimitedAnyContentTypeParser, decode_json, empty_body_message
 from pipelines import exact_json
 from pipelines.arithmetic import client_decimal, client_int
 
@@ -12,11 +13,22 @@ from pipelines.arithmetic import client_decimal, client_int
 class ExactJSONParser(LimitedAnyContentTypeParser):
     """A JSON array (the pipelines' input) with exact numbers. A number too large for
     Python to hold is kept as pipelines.arithmetic.OutOfRangeNumber, so the element check
-    names it (index and why) instead of the parser refusing the whole body."""
+    names it (index and why) instead of the parser refusing the whole body.
 
-    shape = "array"
+    Any top-level value is decoded: the view takes an array, or {"upload": "<uploadId>"}.
+    Its body limit is the pipelines' own (PIPELINE_MAX_ELEMENTS x the bytes-per-element
+    budget), not DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    shape = None
+
+    def body_max_bytes(self) -> int:
+        from pipelines.uploads import pipeline_body_max_bytes  # uploads imports the models
+
+        return pipeline_body_max_bytes()
 
     def decode(self, raw: bytes):
+        if not raw.strip():  # an array is what most clients should send
+            raise ApiError(empty_body_message("array"))
         return decode_json(raw, shape=self.shape, parse_float=client_decimal,
                            parse_int=client_int)
 

@@ -22,10 +22,12 @@ from monitoring.request_context import current_request_id, trace_bound
 from pipelines import exact_json
 from pipelines.arithmetic import exact_arithmetic
 from pipelines.messages import (
+    LOAD,
     MAP,
     REDUCE,
     REQUEST_ID_MAX_LENGTH,
     StepMessage,
+    load_message,
     map_message,
     message_parse,
     reduce_message,
@@ -167,6 +169,10 @@ def step_handle(*, step: str, body: str) -> None:
         try:
             if message.step == MAP:
                 packet_map(message=message)
+            elif message.step == LOAD:
+                from pipelines.uploads import run_load_slice  # uploads imports this module
+
+                run_load_slice(message=message)
             else:
                 run_reduce(message=message)
         except Exception as exc:
@@ -229,7 +235,7 @@ def run_reduce(*, message: StepMessage) -> int:
     limit = settings.PIPELINE_REDUCE_BATCH
     with transaction.atomic():
         run = PipelineRun.objects.filter(id=message.run_id).only(
-            "id", "state", "packet_count").first()
+            "id", "state", "packet_count", "upload_id", "loaded_at").first()
         if run is None or run.state == RunState.DONE:
             return 0
         if connection.vendor == "sqlite":
@@ -256,7 +262,12 @@ def run_reduce(*, message: StepMessage) -> int:
         result.save(update_fields=["value_json", "packets_reduced", "elements_reduced",
                                    "updated_at"])
         result.refresh_from_db(fields=["packets_reduced"])
-        if result.packets_reduced >= run.packet_count:
+        if run.loading:
+            # Read again under the result's lock: the load's last slice takes the same lock
+            # before it checks for the finish, so one of the two sees the other's commit.
+            run.refresh_from_db(fields=["packet_count", "loaded_at"])
+        # While loading more packets may come: the load's last slice finishes the run then.
+        if not run.loading and result.packets_reduced >= run.packet_count:
             _run_finish(run.id)
         elif len(entries) == limit:
             more = reduce_message(pipeline=spec.name, run_id=run.id,
@@ -290,6 +301,9 @@ def _run_pending_messages(run: PipelineRun) -> list[StepMessage]:
     if ScratchpadEntry.objects.filter(run_id=run.id, reduced_at__isnull=True).exists():
         messages.append(reduce_message(pipeline=run.pipeline, run_id=run.id,
                                        request_id=run.request_id or None))
+    if run.loading:  # an upload run whose file is not all loaded: its next slice
+        messages.append(load_message(pipeline=run.pipeline, run_id=run.id,
+                                     offset=run.load_offset, request_id=run.request_id or None))
     return messages
 
 
@@ -358,6 +372,8 @@ def _run_hopeless_reason(run: PipelineRun) -> str:
         stuck.append(f"{unmapped} of {run.packet_count} packets could not be mapped")
     if unreduced:
         stuck.append(f"{unreduced} mapped packets could not be reduced")
+    if run.loading:
+        stuck.append(f"the uploaded file could not be loaded past byte {run.load_offset}")
     return (f"No progress after {run.redrive_count} re-drives: "
             f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters.")
 
@@ -410,8 +426,9 @@ def runs_cleanup(*, now=None) -> dict:
 
 
 def runs_purge_finished(*, now=None, batch: int = 500) -> int:
-    """Drop the input text of runs finished more than PIPELINE_RETENTION_DAYS ago (the run,
-    its result and any dead letters stay). Returns how many runs were purged."""
+    """Drop the input text (packets, and an uploaded file) of runs finished more than
+    PIPELINE_RETENTION_DAYS ago (the run, its result and any dead letters stay). Returns how
+    many runs were purged."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PIPELINE_RETENTION_DAYS)
     run_ids = list(PipelineRun.objects.filter(
@@ -423,6 +440,9 @@ def runs_purge_finished(*, now=None, batch: int = 500) -> int:
         Packet.objects.filter(run_id__in=run_ids).update(elements_json="[]")
         ScratchpadEntry.objects.filter(run_id__in=run_ids).delete()
         PipelineRun.objects.filter(id__in=run_ids).update(purged_at=now)
+    from pipelines.uploads import upload_files_delete  # uploads imports this module
+
+    upload_files_delete(run_ids=run_ids)  # and the files runs were loaded from
     return len(run_ids)
 
 

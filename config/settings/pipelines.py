@@ -26,6 +26,22 @@ PIPELINE_MAX_MESSAGE_BYTES = env.int("PIPELINE_MAX_MESSAGE_BYTES", default=1_000
 # Elements per packet (the book's `packetContains`) and the most a run may have.
 PIPELINE_PACKET_SIZE = env.int("PIPELINE_PACKET_SIZE", default=1000)
 PIPELINE_MAX_ELEMENTS = env.int("PIPELINE_MAX_ELEMENTS", default=100_000)
+# The body limit of the pipelines' POSTs is PIPELINE_MAX_ELEMENTS x this budget (a 12-digit
+# number and its comma take 13; the default leaves room for long numbers and spaces):
+# 4,000,000 bytes, under Lambda's 6 MB request payload once API Gateway has base64-encoded
+# it (x4/3). Other endpoints keep DATA_UPLOAD_MAX_MEMORY_SIZE.
+PIPELINE_BODY_BYTES_PER_ELEMENT = env.int("PIPELINE_BODY_BYTES_PER_ELEMENT", default=40)
+# Inputs from an uploaded file (pipelines/uploads.py): at most this many elements, and a
+# file of at most PIPELINE_UPLOAD_MAX_ELEMENTS x PIPELINE_BODY_BYTES_PER_ELEMENT bytes.
+PIPELINE_UPLOAD_MAX_ELEMENTS = env.int("PIPELINE_UPLOAD_MAX_ELEMENTS", default=10_000_000)
+# Elements per packet of an uploaded file's run: files are big, and each message costs a
+# queue round trip and a few transactions whatever its size (still cut by message bytes).
+PIPELINE_UPLOAD_PACKET_SIZE = env.int("PIPELINE_UPLOAD_PACKET_SIZE", default=10_000)
+# Where uploads go in the media storage: <prefix>/<user id>/<upload id>.txt.
+PIPELINE_UPLOAD_PREFIX = env("PIPELINE_UPLOAD_PREFIX", default="pipeline-uploads")
+PIPELINE_UPLOAD_URL_EXPIRE_SECONDS = env.int("PIPELINE_UPLOAD_URL_EXPIRE_SECONDS", default=3600)
+# Bytes of the file one load message reads (its memory; ~300 000 12-digit numbers).
+PIPELINE_LOAD_SLICE_BYTES = env.int("PIPELINE_LOAD_SLICE_BYTES", default=4 * 1024 * 1024)
 # Scratchpad partials one reduce transaction folds at most.
 PIPELINE_REDUCE_BATCH = env.int("PIPELINE_REDUCE_BATCH", default=500)
 # Celery: attempts before a message is dead-lettered, and the exponential backoff between.

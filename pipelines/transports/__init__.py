@@ -12,7 +12,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from pipelines.messages import StepMessage
+from pipelines.messages import QUEUE_OF_STEP, StepMessage
 
 TRANSPORTS = {
     "celery": "pipelines.transports.celery.CeleryTransport",
@@ -40,10 +40,10 @@ def transport_get(name: str | None = None) -> Transport:
 
 
 def messages_send(messages: Iterable[StepMessage], *, transport: Transport | None = None) -> int:
-    """Send messages grouped by step; returns how many were sent."""
+    """Send messages grouped by the queue of their step; returns how many were sent."""
     by_step: dict[str, list[str]] = defaultdict(list)
     for message in messages:
-        by_step[message.step].append(message.to_json())
+        by_step[QUEUE_OF_STEP[message.step]].append(message.to_json())
     transport = transport or transport_get()
     for step, bodies in by_step.items():
         transport.send(step, bodies)

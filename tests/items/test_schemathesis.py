@@ -126,7 +126,10 @@ def test_pipelines_api_matches_its_openapi_document(wsgi_app, auth_headers):
                            if operation.path.startswith(("/sumArray", "/wordCount"))]
     assert {operation.label for operation in pipeline_operations} == {
         "POST /sumArray", "GET /sumArray/{arrayId}", "POST /wordCount",
-        "GET /wordCount/{arrayId}"}
+        "GET /wordCount/{arrayId}",
+        # Big inputs (docs/pipelines.md): an upload slot, and its file body off S3.
+        "POST /sumArray/uploads", "PUT /sumArray/uploads/{uploadId}",
+        "POST /wordCount/uploads", "PUT /wordCount/uploads/{uploadId}"}
 
     def check(case):
         case.call_and_validate(headers=auth_headers, checks=REST_CHECKS)

@@ -115,7 +115,8 @@ def test_book_style_post_without_json_content_type_is_accepted(client, auth_head
 def test_body_over_the_limit_is_413_and_starts_nothing(client, auth_headers, settings):
     from pipelines.models import PipelineRun
 
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    # The pipelines' own limit: PIPELINE_MAX_ELEMENTS x 40 bytes per element (80 bytes here)
+    settings.PIPELINE_MAX_ELEMENTS = 2
     response = client.post("/sumArray", data="[" + "1," * 100 + "1]",
                            content_type="application/json", headers=auth_headers)
 
