@@ -491,11 +491,22 @@ def deploy(*, stage: str, dry_run: bool = False, skip_lambda_invoke: bool = Fals
     (PROJECT_ROOT / settings_file).write_text(json.dumps(generated, indent=2) + "\n")
     say(f"  wrote {settings_file}")
 
-    say(f"==> 3/{steps} stage checks of {settings_file}")
+    say(f"==> 3/{steps} stage checks of {settings_file}; existing mappings")
     errors = settings_errors(generated, names=names)
     if errors:
         raise DeployError("the generated settings fail the stage checks:\n  "
                           + "\n  ".join(errors))
+
+    queue_arns = [outputs[key] for key in PIPELINE_QUEUE_OUTPUTS.values()]
+    function_names = [lambda_function_name(name) for name in names]
+    # Before anything is built: a mapping of the stage's functions to a foreign queue would
+    # fail step 7 after the code changed; fail now, with nothing changed.
+    foreign = [error for error in mapping_errors(
+        mappings=mappings_of(function_names=[name for name in function_names
+                                             if function_exists(name)], queue_arns=[]),
+        queue_arns=queue_arns) if "not in the stage's stack" in error]
+    if foreign:
+        raise DeployError("event source mappings:\n  " + "\n  ".join(foreign))
 
     say(f"==> 4/{steps} package")
     build_dir = GENERATED_DIR / "build" / stage
@@ -512,8 +523,6 @@ def deploy(*, stage: str, dry_run: bool = False, skip_lambda_invoke: bool = Fals
         say(f"  {verb}d {lambda_function_name(name)}")
 
     say(f"==> 6/{steps} SQS event source mappings: ReportBatchItemFailures, concurrency")
-    queue_arns = [outputs[key] for key in PIPELINE_QUEUE_OUTPUTS.values()]
-    function_names = [lambda_function_name(name) for name in names]
     mappings = mappings_of(function_names=function_names, queue_arns=queue_arns)
     mappings_configure(mappings=mappings,
                        concurrency=maximum_concurrency_by_queue(generated, names=names))
