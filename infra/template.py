@@ -1,0 +1,51 @@
+"""The stage's CloudFormation template, rendered for one stage.
+
+stage.yaml is plain YAML (long-form intrinsics), so rendering is a dict edit: what
+CloudFormation cannot compute itself is filled in here from the stage's Zappa settings —
+the queues' visibility timeout (6 x the workers function's timeout: AWS's advice for a Lambda
+event source, so a batch still running is never handed to a second consumer) and, for a
+protected stage (prod), a final snapshot when the database is deleted or replaced.
+"""
+
+import json
+from pathlib import Path
+
+TEMPLATE_FILE = Path(__file__).with_name("stage.yaml")
+PROJECT = "serverless-handbook"
+QUEUES = ("MapQueue", "ReduceQueue")
+VISIBILITY_TIMEOUT_FACTOR = 6
+PROTECTED_STAGES = ("prod",)
+
+
+def stack_name(stage: str) -> str:
+    """Apart from Zappa's own `serverless-handbook-<stage>` (its API Gateway stack, which
+    `zappa undeploy` deletes)."""
+    return f"{PROJECT}-infra-{stage}"
+
+
+def template_render(*, stage: str, consumer_timeout_seconds: int) -> dict:
+    import yaml  # PyYAML: a dependency of cfn-lint and Zappa's tooling; only deploys read it
+
+    template = yaml.safe_load(TEMPLATE_FILE.read_text())
+    resources = template["Resources"]
+    for queue in QUEUES:
+        resources[queue]["Properties"]["VisibilityTimeout"] = \
+            VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds
+    if stage in PROTECTED_STAGES:
+        resources["Database"]["DeletionPolicy"] = "Snapshot"
+        resources["Database"]["UpdateReplacePolicy"] = "Snapshot"
+    return template
+
+
+def template_parameters(*, stage: str, use_existing_database: bool = False,
+                        use_nat_gateway: bool = False) -> dict[str, str]:
+    return {
+        "Stage": stage,
+        "UseExistingDatabase": str(use_existing_database).lower(),
+        "UseNatGateway": str(use_nat_gateway).lower(),
+        "ProtectDatabase": str(stage in PROTECTED_STAGES).lower(),
+    }
+
+
+def template_body(template: dict) -> str:
+    return json.dumps(template, indent=1, sort_keys=True)

@@ -1,0 +1,125 @@
+"""The stage template: what CloudFormation will build, checked in the rendered template itself
+(the proxy, the alarms and the secret are resources moto's CloudFormation does not model) and
+by cfn-lint, AWS's own linter."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.template import stack_name, template_body, template_parameters, template_render
+
+
+def resources_of_type(template: dict, kind: str) -> dict:
+    return {name: resource for name, resource in template["Resources"].items()
+            if resource["Type"] == kind}
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod", "preview-pr-7"])
+def test_rendered_template_passes_cfn_lint(stage, tmp_path):
+    # given the template rendered for a stage
+    path = tmp_path / f"{stage}.json"
+    path.write_text(template_body(template_render(stage=stage, consumer_timeout_seconds=120)))
+
+    # when AWS's linter reads it
+    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(path)],
+                          capture_output=True, text=True, timeout=300)
+
+    # then it finds nothing, not even a warning
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_queues_redrive_after_10_receives_to_a_dlq_kept_14_days():
+    template = template_render(stage="dev", consumer_timeout_seconds=120)
+    resources = template["Resources"]
+    for queue, dead_letters in (("MapQueue", "MapDeadLetterQueue"),
+                                ("ReduceQueue", "ReduceDeadLetterQueue")):
+        properties = resources[queue]["Properties"]
+        assert properties["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dead_letters, "Arn"]}, "maxReceiveCount": 10}
+        assert properties["VisibilityTimeout"] == 6 * 120
+        assert resources[dead_letters]["Properties"]["MessageRetentionPeriod"] == 14 * 86400
+
+
+def test_every_named_resource_carries_the_stage():
+    template = template_render(stage="preview-pr-7", consumer_timeout_seconds=60)
+    name_keys = ("QueueName", "BucketName", "RoleName", "TopicName", "AlarmName", "Name",
+                 "DBInstanceIdentifier", "DBProxyName", "DBSubnetGroupName", "GroupName")
+    names = [resource["Properties"][key].get("Fn::Sub", resource["Properties"][key])
+             for resource in template["Resources"].values()
+             for key in name_keys if key in resource.get("Properties", {})
+             and "Ref" not in resource["Properties"][key]]  # a Ref names another resource
+    assert len(names) >= 20
+    assert all("${Stage}" in name for name in names), names
+
+
+def test_media_bucket_is_private_encrypted_and_expires_captures():
+    bucket = template_render(stage="dev", consumer_timeout_seconds=60)["Resources"][
+        "MediaBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["temporary-captures"]["Prefix"] == "captures/"
+    assert rules["temporary-captures"]["Status"] == "Enabled"
+
+
+def test_database_behind_a_proxy_with_an_rds_managed_password():
+    resources = template_render(stage="dev", consumer_timeout_seconds=60)["Resources"]
+    database = resources["Database"]["Properties"]
+    assert database["ManageMasterUserPassword"] is True
+    assert "MasterUserPassword" not in database
+    assert database["PubliclyAccessible"] is False and database["StorageEncrypted"] is True
+    proxy = resources["DatabaseProxy"]["Properties"]
+    assert proxy["VpcSubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
+    # only the functions reach the proxy, only the proxy reaches the database
+    assert resources["ProxySecurityGroup"]["Properties"]["SecurityGroupIngress"][0][
+        "SourceSecurityGroupId"] == {"Ref": "FunctionSecurityGroup"}
+    assert resources["DatabaseSecurityGroup"]["Properties"]["SecurityGroupIngress"][0][
+        "SourceSecurityGroupId"] == {"Ref": "ProxySecurityGroup"}
+    endpoints = {resource["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]
+                 for resource in resources_of_type(
+                     {"Resources": resources}, "AWS::EC2::VPCEndpoint").values()}
+    assert endpoints == {"s3", "sqs", "secretsmanager", "logs", "monitoring"}
+    # NAT only when the parameter asks for it (idle cost)
+    assert resources["NatGateway"]["Condition"] == "CreateNat"
+    assert template_parameters(stage="dev")["UseNatGateway"] == "false"
+
+
+def test_prod_keeps_a_final_snapshot_and_deletion_protection():
+    prod = template_render(stage="prod", consumer_timeout_seconds=60)["Resources"]["Database"]
+    dev = template_render(stage="dev", consumer_timeout_seconds=60)["Resources"]["Database"]
+    assert prod["DeletionPolicy"] == "Snapshot" and dev["DeletionPolicy"] == "Delete"
+    assert template_parameters(stage="prod")["ProtectDatabase"] == "true"
+    assert template_parameters(stage="dev")["ProtectDatabase"] == "false"
+    assert prod["Properties"]["DeletionProtection"] == {"Fn::If": ["Protect", True, False]}
+
+
+def test_alarms_watch_dead_letters_and_the_emf_error_rate():
+    template = template_render(stage="dev", consumer_timeout_seconds=60)
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert {alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+            for alarm in alarms.values() if "Dimensions" in alarm["Properties"]} == {
+        "MapDeadLetterQueue", "ReduceDeadLetterQueue"}
+    queries = json.dumps(alarms["ErrorRateAlarm"]["Properties"]["Metrics"])
+    assert "SCHEMA(ServerlessHandbook, Part, Stage)" in queries
+    assert "SUM(Errors)" in queries and "SUM(Throughput)" in queries
+    assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": "AlertTopic"}]
+               for alarm in alarms.values())
+
+
+def test_the_role_grants_only_the_stage_resources():
+    role = template_render(stage="dev", consumer_timeout_seconds=60)["Resources"]["LambdaRole"]
+    statements = [statement for policy in role["Properties"]["Policies"]
+                  for statement in policy["PolicyDocument"]["Statement"]]
+    wildcard = {statement["Sid"] for statement in statements if statement["Resource"] == "*"}
+    # X-Ray and VPC network interfaces have no resource-level permissions in IAM
+    assert wildcard == {"Tracing", "VpcNetworkInterfaces"}
+    assert not any(action.endswith(":*") for statement in statements
+                   for action in ([statement["Action"]] if isinstance(statement["Action"], str)
+                                  else statement["Action"]))
+
+
+def test_the_stack_is_named_apart_from_zappas():
+    assert stack_name("dev") == "serverless-handbook-infra-dev"
