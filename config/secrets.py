@@ -79,9 +79,34 @@ def load_stage_secrets(stage: str) -> None:
             os.environ.setdefault(key, value)
     elif source != "env":
         raise StageConfigurationError(f"SECRETS_SOURCE must be 'aws' or 'env', not '{source}'")
+    if not os.environ.get("DATABASE_URL") and os.environ.get("DATABASE_SECRET_ARN"):
+        os.environ["DATABASE_URL"] = database_url_from_rds_secret()
     missing = [name for name in REQUIRED_SECRETS if not os.environ.get(name)]
     if missing:
         where = f"secret '{secret_name}'" if source == "aws" else "the environment"
         raise StageConfigurationError(
             f"Required secret(s) {', '.join(missing)} missing from {where} for stage '{stage}'"
         )
+
+
+def database_url_from_rds_secret() -> str:
+    """DATABASE_URL for the stack's database (infra/, scripts/deploy): the host (RDS Proxy)
+    and the ARN of the master-user secret RDS manages come from the stage's environment; the
+    credentials from that secret, read once per process like the stage secret. RDS rotates
+    it (every 7 days by default): a new process reads the new password."""
+    from urllib.parse import quote
+
+    host = os.environ.get("DATABASE_HOST")
+    if not host:
+        raise StageConfigurationError("DATABASE_SECRET_ARN is set but DATABASE_HOST is not")
+    credentials = fetch_stage_secret(os.environ["DATABASE_SECRET_ARN"])
+    try:
+        user, password = credentials["username"], credentials["password"]
+    except KeyError as exc:
+        raise StageConfigurationError(
+            f"The database secret has no {exc.args[0]} (an RDS-managed secret has both)"
+        ) from None
+    port = os.environ.get("DATABASE_PORT", "5432")
+    name = os.environ.get("DATABASE_NAME", "handbook")
+    return (f"postgres://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/"
+            f"{quote(name, safe='')}?sslmode=require")

@@ -33,7 +33,8 @@ def secrets_prefix(monkeypatch):
 
 @pytest.fixture
 def clean_required_environ(monkeypatch):
-    for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL", "EXTRA_SETTING"):
+    for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL", "EXTRA_SETTING",
+                 "DATABASE_SECRET_ARN", "DATABASE_HOST"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -135,3 +136,27 @@ def test_cold_start_without_the_secret_fails_naming_it(aws, secrets_prefix, tmp_
 
     assert process.returncode != 0
     assert f"{secrets_prefix}/dev" in process.stderr
+
+
+def test_database_url_is_built_from_the_rds_managed_secret(aws, secrets_prefix,
+                                                           clean_required_environ, monkeypatch):
+    # Given the stage secret without DATABASE_URL, and the RDS-managed master-user secret
+    client = aws.client("secretsmanager")
+    values = stage_secret_values()
+    del values["DATABASE_URL"]
+    client.create_secret(Name=f"{secrets_prefix}/dev", SecretString=json.dumps(values))
+    arn = client.create_secret(Name=f"rds!db-{secrets_prefix}", SecretString=json.dumps(
+        {"username": "handbook", "password": "p@ss/w:rd?"}))["ARN"]
+    monkeypatch.setenv("DATABASE_SECRET_ARN", arn)
+    monkeypatch.setenv("DATABASE_HOST", "serverless-handbook-dev.proxy-abc.us-east-1.rds.amazonaws.com")
+
+    load_stage_secrets("dev")
+
+    assert os.environ["DATABASE_URL"] == (
+        "postgres://handbook:p%40ss%2Fw%3Ard%3F@serverless-handbook-dev.proxy-abc.us-east-1"
+        ".rds.amazonaws.com:5432/handbook?sslmode=require")
+    import environ
+
+    parsed = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    assert (parsed["USER"], parsed["PASSWORD"], parsed["NAME"]) == (
+        "handbook", "p@ss/w:rd?", "handbook")
