@@ -15,6 +15,8 @@ PROJECT = "serverless-handbook"
 QUEUES = ("MapQueue", "ReduceQueue")
 VISIBILITY_TIMEOUT_FACTOR = 6
 PROTECTED_STAGES = ("prod",)
+# An alarm's copies for the next channels: (topic, periods the condition must hold).
+ESCALATION = (("AlertSlackTopic", 3), ("AlertSmsTopic", 6))
 
 
 def stack_name(stage: str) -> str:
@@ -34,7 +36,30 @@ def template_render(*, stage: str, consumer_timeout_seconds: int) -> dict:
     if stage in PROTECTED_STAGES:
         resources["Database"]["DeletionPolicy"] = "Snapshot"
         resources["Database"]["UpdateReplacePolicy"] = "Snapshot"
+    alarms_escalated(resources)
     return template
+
+
+def alarms_escalated(resources: dict) -> None:
+    """Email at once, Slack when the condition held 3 periods, SMS at 6: CloudWatch's way
+    to escalate is one alarm per step on the same metric; each step's OK is its resolved
+    message, sent to the channel it alarmed."""
+    alarms = {name: resource for name, resource in resources.items()
+              if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    for name, alarm in alarms.items():
+        properties = alarm["Properties"]
+        properties["OKActions"] = list(properties["AlarmActions"])
+        first = properties["EvaluationPeriods"]
+        for topic, periods in ESCALATION:
+            channel = topic.removeprefix("Alert").removesuffix("Topic")  # Slack, Sms
+            step = json.loads(json.dumps(alarm))
+            step_properties = step["Properties"]
+            step_properties["AlarmName"] = {
+                "Fn::Sub": f"{properties['AlarmName']['Fn::Sub']}-{channel.lower()}"}
+            step_properties["EvaluationPeriods"] = step_properties["DatapointsToAlarm"] = (
+                first + periods)
+            step_properties["AlarmActions"] = step_properties["OKActions"] = [{"Ref": topic}]
+            resources[f"{name}{channel}"] = step
 
 
 def template_parameters(*, stage: str, use_existing_database: bool = False,

@@ -105,8 +105,26 @@ def test_alarms_watch_dead_letters_and_the_emf_error_rate():
     queries = json.dumps(alarms["ErrorRateAlarm"]["Properties"]["Metrics"])
     assert "SCHEMA(ServerlessHandbook, Part, Stage)" in queries
     assert "SUM(Errors)" in queries and "SUM(Throughput)" in queries
-    assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": "AlertTopic"}]
-               for alarm in alarms.values())
+    first = {name: alarm for name, alarm in alarms.items()
+             if alarm["Properties"]["AlarmActions"] == [{"Ref": "AlertTopic"}]}
+    assert set(first) == {"MapDeadLettersAlarm", "ReduceDeadLettersAlarm", "ErrorRateAlarm",
+                          "ThroughputZeroAlarm"}
+
+
+def test_every_alarm_escalates_email_slack_sms_and_resolves_where_it_alarmed():
+    template = template_render(stage="prod", consumer_timeout_seconds=60)
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+
+    for name in ("MapDeadLettersAlarm", "ErrorRateAlarm", "ThroughputZeroAlarm"):
+        steps = [alarms[name], alarms[f"{name}Slack"], alarms[f"{name}Sms"]]
+        topics = [step["Properties"]["AlarmActions"] for step in steps]
+        assert topics == [[{"Ref": "AlertTopic"}], [{"Ref": "AlertSlackTopic"}],
+                          [{"Ref": "AlertSmsTopic"}]]
+        assert all(step["Properties"]["OKActions"] == step["Properties"]["AlarmActions"]
+                   for step in steps)
+        periods = [step["Properties"]["EvaluationPeriods"] for step in steps]
+        assert periods[0] < periods[1] < periods[2]
+    assert alarms["ThroughputZeroAlarm"]["Condition"] == "Protect"  # prod only
 
 
 def test_the_role_grants_only_the_stage_resources():
