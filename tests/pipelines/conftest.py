@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,15 +273,6 @@ def celery_worker_factory(celery_broker, celery_queue, redis_url, tmp_path):
         worker.stop()
 
 
-def wait_for(condition, *, timeout: float = 60, interval: float = 0.05, message=None):
-    """Poll `condition` until truthy; on timeout fail with `message()` (e.g. a worker log)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting: {message() if message else ''}")
 
 
 @pytest.fixture(autouse=True)

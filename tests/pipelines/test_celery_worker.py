@@ -11,7 +11,8 @@ from pipelines.messages import map_message
 from pipelines.models import DeadLetter, PipelineRun, ScratchpadEntry
 from pipelines.services import dead_letter_replay, run_start, runs_cleanup
 from pipelines.transports import messages_send
-from tests.pipelines.conftest import point_celery_app_at, sum_array_post, wait_for
+from tests.pipelines.conftest import point_celery_app_at, sum_array_post
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,6 @@ processes, on a PostgreSQL database of their own and RabbitMQ (TEST_AMQP_URL).""
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -14,26 +13,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.aws_emulator import free_loopback_port
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_USERNAME = "operator"
 ADMIN_PASSWORD = "workers-mode-" + secrets.token_urlsafe(12)
 
 
-def free_loopback_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
-
-def wait_for(condition, *, timeout: float = 60, interval: float = 0.2, message=None):
-    """Poll `condition` until truthy; on timeout fail with `message()` (e.g. the logs)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting: {message() if message else ''}")
 
 
 def process_group_alive(pgid: int) -> bool:
