@@ -11,6 +11,10 @@
 The user is `info.context.user`; the scopes are the JWT's (`info.context.jwt_scopes`, kept
 by `accounts.authentication.user_from_bearer`), or for a request authenticated another way
 (an admin's session in GraphiQL) what the user's roles grant now.
+
+The one permission mechanism of every resolver (items' and any later app's). An anonymous
+caller's error carries the code UNAUTHENTICATED, which the /graphql view
+(config/graphql/http.py) answers with a 401.
 """
 
 import functools
@@ -19,7 +23,9 @@ from graphql import GraphQLError, GraphQLResolveInfo
 
 from accounts.scopes import request_roles, request_scopes
 
-AUTHENTICATION_REQUIRED = "Authentication required"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+AUTHENTICATION_REQUIRED = "Authentication required: send Authorization: Bearer <token>"
 
 
 def _info_from(args) -> GraphQLResolveInfo:
@@ -33,7 +39,7 @@ def _authenticated_request(info: GraphQLResolveInfo):
     request = info.context
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        raise GraphQLError(AUTHENTICATION_REQUIRED, extensions={"code": "UNAUTHENTICATED"})
+        raise GraphQLError(AUTHENTICATION_REQUIRED, extensions={"code": UNAUTHENTICATED})
     return request
 
 
@@ -47,7 +53,7 @@ def scope_required(*scopes: str):
             missing = sorted(set(scopes) - request_scopes(request))
             if missing:
                 raise GraphQLError(f"Missing scope: {' '.join(missing)}",
-                                   extensions={"code": "FORBIDDEN"})
+                                   extensions={"code": FORBIDDEN})
             return resolver(*args, **kwargs)
 
         return wrapper
@@ -64,7 +70,7 @@ def role_required(*roles: str):
             request = _authenticated_request(_info_from(args))
             if not (request.user.is_superuser or set(roles) & request_roles(request)):
                 raise GraphQLError(f"Requires role: {' or '.join(sorted(roles))}",
-                                   extensions={"code": "FORBIDDEN"})
+                                   extensions={"code": FORBIDDEN})
             return resolver(*args, **kwargs)
 
         return wrapper

@@ -48,7 +48,7 @@ def median_ms(client, query: str, requests: int, before=None) -> float:
 
 
 def median_walk_us(document, bounds, repeats: int) -> float:
-    from items.graphql.query_limits import check_query_bounds
+    from config.graphql.query_limits import check_query_bounds
 
     samples = []
     for _ in range(repeats):
@@ -69,8 +69,8 @@ def main() -> None:
     from django.test import Client
     from graphql import parse
 
-    from items.graphql.http import checked_document, query_bounds, rejected_documents
-    from items.graphql.query_limits import check_query_bounds
+    from config.graphql.http import checked_document, query_bounds, rejected_documents
+    from config.graphql.query_limits import check_query_bounds
 
     client = Client()
     client.post("/graphql", data=json.dumps({"query": TRIVIAL}),
@@ -98,7 +98,7 @@ def main() -> None:
                   f"{checked_ms:>12.3f}"
                   f"{checked_ms / trivial_ms:>11.2f}{remembered_ms:>15.3f}"
                   f"{remembered_ms / trivial_ms:>11.2f}")
-    print("walk us: the bounds check alone (items/graphql/query_limits.py), median. x trivial: "
+    print("walk us: the bounds check alone (config/graphql/query_limits.py), median. x trivial: "
           "the request's median time over the trivial query's (remembered), same run.")
 
 

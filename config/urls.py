@@ -12,7 +12,7 @@ urlpatterns = [
     lazy_include("hello.urls"),
     lazy_include("monitoring.urls"),
     path("admin/", admin.site.urls),
-    re_path(r"^graphql/?$", lazy_view("items.graphql.http.ProjectGraphQLView"), name="graphql"),
+    re_path(r"^graphql/?$", lazy_view("config.graphql.http.ProjectGraphQLView"), name="graphql"),
     re_path(r"^openapi\.json/?$", lazy_view("drf_spectacular.views.SpectacularJSONAPIView"),
             name="openapi"),
     re_path(r"^docs/?$", lazy_view("drf_spectacular.views.SpectacularSwaggerView",

@@ -9,15 +9,15 @@ _stage = env("STAGE", default="local")
 
 GRAPHENE = {
     # A dotted path, resolved on the first GraphQL request (not at start-up).
-    "SCHEMA": "config.graphql_schema.schema",
+    "SCHEMA": "config.graphql.schema.schema",
 }
-# Mutations need no ATOMIC_MUTATIONS: the /graphql view (items/graphql/http.py) runs each
+# Mutations need no ATOMIC_MUTATIONS: the /graphql view (config/graphql/http.py) runs each
 # mutation document in a transaction and rolls it back on any error.
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=_stage != "prod")
 GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
                                          default=_stage != "prod")
 
-# Bounds on one document (items/graphql/query_limits.py); list sizes are bounded by the
+# Bounds on one document (config/graphql/query_limits.py); list sizes are bounded by the
 # resolvers (ITEMS_MAX_PAGE_SIZE).
 GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=8)

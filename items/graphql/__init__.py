@@ -1,1 +1,2 @@
-"""The items part of the GraphQL API (design §2.3), and the project's /graphql view (http.py)."""
+"""The items part of the GraphQL API (design §2.3): types, queries and mutations, combined
+with the other apps' in config/graphql/schema.py."""

@@ -3,16 +3,18 @@
 import graphene
 from graphql import GraphQLError
 
+from accounts.graphql_permissions import scope_required
 from accounts.rate_limits import ITEM_WRITES, RateLimited, user_rate_limit_hit
-from items.graphql.auth import WRITE_SCOPE, request_owner
 from items.graphql.types import ItemType
 from items.services import item_delete, item_upsert
 
+WRITE_SCOPE = "items:write"
+
 
 def item_writer(info):
-    """The user, once authenticated, allowed to write and within their rate limit (the same
-    per-user budget as REST's item writes)."""
-    owner = request_owner(info, scope=WRITE_SCOPE)
+    """The user (authenticated and holding the write scope: the resolvers' decorator checked)
+    within their rate limit (the same per-user budget as REST's item writes)."""
+    owner = info.context.user
     try:
         user_rate_limit_hit(user=owner, scope=ITEM_WRITES)
     except RateLimited as exc:
@@ -21,12 +23,14 @@ def item_writer(info):
     return owner
 
 
+@scope_required(WRITE_SCOPE)
 def resolve_update_item(root, info, id=None, **fields):
     owner = item_writer(info)
     # Only the arguments the client sent are in `fields`, so omitted ones stay unchanged.
     return item_upsert(owner=owner, item_id=id, fields=fields)
 
 
+@scope_required(WRITE_SCOPE)
 def resolve_delete_item(root, info, id):
     owner = item_writer(info)
     return item_delete(owner=owner, item_id=id)

@@ -3,21 +3,23 @@
 import graphene
 from graphene.relay import PageInfo
 
-from items.graphql.auth import READ_SCOPE, request_owner
+from accounts.graphql_permissions import scope_required
 from items.graphql.types import ItemConnection, ItemType
 from items.selectors import InvalidPageSize, ItemPage, item_find, item_page, max_page_size
 
+READ_SCOPE = "items:read"
 
+
+@scope_required(READ_SCOPE)
 def resolve_item(root, info, id):
-    owner = request_owner(info, scope=READ_SCOPE)
     # Missing, deleted and someone else's items are all null, as a nullable lookup should be.
-    return item_find(owner=owner, item_id=id)
+    return item_find(owner=info.context.user, item_id=id)
 
 
+@scope_required(READ_SCOPE)
 def resolve_items(root, info, first=None, after=None):
-    owner = request_owner(info, scope=READ_SCOPE)
     try:
-        page = item_page(owner=owner, limit=first, cursor=after or None)
+        page = item_page(owner=info.context.user, limit=first, cursor=after or None)
     except InvalidPageSize as exc:
         raise InvalidPageSize(max_page_size(), parameter="first") from exc
     edges = [ItemConnection.Edge(node=item, cursor=ItemPage.cursor_of(item))

@@ -173,7 +173,8 @@ def test_graphql_scope_required_refuses_anonymous(db):
     result = schema.execute("{ secret }", context_value=_context())
 
     assert result.data == {"secret": None}
-    assert result.errors[0].message == "Authentication required"
+    assert result.errors[0].message == (
+        "Authentication required: send Authorization: Bearer <token>")
     assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
 
 

@@ -1,4 +1,4 @@
-"""GraphiQL's browser assets are ours (items/static/graphiql/): the exact files graphene-django
+"""GraphiQL's browser assets are ours (config/static/graphiql/): the exact files graphene-django
 names, served from the app's static files, never a CDN."""
 
 import base64
@@ -10,9 +10,9 @@ import pytest
 from django.test.utils import override_script_prefix
 from graphene_django.views import GraphQLView
 
-from items.graphql.http import ProjectGraphQLView
+from config.graphql.http import ProjectGraphQLView
 
-VENDORED = Path(__file__).resolve().parents[2] / "items" / "static" / "graphiql"
+VENDORED = Path(__file__).resolve().parents[2] / "config" / "static" / "graphiql"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # The source-map comment removed from the end of two files (see the README beside them).
 REMOVED_SUFFIX = {

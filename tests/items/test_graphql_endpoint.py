@@ -119,11 +119,11 @@ def test_schema_is_built_on_the_first_graphql_request_not_at_start_up():
         client = Client()
         client.get("/hello")
         before = {name: name in sys.modules
-                  for name in ("config.graphql_schema", "items.graphql.http")}
+                  for name in ("config.graphql.schema", "config.graphql.http")}
         response = client.post("/graphql", data='{"query": "{ hello }"}',
                                content_type="application/json")
         after = {name: name in sys.modules
-                 for name in ("config.graphql_schema", "items.graphql.http")}
+                 for name in ("config.graphql.schema", "config.graphql.http")}
         print(json.dumps({"before": before, "after": after, "status": response.status_code}))
     """)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test"}
@@ -131,6 +131,6 @@ def test_schema_is_built_on_the_first_graphql_request_not_at_start_up():
                             capture_output=True, text=True, cwd=os.getcwd()).stdout
     result = json.loads(output.strip().splitlines()[-1])
 
-    assert result["before"] == {"config.graphql_schema": False, "items.graphql.http": False}
-    assert result["after"] == {"config.graphql_schema": True, "items.graphql.http": True}
+    assert result["before"] == {"config.graphql.schema": False, "config.graphql.http": False}
+    assert result["after"] == {"config.graphql.schema": True, "config.graphql.http": True}
     assert result["status"] == 200

@@ -32,7 +32,7 @@ import pytest
 from graphql import parse
 from graphql.language import Visitor, visit
 
-from items.graphql.query_limits import QueryBounds, check_query_bounds
+from config.graphql.query_limits import QueryBounds, check_query_bounds
 from items.models import Item
 from tests.aws_emulator import free_loopback_port
 from tests.zappa_lambda import PROJECT_ROOT, zappa_settings_text
@@ -201,7 +201,7 @@ def test_fragment_rules_are_applied_before_any_expansion(graphql, query, message
     "{ hello(",
 ])
 def test_a_rejected_document_sent_again_is_not_checked_again(graphql, query):
-    from items.graphql.http import checked_document, rejected_documents
+    from config.graphql.http import checked_document, rejected_documents
 
     graphql(query)
     hits, checked = rejected_documents.cache_info().hits, checked_document.cache_info().misses
@@ -214,7 +214,7 @@ def test_a_rejected_document_sent_again_is_not_checked_again(graphql, query):
 
 
 def test_rejection_cache_is_bounded_least_recently_used_out():
-    from items.graphql.http import RejectionCache
+    from config.graphql.http import RejectionCache
 
     cache = RejectionCache(maxsize=2)
     cache.put("a", ("error a",))

@@ -36,9 +36,9 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from accounts.authentication import InvalidCredentials, user_from_bearer
+from accounts.graphql_permissions import UNAUTHENTICATED
 from api.errors import ApiError, error_payload
-from items.graphql.auth import UNAUTHENTICATED
-from items.graphql.query_limits import QueryBounds, query_bound_errors
+from config.graphql.query_limits import QueryBounds, query_bound_errors
 
 logger = logging.getLogger("graphql")
 
@@ -185,7 +185,7 @@ def document_for(schema, query: str):
 
 class ProjectGraphQLView(GraphQLView):
     # graphene-django's page with its React/GraphiQL assets served by us, not a CDN
-    # (items/static/graphiql/README.md).
+    # (config/static/graphiql/README.md).
     graphiql_template = "graphiql/page.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -198,7 +198,8 @@ class ProjectGraphQLView(GraphQLView):
             return JsonResponse({**error_payload(message), "errors": [{"message": message}]},
                                 status=401)
         # Only the bearer token authenticates GraphQL: a session cookie must not, since this
-        # view is exempt from CSRF. Resolvers (and accounts' scope_required) read request.user.
+        # view is exempt from CSRF. Resolvers read request.user through
+        # accounts.graphql_permissions (scope_required / role_required).
         request.user = bearer_user or AnonymousUser()
         if self.graphiql and request.method == "GET" and self.can_display_graphiql(request, {}):
             return super().dispatch(request, *args, **kwargs)  # the GraphiQL page
