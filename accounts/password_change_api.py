@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 from accounts.authentication import ProjectJWTAuthentication
 from accounts.client_address import client_address
 from accounts.login_throttle import LoginThrottled
-from accounts.parsers import AnyContentTypeJSONParser
 from accounts.password_change import user_password_change
 from accounts.serializers import PASSWORD_MAX_LENGTH, StrictCharField, TokenPairOutput
+from api.request_body import JsonObjectParser
 
 
 class PasswordChangeInput(serializers.Serializer):
@@ -27,7 +27,7 @@ class PasswordChangeApi(APIView):
     # Bearer only: a browser's admin session must not be enough to change the password.
     authentication_classes = (ProjectJWTAuthentication,)
     permission_classes = (IsAuthenticated,)
-    parser_classes = (AnyContentTypeJSONParser,)
+    parser_classes = (JsonObjectParser,)
 
     @extend_schema(request=PasswordChangeInput, responses={200: TokenPairOutput})
     def post(self, request):

@@ -1,5 +1,16 @@
-"""Naming decoded JSON values for people. No DRF import: pipelines' element checks use it
-at start-up (a cold start must not load DRF's serializers)."""
+"""Decoding and naming JSON values the one way of the project. No DRF import: pipelines'
+element checks and exact_json use it at start-up (a cold start must not load DRF)."""
+
+
+class NonFiniteNumber(ValueError):
+    """NaN or (-)Infinity in JSON text: Python's json reads them, JSON has no such numbers."""
+
+
+def refuse_non_finite(name: str):
+    """`json.loads(..., parse_constant=refuse_non_finite)`: the project's one NaN/Infinity
+    refusal (request bodies in api.request_body, stored and queued values in
+    pipelines.exact_json). A ValueError, like any other malformed text."""
+    raise NonFiniteNumber(f"{name} is not a number in JSON (JSON has no NaN or Infinity)")
 
 
 def json_type_name(value) -> str:

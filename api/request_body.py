@@ -17,7 +17,7 @@ from django.conf import settings
 from rest_framework.parsers import BaseParser
 
 from api.errors import ApiError
-from api.json_values import json_type_name
+from api.json_values import NonFiniteNumber, json_type_name, refuse_non_finite
 
 
 class RequestBodyTooLarge(ApiError):
@@ -50,10 +50,6 @@ _JSON_ERROR_WORDING = {
 }
 
 
-def _refuse_constant(name: str):
-    raise MalformedJson(f"{name} is not a number in JSON (JSON has no NaN or Infinity)")
-
-
 def _int_within_python_limit(text: str) -> int:
     try:
         return int(text)
@@ -84,8 +80,10 @@ def decode_json(raw: bytes, *, shape: str | None = None,
     except UnicodeDecodeError:
         raise MalformedJson("the body is not UTF-8 text") from None
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=parse_float,
+        value = json.loads(text, parse_constant=refuse_non_finite, parse_float=parse_float,
                            parse_int=parse_int or _int_within_python_limit)
+    except NonFiniteNumber as exc:
+        raise MalformedJson(str(exc)) from None
     except json.JSONDecodeError as exc:
         wording = _JSON_ERROR_WORDING.get(exc.msg, exc.msg)
         raise MalformedJson(f"{wording} at line {exc.lineno}, column {exc.colno}") from None
@@ -158,3 +156,10 @@ class LimitedAnyContentTypeParser(BaseParser):
 
     def decode(self, raw: bytes):
         return decode_json(raw, shape=self.shape)
+
+
+class JsonObjectParser(LimitedAnyContentTypeParser):
+    """A JSON object whatever the Content-Type, within the body size limit: the auth and
+    items endpoints' parser."""
+
+    shape = "object"

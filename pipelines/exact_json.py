@@ -8,9 +8,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+from api.json_values import refuse_non_finite
 
 
 def loads(text: str | bytes) -> Any:
@@ -21,7 +19,7 @@ def loads(text: str | bytes) -> Any:
     Client bodies are read by api.request_body.decode_json with pipelines.arithmetic's
     hooks instead, which keep out-of-range numbers so the input check can name them."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=Decimal, parse_constant=refuse_non_finite)
     except InvalidOperation:
         raise ValueError("a number is beyond the range a Decimal can hold") from None
     except RecursionError:

@@ -93,3 +93,21 @@ def test_content_type_does_not_change_the_message(post_to):
             response = post_to(path, b"[1 2]", content_type)
             assert response.json()["error"] == (
                 "Malformed JSON: a comma was expected at line 1, column 4"), (path, content_type)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_request_bodies_and_exact_json_refuse_nan_with_the_one_hook(constant):
+    # The one parse_constant hook (api.json_values) serves client bodies and pipelines'
+    # stored values alike: the same words, a ValueError for exact_json's callers.
+    from api.json_values import NonFiniteNumber
+    from api.request_body import MalformedJson, decode_json
+    from pipelines import exact_json
+
+    with pytest.raises(NonFiniteNumber) as stored:
+        exact_json.loads(f"[{constant}]")
+    with pytest.raises(MalformedJson) as body:
+        decode_json(f"[{constant}]".encode())
+
+    assert isinstance(stored.value, ValueError)
+    assert body.value.message == f"Malformed JSON: {stored.value}"
+    assert str(stored.value) == f"{constant} is not a number in JSON (JSON has no NaN or Infinity)"
