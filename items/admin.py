@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 
 from api.errors import ApiError
+from items.inputs import validate_item_data
 from items.models import Item
-from items.services import item_admin_save, item_restore, validate_item_data
+from items.services import item_admin_save, item_restore
 
 
 class ItemAdminForm(forms.ModelForm):

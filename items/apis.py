@@ -9,10 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.rate_limits import ITEM_WRITES, UserRateLimit
+from api.errors import ApiError
+from api.request_body import JsonObjectParser, json_body_of
 from items import openapi
-from items.parsers import ClientJsonParser, json_object_from
+from items.cursors import InvalidCursor
+from items.inputs import InvalidItemField, InvalidPageSize, max_page_size
 from items.representation import item_rest_representation
-from items.selectors import InvalidPageSize, item_get, item_page, max_page_size
+from items.selectors import item_get, item_page
 from items.services import item_create, item_delete, item_update
 
 READ_SCOPES = ["items:read"]
@@ -27,6 +30,18 @@ WRITE_ERRORS = {429: OpenApiResponse(
     openapi.ERROR, description="Too many item writes by this user (Retry-After says when)")}
 ITEM_ID_PARAMETER = OpenApiParameter(
     "itemId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's itemId.")
+
+
+def rest_error_of(exc: Exception) -> Exception:
+    """The items domain's errors in REST's words: the parameter or body field at fault named
+    in `fields` (GraphQL words the same errors with its own argument names)."""
+    if isinstance(exc, InvalidPageSize):
+        return ApiError(exc.message_for("limit"), fields={"limit": exc.expected()})
+    if isinstance(exc, InvalidCursor):
+        return ApiError(exc.message, fields={"cursor": exc.expected})
+    if isinstance(exc, InvalidItemField):
+        return ApiError(exc.message, fields={exc.field: exc.expected})
+    return exc
 
 
 def item_response(item) -> Response:
@@ -57,7 +72,9 @@ class LazyItemsSchema:
 
 
 class ItemsApi(APIView):
-    parser_classes = [ClientJsonParser]
+    # Any content type is read as JSON: the book's curl examples send no JSON content type
+    # (`curl -d '{...}'` says application/x-www-form-urlencoded).
+    parser_classes = [JsonObjectParser]
     throttle_classes = [UserRateLimit.of(ITEM_WRITES)]  # per user; POST/DELETE only
     schema = LazyItemsSchema()
 
@@ -69,6 +86,9 @@ class ItemsApi(APIView):
             return READ_SCOPES
         return WRITE_SCOPES
 
+    def handle_exception(self, exc):
+        return super().handle_exception(rest_error_of(exc))
+
 
 class ItemCreateApi(ItemsApi):
     required_scopes = WRITE_SCOPES
@@ -79,7 +99,7 @@ class ItemCreateApi(ItemsApi):
         responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The new item"),
                    **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request):
-        item = item_create(owner=request.user, fields=json_object_from(request))
+        item = item_create(owner=request.user, fields=json_body_of(request, shape="object"))
         return item_response(item)
 
 
@@ -102,7 +122,7 @@ class ItemDetailApi(ItemsApi):
                    404: OpenApiResponse(openapi.ERROR, description="Item not found"),
                    **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request, itemId):
-        fields = json_object_from(request)
+        fields = json_body_of(request, shape="object")
         return item_response(item_update(owner=request.user, item_id=itemId, fields=fields))
 
     @extend_schema(

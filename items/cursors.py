@@ -15,8 +15,12 @@ CURSOR_SEPARATOR = "|"
 
 
 class InvalidCursor(ApiError):
+    """A page cursor this API did not hand out; each API names its own parameter."""
+
+    expected = "Not a cursor this API returned."
+
     def __init__(self):
-        super().__init__("Invalid cursor", fields={"cursor": "Not a cursor this API returned."})
+        super().__init__("Invalid cursor")
 
 
 def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:

@@ -1,12 +1,8 @@
-"""How an item looks to clients: the book's REST shape and its timestamps."""
+"""How an item looks to clients (output only): the book's REST shape and its timestamps."""
 
 from api.timestamps import iso_utc_ms
+from items.inputs import COLUMN_FIELDS
 from items.models import Item
-
-# Keys the server owns; a client sending them is ignored (mass-assignment safe).
-SERVER_FIELDS = frozenset({"itemId", "createdAt", "lastUpdatedAt"})
-# Client fields with their own column (GraphQL exposes them as fields).
-COLUMN_FIELDS = ("name", "body")
 
 
 def item_rest_representation(item: Item) -> dict:

@@ -5,18 +5,12 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from api.errors import ApiError, NotFound
+from api.errors import NotFound
 from items.cursors import decode_cursor, encode_cursor
-from items.limits import limit as configured_limit
+from items.inputs import page_size as allowed_page_size
 from items.models import Item
 
 ITEM_NOT_FOUND = "Item not found"
-
-
-class InvalidPageSize(ApiError):
-    def __init__(self, max_page_size: int, parameter: str = "limit"):
-        super().__init__(f"{parameter} must be between 1 and {max_page_size}",
-                         fields={parameter: f"Must be an integer from 1 to {max_page_size}."})
 
 
 def parse_item_id(item_id) -> uuid.UUID | None:
@@ -65,15 +59,9 @@ class ItemPage:
         return encode_cursor(item.created_at, item.id)
 
 
-def max_page_size() -> int:
-    return configured_limit("ITEMS_MAX_PAGE_SIZE")
-
-
 def item_page(*, owner, limit: int | None = None, cursor: str | None = None) -> ItemPage:
     """One page of the owner's live items, newest first, in ONE query whatever its size."""
-    page_size = configured_limit("ITEMS_DEFAULT_PAGE_SIZE") if limit is None else limit
-    if not 1 <= page_size <= max_page_size():
-        raise InvalidPageSize(max_page_size())
+    page_size = allowed_page_size(limit)
     queryset = item_live_queryset(owner=owner).order_by("-created_at", "-id")
     if cursor:
         created_at, item_id = decode_cursor(cursor)

@@ -5,11 +5,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from api.errors import ApiError, NotFound
-from items.client_json import check_storable_json
-from items.limits import limit
+from api.errors import NotFound
+from items.inputs import client_fields
 from items.models import Item
-from items.representation import COLUMN_FIELDS, SERVER_FIELDS
 from items.selectors import ITEM_NOT_FOUND, item_live_queryset, item_with_id
 
 
@@ -19,39 +17,8 @@ def _now() -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def _client_fields(fields: dict) -> tuple[dict, dict]:
-    """Split a client's object into column values (name, body) and the rest (data),
-    dropping the server-owned keys (itemId, createdAt, lastUpdatedAt)."""
-    if not isinstance(fields, dict):
-        raise ApiError("An item must be a JSON object")
-    check_storable_json(fields, max_depth=limit("ITEMS_MAX_JSON_DEPTH"))
-    columns, data = {}, {}
-    for key, value in fields.items():
-        if key in SERVER_FIELDS:
-            continue
-        if key in COLUMN_FIELDS:
-            if value is not None and not isinstance(value, str):
-                raise ApiError(f"Invalid input: {key} must be a string",
-                               fields={key: "Must be a string or null."})
-            columns[key] = value
-        else:
-            data[key] = value
-    return columns, data
-
-
-def validate_item_data(data) -> None:
-    """The `data` column as the admin may edit it: a storable JSON object of client fields
-    (name, body and the server's fields have their own places)."""
-    if not isinstance(data, dict):
-        raise ApiError("data must be a JSON object")
-    check_storable_json(data, max_depth=limit("ITEMS_MAX_JSON_DEPTH"))
-    reserved = sorted(set(data) & (SERVER_FIELDS | set(COLUMN_FIELDS)))
-    if reserved:
-        raise ApiError(f"data must not contain {', '.join(reserved)}")
-
-
 def item_create(*, owner, fields: dict) -> Item:
-    columns, data = _client_fields(fields)
+    columns, data = client_fields(fields)
     now = _now()
     return Item.objects.create(
         owner=owner, data=data, created_at=now, last_updated_at=now, **columns)
@@ -60,7 +27,7 @@ def item_create(*, owner, fields: dict) -> Item:
 @transaction.atomic
 def item_update(*, owner, item_id, fields: dict) -> Item:
     """Set the sent fields, keep the others and createdAt; renew lastUpdatedAt."""
-    columns, data = _client_fields(fields)
+    columns, data = client_fields(fields)
     # Locked so two concurrent partial updates merge instead of losing one another's fields.
     item = item_with_id(item_live_queryset(owner=owner).select_for_update(), item_id)
     if item is None:

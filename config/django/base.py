@@ -133,6 +133,7 @@ from config.settings.browser import *
 from config.settings.celery import *
 from config.settings.cors import *
 from config.settings.graphql import *
+from config.settings.items import *
 from config.settings.jwt import *
 from config.settings.logging import *
 from config.settings.monitoring import *

@@ -1,1 +1,1 @@
-"""Settings per integration (CORS, DRF, JWT, GraphQL, Celery, AWS, logging), read via env."""
+"""Settings per integration (CORS, DRF, JWT, GraphQL, items, Celery, AWS, logging), read via env."""

@@ -2,10 +2,12 @@
 
 import graphene
 from graphene.relay import PageInfo
+from graphql import GraphQLError
 
 from accounts.graphql_permissions import scope_required
 from items.graphql.types import ItemConnection, ItemType
-from items.selectors import InvalidPageSize, ItemPage, item_find, item_page, max_page_size
+from items.inputs import InvalidPageSize
+from items.selectors import ItemPage, item_find, item_page
 
 READ_SCOPE = "items:read"
 
@@ -21,7 +23,7 @@ def resolve_items(root, info, first=None, after=None):
     try:
         page = item_page(owner=info.context.user, limit=first, cursor=after or None)
     except InvalidPageSize as exc:
-        raise InvalidPageSize(max_page_size(), parameter="first") from exc
+        raise GraphQLError(exc.message_for("first")) from exc
     edges = [ItemConnection.Edge(node=item, cursor=ItemPage.cursor_of(item))
              for item in page.items]
     return ItemConnection(

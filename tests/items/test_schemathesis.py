@@ -74,7 +74,7 @@ def storable(value) -> bool:
     """What the document's prose excludes from valid items and OAS 3.0 cannot express for
     nested values and keys: NUL characters and unpaired surrogates (Postgres cannot store
     them; the API answers 400)."""
-    from items.client_json import UnstorableJson, check_storable_json
+    from items.inputs import UnstorableJson, check_storable_json
 
     try:
         check_storable_json(value, max_depth=64)
