@@ -20,7 +20,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 # The Lambda handler tests run collectstatic into a temporary STATIC_ROOT (see tests/conftest.py).
 STORAGES["staticfiles"] = {
-    "BACKEND": "config.static_files.StageAwareManifestStaticFilesStorage"
+    "BACKEND": "config.storages.StageAwareManifestStaticFilesStorage"
 }
 # Metrics are written only where a test turns them on: a per-minute flush must not touch the
 # database from a test that has no access to it.
