@@ -3,7 +3,7 @@ what each endpoint answers besides its success (config.openapi merges it in)."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
-from api.openapi import ERROR
+from api.api_docs import ERROR
 
 
 class ProjectJWTScheme(SimpleJWTScheme):

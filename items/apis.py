@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.rate_limits import ITEM_WRITES, UserRateLimit
-from items import openapi
+from items import api_docs
 from items.parsers import ClientJsonParser, json_object_from
 from items.representation import item_rest_representation
 from items.selectors import InvalidPageSize, item_get, item_page, max_page_size
@@ -18,13 +18,13 @@ from items.services import item_create, item_delete, item_update
 READ_SCOPES = ["items:read"]
 WRITE_SCOPES = ["items:write"]
 
-COMMON_ERRORS = {401: OpenApiResponse(openapi.ERROR, description="No or invalid bearer token")}
+COMMON_ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
 BODY_ERRORS = {
-    400: OpenApiResponse(openapi.ERROR, description="No body, malformed JSON or not an object"),
-    413: OpenApiResponse(openapi.ERROR, description="Body over the size limit"),
+    400: OpenApiResponse(api_docs.ERROR, description="No body, malformed JSON or not an object"),
+    413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
 }
 WRITE_ERRORS = {429: OpenApiResponse(
-    openapi.ERROR, description="Too many item writes by this user (Retry-After says when)")}
+    api_docs.ERROR, description="Too many item writes by this user (Retry-After says when)")}
 ITEM_ID_PARAMETER = OpenApiParameter(
     "itemId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's itemId.")
 
@@ -43,7 +43,7 @@ class LazyItemsSchema:
     def __get__(self, instance, owner):
         if instance is not None and instance in self.instance_schemas:
             return self.instance_schemas[instance]
-        from items.openapi_schema import JsonBodyRequiredAutoSchema
+        from items.api_docs_inspector import JsonBodyRequiredAutoSchema
 
         inspector = JsonBodyRequiredAutoSchema()
         if instance is not None:
@@ -75,8 +75,8 @@ class ItemCreateApi(ItemsApi):
 
     @extend_schema(
         operation_id="item_create", summary="Create an item", tags=["items"],
-        request={"application/json": openapi.ITEM_INPUT},
-        responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The new item"),
+        request={"application/json": api_docs.ITEM_INPUT},
+        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The new item"),
                    **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request):
         item = item_create(owner=request.user, fields=json_object_from(request))
@@ -87,8 +87,8 @@ class ItemDetailApi(ItemsApi):
     @extend_schema(
         operation_id="item_get", summary="Read an item", tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The item"),
-                   404: OpenApiResponse(openapi.ERROR, description=(
+        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The item"),
+                   404: OpenApiResponse(api_docs.ERROR, description=(
                        "Item not found (also for an itemId that is not a UUID)")),
                    **COMMON_ERRORS})
     def get(self, request, itemId):  # the book names the path parameter itemId
@@ -97,9 +97,9 @@ class ItemDetailApi(ItemsApi):
     @extend_schema(
         operation_id="item_update", summary="Update an item (sent fields only)", tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        request={"application/json": openapi.ITEM_INPUT},
-        responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The updated item"),
-                   404: OpenApiResponse(openapi.ERROR, description="Item not found"),
+        request={"application/json": api_docs.ITEM_INPUT},
+        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The updated item"),
+                   404: OpenApiResponse(api_docs.ERROR, description="Item not found"),
                    **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request, itemId):
         fields = json_object_from(request)
@@ -108,7 +108,7 @@ class ItemDetailApi(ItemsApi):
     @extend_schema(
         operation_id="item_delete", summary="Delete an item (soft, restorable)", tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        responses={200: OpenApiResponse(openapi.DELETED_ITEM_RESPONSE,
+        responses={200: OpenApiResponse(api_docs.DELETED_ITEM_RESPONSE,
                                         description="The item as it was, or null"),
                    **COMMON_ERRORS, **WRITE_ERRORS})
     def delete(self, request, itemId):
@@ -140,8 +140,8 @@ class ItemListApi(ItemsApi):
                              description="The `next` of the previous page (opaque; any "
                                          "other value is a 400)."),
         ],
-        responses={200: OpenApiResponse(openapi.ITEM_LIST_RESPONSE, description="One page"),
-                   400: OpenApiResponse(openapi.ERROR, description="Bad limit or cursor"),
+        responses={200: OpenApiResponse(api_docs.ITEM_LIST_RESPONSE, description="One page"),
+                   400: OpenApiResponse(api_docs.ERROR, description="Bad limit or cursor"),
                    **COMMON_ERRORS})
     def get(self, request):
         page = item_page(owner=request.user, limit=_limit_from(request.query_params),
