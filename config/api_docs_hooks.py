@@ -39,12 +39,14 @@ PLAIN_DJANGO_OPERATIONS = {
 
 
 def register_app_extensions(endpoints, **kwargs):
+    # Here, not at start-up: accounts.api_docs imports drf-spectacular (module docstring).
     import accounts.api_docs  # noqa: F401 - registers the bearer JWT scheme by subclassing
 
     return endpoints
 
 
 def contract_paths(result, generator, request, public):
+    # Loaded by register_app_extensions above; named here for the same reason.
     from accounts.api_docs import AUTH_OPERATIONS
 
     paths = {}

@@ -43,6 +43,7 @@ class LazyItemsSchema:
     def __get__(self, instance, owner):
         if instance is not None and instance in self.instance_schemas:
             return self.instance_schemas[instance]
+        # drf_spectacular.openapi costs ~40 ms: only while /openapi.json is generated.
         from items.api_docs_inspector import JsonBodyRequiredAutoSchema
 
         inspector = JsonBodyRequiredAutoSchema()
