@@ -5,6 +5,7 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+    # Imported once the settings module is chosen, as in Django's own manage.py template.
     from django.core.management import execute_from_command_line
 
     from config.secrets import StageConfigurationError

@@ -14,8 +14,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        # accounts.openapi (the OpenAPI description of ProjectJWTAuthentication) is imported
-        # by config.openapi when the document is generated: drf-spectacular is too heavy
+        # accounts.api_docs (the OpenAPI description of ProjectJWTAuthentication) is imported
+        # by config.api_docs_hooks when the document is generated: drf-spectacular is too heavy
         # for every cold start.
         setting_changed.connect(_forget_tokens_on_jwt_settings_change,
                                 dispatch_uid="accounts.forget_verified_tokens")

@@ -51,6 +51,8 @@ def _flatten_detail(detail: Any) -> str:
 
 def drf_exception_handler(exc, context):
     """DRF's handler, reshaped: every DRF error leaves in the project's JSON error shape."""
+    # DRF loads only once a DRF view runs: the middleware imports this module on every cold
+    # start, and /hello imports no DRF (tests/config/test_cold_start_imports.py).
     from rest_framework import exceptions
     from rest_framework.response import Response
     from rest_framework.views import exception_handler

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from api.errors import ApiError
-from browser.driver import GuardedPage, get_driver
+from browser.driver import BrowserDeadlineExceeded, GuardedPage, get_driver
 from browser.models import Capture
 from browser.proxy import REFUSAL_HEADER
 from browser.ssrf import UrlRefused
@@ -38,6 +38,7 @@ def _checked_url(url: str) -> str:
 
 async def _open(guarded: GuardedPage, url: str) -> None:
     """Navigate; a navigation the guard blocked (the URL or a redirect) is UrlNotAllowed."""
+    # pyppeteer loads on the first browser request, never at start-up (browser/driver.py).
     from pyppeteer.errors import PageError
     from pyppeteer.errors import TimeoutError as NavigationTimeout
 
@@ -57,8 +58,6 @@ async def _open(guarded: GuardedPage, url: str) -> None:
 
 
 def _run(work):
-    from browser.driver import BrowserDeadlineExceeded
-
     try:
         return get_driver().run_page(work, deadline=_deadline())
     except BrowserDeadlineExceeded as error:
@@ -113,6 +112,7 @@ def search_scrape(*, query: str) -> list[dict]:
 
 
 def _scrape_errors(call):
+    # pyppeteer loads on the first browser request, never at start-up (browser/driver.py).
     from pyppeteer.errors import ElementHandleError, NetworkError
 
     try:

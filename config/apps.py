@@ -2,6 +2,9 @@
 belong to no app: the stage checks' system check and the `stage_check` command."""
 
 from django.apps import AppConfig
+from django.core import checks
+
+from config.stage_checks import deploy_check
 
 
 class ProjectConfig(AppConfig):
@@ -10,8 +13,4 @@ class ProjectConfig(AppConfig):
     verbose_name = "Project wiring"
 
     def ready(self):
-        from django.core import checks
-
-        from config.stage_checks import deploy_check
-
         checks.register(deploy_check, checks.Tags.compatibility, deploy=True)

@@ -103,6 +103,7 @@ def when_ready(server):
     shares them instead of importing them on its first request."""
     if not server.cfg.preload_app:
         return
+    # gunicorn reads this file before it loads the app: Django is imported in the hooks.
     from django.urls import URLResolver, get_resolver
 
     pending = list(get_resolver().url_patterns)
@@ -115,6 +116,7 @@ def when_ready(server):
 
 def post_fork(server, worker):
     # A connection opened in the master would be shared by every worker's socket.
+    # (Django is imported in the hooks: gunicorn reads this file before it loads the app.)
     from django.db import connections
 
     connections.close_all()

@@ -8,6 +8,7 @@ before settings are evaluated, so settings read secrets exactly like any other v
 import json
 import os
 from functools import cache
+from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -94,8 +95,6 @@ def database_url_from_rds_secret() -> str:
     and the ARN of the master-user secret RDS manages come from the stage's environment; the
     credentials from that secret, read once per process like the stage secret. RDS rotates
     it (every 7 days by default): a new process reads the new password."""
-    from urllib.parse import quote
-
     host = os.environ.get("DATABASE_HOST")
     if not host:
         raise StageConfigurationError("DATABASE_SECRET_ARN is set but DATABASE_HOST is not")

@@ -31,6 +31,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import environ
+
 from config.env import BASE_DIR
 
 ZAPPA_SETTINGS_FILE = BASE_DIR / "zappa_settings.json"
@@ -108,8 +110,6 @@ def stage_env_file_values(stage: str, *, base_dir: Path = BASE_DIR) -> dict[str,
     package): config.django.aws reads it under the function's environment variables."""
     # django-environ parses exactly as the settings will; ENVIRON is its documented target
     # mapping, swapped for a dict so reading the file changes nothing in this process.
-    import environ
-
     class FileOnly(environ.Env):
         ENVIRON: dict = {}
 
@@ -295,6 +295,7 @@ def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False,
 
 def process_errors() -> list[str]:
     """The running process's settings: a transport must know where its queues are."""
+    # django.conf only when a check runs: infra/deploy.py imports this module outside Django.
     from django.conf import settings
 
     if settings.PIPELINE_TRANSPORT != "sqs":
@@ -307,6 +308,7 @@ def process_errors() -> list[str]:
 def zappa_settings_file() -> Path:
     """The committed settings file; the ZAPPA_SETTINGS_FILE setting may point elsewhere
     (tests do)."""
+    # django.conf only when a check runs: infra/deploy.py imports this module outside Django.
     from django.conf import settings
 
     return Path(getattr(settings, "ZAPPA_SETTINGS_FILE", ZAPPA_SETTINGS_FILE))
@@ -315,6 +317,7 @@ def zappa_settings_file() -> Path:
 def deploy_check(app_configs=None, **kwargs):
     """`manage.py check --deploy`: the process's queues, and its stage in the committed
     zappa_settings.json when the process runs one of its stages (STAGE=prod on Lambda)."""
+    # django.conf only when a check runs: infra/deploy.py imports this module outside Django.
     from django.conf import settings
     from django.core import checks
 

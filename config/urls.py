@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 
 from api import views as api_views
-from config.lazy_views import lazy_include, lazy_view
+from config.lazy_urls import lazy_include, lazy_view
 
 urlpatterns = [
     # Lazy: a cold start imports only the URLconfs tried before its first request matched,

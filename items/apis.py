@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from accounts.rate_limits import ITEM_WRITES, UserRateLimit
 from api.errors import ApiError
 from api.request_body import JsonObjectParser, json_body_of
-from items import openapi
+from items import api_docs
 from items.cursors import InvalidCursor
 from items.inputs import InvalidItemField, InvalidPageSize, max_page_size
 from items.representation import item_rest_representation
@@ -21,13 +21,13 @@ from items.services import item_create, item_delete, item_update
 READ_SCOPES = ["items:read"]
 WRITE_SCOPES = ["items:write"]
 
-COMMON_ERRORS = {401: OpenApiResponse(openapi.ERROR, description="No or invalid bearer token")}
+COMMON_ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
 BODY_ERRORS = {
-    400: OpenApiResponse(openapi.ERROR, description="No body, malformed JSON or not an object"),
-    413: OpenApiResponse(openapi.ERROR, description="Body over the size limit"),
+    400: OpenApiResponse(api_docs.ERROR, description="No body, malformed JSON or not an object"),
+    413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
 }
 WRITE_ERRORS = {429: OpenApiResponse(
-    openapi.ERROR, description="Too many item writes by this user (Retry-After says when)")}
+    api_docs.ERROR, description="Too many item writes by this user (Retry-After says when)")}
 ITEM_ID_PARAMETER = OpenApiParameter(
     "itemId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's itemId.")
 
@@ -58,7 +58,8 @@ class LazyItemsSchema:
     def __get__(self, instance, owner):
         if instance is not None and instance in self.instance_schemas:
             return self.instance_schemas[instance]
-        from items.openapi_schema import JsonBodyRequiredAutoSchema
+        # drf_spectacular.openapi costs ~40 ms: only while /openapi.json is generated.
+        from items.api_docs_inspector import JsonBodyRequiredAutoSchema
 
         inspector = JsonBodyRequiredAutoSchema()
         if instance is not None:
@@ -95,8 +96,8 @@ class ItemCreateApi(ItemsApi):
 
     @extend_schema(
         operation_id="item_create", summary="Create an item", tags=["items"],
-        request={"application/json": openapi.ITEM_INPUT},
-        responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The new item"),
+        request={"application/json": api_docs.ITEM_INPUT},
+        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The new item"),
                    **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request):
         item = item_create(owner=request.user, fields=json_body_of(request, shape="object"))
@@ -107,8 +108,8 @@ class ItemDetailApi(ItemsApi):
     @extend_schema(
         operation_id="item_get", summary="Read an item", tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The item"),
-                   404: OpenApiResponse(openapi.ERROR, description=(
+        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The item"),
+                   404: OpenApiResponse(api_docs.ERROR, description=(
                        "Item not found (also for an itemId that is not a UUID)")),
                    **COMMON_ERRORS})
     def get(self, request, itemId):  # the book names the path parameter itemId
@@ -117,9 +118,9 @@ class ItemDetailApi(ItemsApi):
     @extend_schema(
         operation_id="item_update", summary="Update an item (sent fields only)", tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        request={"application/json": openapi.ITEM_INPUT},
-        responses={200: OpenApiResponse(openapi.ITEM_RESPONSE, description="The updated item"),
-                   404: OpenApiResponse(openapi.ERROR, description="Item not found"),
+        request={"application/json": api_docs.ITEM_INPUT},
+        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The updated item"),
+                   404: OpenApiResponse(api_docs.ERROR, description="Item not found"),
                    **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
     def post(self, request, itemId):
         fields = json_body_of(request, shape="object")
@@ -128,7 +129,7 @@ class ItemDetailApi(ItemsApi):
     @extend_schema(
         operation_id="item_delete", summary="Delete an item (soft, restorable)", tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        responses={200: OpenApiResponse(openapi.DELETED_ITEM_RESPONSE,
+        responses={200: OpenApiResponse(api_docs.DELETED_ITEM_RESPONSE,
                                         description="The item as it was, or null"),
                    **COMMON_ERRORS, **WRITE_ERRORS})
     def delete(self, request, itemId):
@@ -160,8 +161,8 @@ class ItemListApi(ItemsApi):
                              description="The `next` of the previous page (opaque; any "
                                          "other value is a 400)."),
         ],
-        responses={200: OpenApiResponse(openapi.ITEM_LIST_RESPONSE, description="One page"),
-                   400: OpenApiResponse(openapi.ERROR, description="Bad limit or cursor"),
+        responses={200: OpenApiResponse(api_docs.ITEM_LIST_RESPONSE, description="One page"),
+                   400: OpenApiResponse(api_docs.ERROR, description="Bad limit or cursor"),
                    **COMMON_ERRORS})
     def get(self, request):
         page = item_page(owner=request.user, limit=_limit_from(request.query_params),

@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+
+from monitoring.models import AlarmIncident, MetricMinute
+from pipelines.models import DeadLetter, PipelineRun, RunState
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +36,6 @@ class Firing:
 # --- rules -------------------------------------------------------------------------------
 
 def _part_totals(since, until) -> dict[str, dict]:
-    from monitoring.models import MetricMinute
-
     rows = (MetricMinute.objects.filter(minute__gte=since, minute__lt=until)
             .values("part").annotate(count=Sum("count"), errors=Sum("errors")))
     return {row["part"]: row for row in rows}
@@ -57,8 +59,6 @@ def rules_firing(*, now) -> list[Firing]:
             firing.append(Firing(f"throughput_zero:{part}", "medium",
                                  f"{part}: {totals['count']} events in the hour before, none "
                                  f"in the last {settings.ALARM_WINDOW_MINUTES} minutes"))
-    from pipelines.models import DeadLetter, PipelineRun, RunState
-
     open_letters = DeadLetter.objects.filter(resolved_at__isnull=True).count()
     if open_letters:
         firing.append(Firing("dead_letters", "high",
@@ -75,8 +75,6 @@ def rules_firing(*, now) -> list[Firing]:
 # --- channels ------------------------------------------------------------------------------
 
 def _email(subject: str, text: str) -> None:
-    from django.core.mail import send_mail
-
     send_mail(subject, text, None, settings.ALARM_EMAILS)
 
 
@@ -124,8 +122,6 @@ def _notify(channel, subject: str, text: str) -> bool:
 
 def alarms_evaluate(*, now=None) -> dict:
     """Open, escalate and resolve incidents; returns the rules per outcome."""
-    from monitoring.models import AlarmIncident
-
     now = now or timezone.now()
     stage = settings.STAGE
     channels = alarm_channels()
@@ -169,8 +165,6 @@ def alarms_evaluate(*, now=None) -> dict:
 
 
 def metrics_purge(*, now) -> int:
-    from monitoring.models import MetricMinute
-
     cutoff = now - timedelta(days=settings.METRICS_RETENTION_DAYS)
     deleted, _ = MetricMinute.objects.filter(minute__lt=cutoff).delete()
     return deleted

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from monitoring.metrics import LATENCY_BUCKETS_MS, percentile_ms
+from monitoring.models import AlarmIncident, MetricMinute
+from pipelines.models import DeadLetter, PipelineRun, RunState
 
 RANGES = {  # name -> (span, bucket width)
     "hour": (timedelta(hours=1), timedelta(minutes=1)),
@@ -81,13 +83,11 @@ def _latency(cell: dict, fraction: float, name: str) -> float | None:
 
 
 def pulse(*, range_name: str = "hour", now=None) -> dict:
-    from monitoring.models import AlarmIncident, MetricMinute
-    from pipelines.models import DeadLetter, PipelineRun, RunState
-
     span, width = RANGES.get(range_name, RANGES["hour"])
     now = now or timezone.now()
     buckets = int(span / width)
     if settings.PULSE_SOURCE == "cloudwatch":
+        # Only AWS stages read CloudWatch; the admin imports this module at every start.
         from monitoring.cloudwatch import cloudwatch_cells
 
         # Aligned to the bucket width, so a refresh within it hits the cache.

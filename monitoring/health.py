@@ -12,6 +12,10 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils.module_loading import import_string
+
+from pipelines.models import DeadLetter, PipelineRun, RunState
 
 _broker_checked: tuple[float, str] | None = None
 
@@ -37,8 +41,6 @@ def broker_status() -> str:
     now = time.monotonic()
     if _broker_checked and now - _broker_checked[0] < settings.HEALTH_BROKER_CACHE_SECONDS:
         return _broker_checked[1]
-    from django.utils.module_loading import import_string
-
     app = import_string(settings.PIPELINE_CELERY_APP)  # Celery only where it is the transport
     try:
         with app.connection_for_write() as broker:
@@ -52,8 +54,6 @@ def broker_status() -> str:
 
 @cache
 def migrations_status() -> str:
-    from django.db.migrations.executor import MigrationExecutor
-
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     return "ok" if not plan else f"{len(plan)} unapplied"
@@ -64,8 +64,6 @@ def health_report() -> tuple[bool, dict]:
     body: dict = {"database": database_status(), "broker": broker_status()}
     serving = body["database"] == "ok" and body["broker"] in ("ok", "not used")
     if body["database"] == "ok":
-        from pipelines.models import DeadLetter, PipelineRun, RunState
-
         body["migrations"] = migrations_status()
         try:
             body["backlog"] = PipelineRun.objects.filter(state=RunState.PENDING).count()

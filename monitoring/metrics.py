@@ -18,8 +18,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
+
+from monitoring.models import MetricMinute
 
 # Upper edges (ms) of the latency histogram kept per minute; percentiles are read from it.
 LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, math.inf)
@@ -87,10 +90,6 @@ def metrics_flush() -> int:
         _last_flush = time.monotonic()
     if not pending:
         return 0
-    from datetime import UTC, datetime
-
-    from monitoring.models import MetricMinute
-
     MetricMinute.objects.bulk_create([
         MetricMinute(part=part, minute=datetime.fromtimestamp(minute * 60, UTC),
                      count=aggregate.count, errors=aggregate.errors,

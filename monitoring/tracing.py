@@ -20,6 +20,7 @@ def xray_subsegment(name: str, *, request_id: str | None) -> Iterator[None]:
     if not sampled_by_lambda():
         yield
         return
+    # The X-Ray SDK loads only in a sampled invocation (module docstring).
     from aws_xray_sdk.core import xray_recorder
 
     subsegment = xray_recorder.begin_subsegment(name)

@@ -7,13 +7,13 @@ from rest_framework.views import APIView
 
 from accounts.rate_limits import PIPELINE_RUNS, UserRateLimit
 from api.request_body import json_body_of
-from pipelines import openapi
+from pipelines import api_docs
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
 from pipelines.services import run_start
 from pipelines.uploads import run_start_from_upload, upload_create, upload_store
 
-ERRORS = {401: OpenApiResponse(openapi.ERROR, description="No or invalid bearer token")}
+ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
 ARRAY_ID_PARAMETER = OpenApiParameter(
     "arrayId", {"type": "string"}, OpenApiParameter.PATH,
     description="The arrayId the POST returned.")
@@ -106,11 +106,11 @@ def _start_schema(name: str, elements: dict):
     return extend_schema(
         operation_id=f"{name}_start", summary=f"Start a {name} run (returns at once)",
         tags=["pipelines"], request={"application/json": elements},
-        responses={200: OpenApiResponse(openapi.started(elements), description="Started"),
-                   400: OpenApiResponse(openapi.ERROR, description=(
+        responses={200: OpenApiResponse(api_docs.started(elements), description="Started"),
+                   400: OpenApiResponse(api_docs.ERROR, description=(
                        "Not a JSON array, an invalid element (named with its index), too "
                        "many elements, malformed JSON")),
-                   413: OpenApiResponse(openapi.ERROR, description="Body over the size limit"),
+                   413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
                    **ERRORS})
 
 
@@ -118,15 +118,15 @@ def _detail_schema(name: str, result: dict):
     return extend_schema(
         operation_id=f"{name}_get", summary=f"A {name} run's state, progress and result",
         tags=["pipelines"], parameters=[ARRAY_ID_PARAMETER],
-        responses={200: OpenApiResponse(openapi.state(result), description="The run"),
-                   404: OpenApiResponse(openapi.ERROR, description="Unknown arrayId"),
+        responses={200: OpenApiResponse(api_docs.state(result), description="The run"),
+                   404: OpenApiResponse(api_docs.ERROR, description="Unknown arrayId"),
                    **ERRORS})
 
 
 class SumArrayStartApi(RunStartApi):
     pipeline = "sumArray"
 
-    @_start_schema("sumArray", openapi.NUMBERS)
+    @_start_schema("sumArray", api_docs.NUMBERS)
     def post(self, request):
         return super().post(request)
 
@@ -134,7 +134,7 @@ class SumArrayStartApi(RunStartApi):
 class SumArrayDetailApi(RunDetailApi):
     pipeline = "sumArray"
 
-    @_detail_schema("sumArray", openapi.SUM)
+    @_detail_schema("sumArray", api_docs.SUM)
     def get(self, request, arrayId: str):
         return super().get(request, arrayId)
 
@@ -142,7 +142,7 @@ class SumArrayDetailApi(RunDetailApi):
 class WordCountStartApi(RunStartApi):
     pipeline = "wordCount"
 
-    @_start_schema("wordCount", openapi.TEXTS)
+    @_start_schema("wordCount", api_docs.TEXTS)
     def post(self, request):
         return super().post(request)
 
@@ -150,7 +150,7 @@ class WordCountStartApi(RunStartApi):
 class WordCountDetailApi(RunDetailApi):
     pipeline = "wordCount"
 
-    @_detail_schema("wordCount", openapi.WORD_COUNTS)
+    @_detail_schema("wordCount", api_docs.WORD_COUNTS)
     def get(self, request, arrayId: str):
         return super().get(request, arrayId)
 
@@ -165,7 +165,7 @@ def _upload_create_schema(name: str):
         operation_id=f"{name}_upload_create", tags=["pipelines"], request=None,
         summary=f"Where to send a {name} input file (a presigned S3 POST on AWS, else a PUT "
                 "to this API); then POST /" + name + ' {"upload": "<uploadId>"}',
-        responses={200: OpenApiResponse(openapi.UPLOAD_TARGET, description="The upload slot"),
+        responses={200: OpenApiResponse(api_docs.UPLOAD_TARGET, description="The upload slot"),
                    **ERRORS})
 
 
@@ -174,11 +174,11 @@ def _upload_body_schema(name: str):
         operation_id=f"{name}_upload_body", tags=["pipelines"], parameters=[UPLOAD_ID_PARAMETER],
         summary=f"The {name} input file as the body (CSV or JSON lines; off S3 only)",
         request={"text/csv": {"type": "string", "format": "binary"}},
-        responses={200: OpenApiResponse(openapi.UPLOAD_STORED, description="Stored"),
-                   400: OpenApiResponse(openapi.ERROR, description="The storage is S3"),
-                   404: OpenApiResponse(openapi.ERROR, description="Unknown uploadId"),
-                   409: OpenApiResponse(openapi.ERROR, description="Already started a run"),
-                   413: OpenApiResponse(openapi.ERROR, description="Over maxBytes"),
+        responses={200: OpenApiResponse(api_docs.UPLOAD_STORED, description="Stored"),
+                   400: OpenApiResponse(api_docs.ERROR, description="The storage is S3"),
+                   404: OpenApiResponse(api_docs.ERROR, description="Unknown uploadId"),
+                   409: OpenApiResponse(api_docs.ERROR, description="Already started a run"),
+                   413: OpenApiResponse(api_docs.ERROR, description="Over maxBytes"),
                    **ERRORS})
 
 

@@ -8,6 +8,7 @@ from api.errors import ApiError
 from api.request_body import LimitedAnyContentTypeParser, decode_json, empty_body_message
 from pipelines import exact_json
 from pipelines.arithmetic import client_decimal, client_int
+from pipelines.uploads import pipeline_body_max_bytes
 
 
 class ExactJSONParser(LimitedAnyContentTypeParser):
@@ -22,8 +23,6 @@ class ExactJSONParser(LimitedAnyContentTypeParser):
     shape = None
 
     def body_max_bytes(self) -> int:
-        from pipelines.uploads import pipeline_body_max_bytes  # uploads imports the models
-
         return pipeline_body_max_bytes()
 
     def decode(self, raw: bytes):

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from api.errors import ApiError, NotFound
 from api.request_body import decode_json
+from monitoring.request_context import current_request_id
 from pipelines import exact_json
 from pipelines.arithmetic import client_decimal, client_int
 from pipelines.messages import StepMessage, load_message, map_message
@@ -167,8 +168,6 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
     if size > upload_max_bytes():
         raise ApiError(f"The file is too large ({size} bytes, the limit is "
                        f"{upload_max_bytes()})", status_code=413)
-    from monitoring.request_context import current_request_id
-
     request_id = current_request_id.get() or ""
     try:
         with transaction.atomic():

@@ -107,14 +107,14 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# Absolute on purpose: config.static_files adds the stage prefix (/dev) per request.
+# Absolute on purpose: config.storages adds the stage prefix (/dev) per request.
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [GRAPHENE_DJANGO_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "config.static_files.StageAwareCompressedManifestStaticFilesStorage"
+        "BACKEND": "config.storages.StageAwareCompressedManifestStaticFilesStorage"
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))

@@ -34,4 +34,4 @@ from config.django.base import *
 # Serve static files from the apps while developing; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-STORAGES["staticfiles"] = {"BACKEND": "config.static_files.StageAwareStaticFilesStorage"}
+STORAGES["staticfiles"] = {"BACKEND": "config.storages.StageAwareStaticFilesStorage"}

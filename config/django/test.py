@@ -18,9 +18,10 @@ from config.django.base import *
 DEBUG = False
 # Hashing is deliberately slow; tests that are not about hashing should not pay for it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
-# The Lambda handler tests run collectstatic into a temporary STATIC_ROOT (see tests/conftest.py).
+# Every test session runs collectstatic into a temporary STATIC_ROOT (tests/conftest.py,
+# collected_static): hashed names as on AWS, without the gzip copies that only slow it down.
 STORAGES["staticfiles"] = {
-    "BACKEND": "config.static_files.StageAwareManifestStaticFilesStorage"
+    "BACKEND": "config.storages.StageAwareManifestStaticFilesStorage"
 }
 # Metrics are written only where a test turns them on: a per-minute flush must not touch the
 # database from a test that has no access to it.

@@ -18,11 +18,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The book's REST, auth and pipeline endpoints.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["config.openapi.register_app_extensions"],
+    "PREPROCESSING_HOOKS": ["config.api_docs_hooks.register_app_extensions"],
     # drf-spectacular's default enum hook, then ours: the paths exactly as the contract
-    # writes them (config/openapi.py).
+    # writes them (config/api_docs_hooks.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "config.openapi.contract_paths"],
+                             "config.api_docs_hooks.contract_paths"],
     # /docs: Swagger UI from drf-spectacular-sidecar's static files, served by the app
     # itself (no CDN; the page works offline and behind a strict network policy).
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -5,6 +5,7 @@ Each queue has a dead-letter queue through its RedrivePolicy (maxReceiveCount 10
 pipelines.lambda_consumers.
 """
 
+import json
 import os
 from functools import lru_cache
 
@@ -34,7 +35,7 @@ def sqs_client():
 
 @lru_cache(maxsize=4)
 def _sqs_client(region: str, endpoint_url: str | None):
-    import boto3
+    import boto3  # ~100 ms to import: only a process that talks to SQS pays for it
 
     return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
 
@@ -85,8 +86,6 @@ def batches_by_size(bodies: list[str]) -> list[list[str]]:
 
 def dead_letter_queue_url(step: str) -> str:
     """The step queue's dead-letter queue, read from its RedrivePolicy (one source of truth)."""
-    import json
-
     client = sqs_client()
     attributes = client.get_queue_attributes(
         QueueUrl=queue_url(step), AttributeNames=["RedrivePolicy"]).get("Attributes", {})

@@ -7,8 +7,6 @@ import uuid
 import jwt
 import pytest
 
-GOOD_PASSWORD = "correct-horse-battery-9"
-
 
 @pytest.fixture
 def post_json(client):
@@ -44,24 +42,3 @@ def forge_token(settings):
         return jwt.encode(payload, signing_key, algorithm=algorithm)
 
     return forge
-
-
-def unsigned_token(payload: dict) -> str:
-    """`alg: none`: a header and payload with an empty signature."""
-    import base64
-
-    def part(value: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(payload)}."
-
-
-def tamper_payload(token: str, **changes) -> str:
-    """The same signature over a payload with claims changed (e.g. another user id)."""
-    import base64
-
-    header, payload, signature = token.split(".")
-    decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    decoded.update(changes)
-    new_payload = base64.urlsafe_b64encode(json.dumps(decoded).encode()).rstrip(b"=").decode()
-    return f"{header}.{new_payload}.{signature}"

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import LoginFailure
-from tests.accounts.conftest import GOOD_PASSWORD
+from tests.helpers.accounts import GOOD_PASSWORD
 from tests.lambda_events import api_gateway_event
 from tests.zappa_lambda import PROJECT_ROOT
 

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse, set_script_prefix
 
 from accounts.tokens import token_pair_for_user
-from tests.accounts.conftest import GOOD_PASSWORD
+from tests.helpers.accounts import GOOD_PASSWORD
 from tests.zappa_lambda import PROJECT_ROOT
 
 NEW_PASSWORD = "another-horse-battery-42"

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tokens import token_pair_for_user
-from tests.accounts.conftest import GOOD_PASSWORD
+from tests.helpers.accounts import GOOD_PASSWORD
 from tests.lambda_events import api_gateway_event
 
 PRIVATE_401 = {"status": "error", "error": "This is a private resource"}

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher, check_password, identify_hasher
 
 from accounts.models import RegistrationAttempt
-from tests.accounts.conftest import GOOD_PASSWORD
+from tests.helpers.accounts import GOOD_PASSWORD
 
 User = get_user_model()
 

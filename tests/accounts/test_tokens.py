@@ -12,7 +12,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import InvalidCredentials, user_from_bearer
 from accounts.tokens import token_pair_for_user
-from tests.accounts.conftest import tamper_payload, unsigned_token
+from tests.helpers.accounts import tamper_payload, unsigned_token
 
 # --- what a token carries ---------------------------------------------------------------
 

@@ -15,14 +15,9 @@ import pytest
 
 from browser.driver import BrowserDriver, set_driver
 from browser.lambda_chromium import lambda_chromium_unpack
-from browser.ssrf import UrlGuard
 from tests.chromium import CHROMIUM_EXECUTABLE, isolated_browser_home
+from tests.helpers.browser import FORBIDDEN_NAME, REBINDING_NAME, guard_allowing
 from tests.zappa_lambda import PROJECT_ROOT
-
-# Names the injected resolver knows; Chromium is told the same mapping (--host-resolver-rules),
-# so if the guard let such a URL through, the browser really would reach the server.
-FORBIDDEN_NAME = "forbidden.test"
-REBINDING_NAME = "rebinding.test"
 
 
 class RecordingServer(ThreadingHTTPServer):
@@ -156,29 +151,6 @@ def rebinding_target(allowed_server) -> Iterator[RecordingServer]:
     server = RecordingServer("127.0.0.2", allowed_server.port)
     yield server
     server.shutdown()
-
-
-class TestResolver:
-    """The injected resolver: FORBIDDEN_NAME is 127.0.0.1; REBINDING_NAME is 127.0.0.1 the
-    first time it is asked and 127.0.0.2 after (DNS rebinding)."""
-
-    def __init__(self):
-        self.rebinding_lookups = 0
-
-    def __call__(self, host: str, port: int) -> list[str]:
-        if host == FORBIDDEN_NAME:
-            return ["127.0.0.1"]
-        if host == REBINDING_NAME:
-            self.rebinding_lookups += 1
-            return ["127.0.0.1"] if self.rebinding_lookups == 1 else ["127.0.0.2"]
-        if host == "localhost":
-            return ["127.0.0.1", "::1"]
-        return []
-
-
-def guard_allowing(*servers: RecordingServer, resolver=None) -> UrlGuard:
-    return UrlGuard(allowed=[f"127.0.0.1:{server.port}" for server in servers],
-                    resolver=resolver or TestResolver())
 
 
 LAMBDA_BUILD_VERSION = os.environ.get("CHROMIUM_LAMBDA_VERSION", "153.0.0")

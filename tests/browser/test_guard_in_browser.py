@@ -5,7 +5,7 @@ form or by a name the injected resolver maps to them. Loopback traffic only."""
 
 import pytest
 
-from tests.browser.conftest import FORBIDDEN_NAME, REBINDING_NAME, guard_allowing
+from tests.helpers.browser import FORBIDDEN_NAME, REBINDING_NAME, guard_allowing
 
 pytestmark = pytest.mark.django_db
 

@@ -2,13 +2,10 @@
 caller, and headless Chromium (tests/chromium.py) for the admin."""
 
 import json
-import re
 
 import pytest
 
 from tests.chromium import chromium, chromium_session  # noqa: F401 (fixtures for the admin test)
-
-ISO_UTC_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 @pytest.fixture

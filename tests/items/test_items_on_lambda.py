@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from items.models import Item
-from tests.items.conftest import ISO_UTC_MS
+from tests.helpers.items import ISO_UTC_MS
 from tests.lambda_events import api_gateway_event
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from items.models import Item
-from tests.items.conftest import ISO_UTC_MS
+from tests.helpers.items import ISO_UTC_MS
 
 pytestmark = pytest.mark.django_db
 

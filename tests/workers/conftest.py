@@ -14,13 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.aws_emulator import free_loopback_port
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ADMIN_USERNAME = "operator"
-ADMIN_PASSWORD = "workers-mode-" + secrets.token_urlsafe(12)
-
-
-
+from tests.helpers.workers import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.zappa_lambda import PROJECT_ROOT
 
 
 def process_group_alive(pgid: int) -> bool:

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.workers.conftest import PROJECT_ROOT
+from tests.zappa_lambda import PROJECT_ROOT
 
 COMPLETE = {
     "DATABASE_URL": "postgres://nobody@127.0.0.1:9/never_reached",

@@ -1,9 +1,9 @@
 """OpenAPI (drf-spectacular) for the auth endpoints (design §2.4): the bearer JWT scheme, and
-what each endpoint answers besides its success (config.openapi merges it in)."""
+what each endpoint answers besides its success (config.api_docs_hooks merges it in)."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
-from api.openapi import ERROR
+from api.api_docs import ERROR
 
 
 class ProjectJWTScheme(SimpleJWTScheme):

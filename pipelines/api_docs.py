@@ -2,11 +2,11 @@
 bodies are JSON arrays, which no serializer describes. Imported by pipelines.apis (only
 dicts: nothing heavy at start-up)."""
 
-from api import openapi as api_openapi
+from api import api_docs as shared_api_docs
 from pipelines.arithmetic import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS
 
 ARRAY_ID = {"type": "string", "format": "uuid"}
-ERROR = api_openapi.ERROR
+ERROR = shared_api_docs.ERROR
 
 NUMBERS = {
     "type": "array",

@@ -39,13 +39,15 @@ PLAIN_DJANGO_OPERATIONS = {
 
 
 def register_app_extensions(endpoints, **kwargs):
-    import accounts.openapi  # noqa: F401 - registers the bearer JWT scheme by subclassing
+    # Here, not at start-up: accounts.api_docs imports drf-spectacular (module docstring).
+    import accounts.api_docs  # noqa: F401 - registers the bearer JWT scheme by subclassing
 
     return endpoints
 
 
 def contract_paths(result, generator, request, public):
-    from accounts.openapi import AUTH_OPERATIONS
+    # Loaded by register_app_extensions above; named here for the same reason.
+    from accounts.api_docs import AUTH_OPERATIONS
 
     paths = {}
     for path, operations in result["paths"].items():

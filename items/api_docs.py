@@ -6,7 +6,7 @@ own fields sit at top level next to the server's (additionalProperties).
 
 import copy
 
-from api import openapi as api_openapi
+from api import api_docs as shared_api_docs
 
 ITEM_ID = {"type": "string", "format": "uuid", "description": "Assigned by the server."}
 TIMESTAMP = {"type": "string", "format": "date-time", "example": "2020-04-16T15:47:34.325Z",
@@ -70,4 +70,4 @@ ITEM_LIST_RESPONSE = {
     "required": ["status", "items", "next"],
 }
 
-ERROR = api_openapi.ERROR
+ERROR = shared_api_docs.ERROR
