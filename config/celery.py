@@ -5,17 +5,45 @@ run tasks, never at Django start-up: Lambda cold starts should not pay for Celer
 """
 
 import os
+import uuid
 from pathlib import Path
+from time import monotonic
 
 from celery import Celery
 from celery.signals import beat_init
+from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
 
 # Messages one poll of the broker folder may hand over: the prefetch limit stops it sooner;
 # the cap only keeps a control-message flood from holding the event loop.
 _MESSAGES_PER_POLL = 100
+
+
+class AtomicWriteFilesystemChannel(filesystem.Channel):
+    """kombu's filesystem channel, whose messages appear in the folder whole.
+
+    kombu creates a message's file, then locks it and writes; a reader takes files without
+    locking, so one that comes in between reads an empty file, fails to decode it (kombu
+    issue #1551) and the message is gone. Seen here under load: a run waiting for the cleanup
+    job with one packet unmapped. Written under a name no reader takes (the queue's suffix
+    followed by `.partial`) and renamed when complete, a message is never seen half-written.
+    """
+
+    def _put(self, queue, payload, **kwargs):
+        # kombu's name: the millisecond keeps the folder in sending order.
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        path = os.path.join(self.data_folder_out, name)
+        partial = f"{path}.partial"
+        try:
+            with open(partial, "wb") as file:
+                file.write(str_to_bytes(dumps(payload)))
+            os.replace(partial, path)
+        except OSError as exc:
+            raise ChannelError(f"Cannot add file {path!r} to directory") from exc
 
 
 class EventLoopFilesystemTransport(filesystem.Transport):
@@ -35,6 +63,7 @@ class EventLoopFilesystemTransport(filesystem.Transport):
     """
 
     implements = filesystem.Transport.implements.extend(asynchronous=True)
+    Channel = AtomicWriteFilesystemChannel
 
     def register_with_event_loop(self, connection, loop):
         loop.call_repeatedly(self.polling_interval, self._deliver_waiting, connection)
