@@ -34,7 +34,8 @@ class AtomicWriteFilesystemChannel(filesystem.Channel):
     """
 
     def _put(self, queue, payload, **kwargs):
-        # kombu's name: the millisecond keeps the folder in sending order.
+        # The write hook kombu's virtual channels implement (kombu.transport.virtual's
+        # AbstractChannel). kombu's name: the millisecond keeps the folder in sending order.
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         path = os.path.join(self.data_folder_out, name)
         partial = f"{path}.partial"
@@ -54,7 +55,7 @@ class EventLoopFilesystemTransport(filesystem.Transport):
     shared lock, and an idle child waits for the next task *holding* that lock. A child
     SIGKILLed while idle (kill -9, the OOM killer) never releases it: the children started in
     its place wait on the lock forever, the tasks already handed to the pool keep the prefetch
-    slots, and the worker takes nothing more from the broker folder (issue #10 item 7).
+    slots, and the worker takes nothing more from the broker folder (docs/pipelines.md, Local).
 
     A transport that declares asynchronous support gets the event loop and Celery's AsynPool,
     the pool of the Redis and RabbitMQ workers: a pipe per child, and a task lost with its
