@@ -5,22 +5,91 @@ run tasks, never at Django start-up: Lambda cold starts should not pay for Celer
 """
 
 import os
+import uuid
 from pathlib import Path
+from time import monotonic
 
 from celery import Celery
 from celery.signals import beat_init
+from kombu.exceptions import ChannelError
+from kombu.transport import filesystem
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+
+# Messages one poll of the broker folder may hand over: the prefetch limit stops it sooner;
+# the cap only keeps a control-message flood from holding the event loop.
+_MESSAGES_PER_POLL = 100
+
+
+class AtomicWriteFilesystemChannel(filesystem.Channel):
+    """kombu's filesystem channel, whose messages appear in the folder whole.
+
+    kombu creates a message's file, then locks it and writes; a reader takes files without
+    locking, so one that comes in between reads an empty file, fails to decode it (kombu
+    issue #1551) and the message is gone. Seen here under load: a run waiting for the cleanup
+    job with one packet unmapped. Written under a name no reader takes (the queue's suffix
+    followed by `.partial`) and renamed when complete, a message is never seen half-written.
+    """
+
+    def _put(self, queue, payload, **kwargs):
+        # The write hook kombu's virtual channels implement (kombu.transport.virtual's
+        # AbstractChannel). kombu's name: the millisecond keeps the folder in sending order.
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        path = os.path.join(self.data_folder_out, name)
+        partial = f"{path}.partial"
+        try:
+            with open(partial, "wb") as file:
+                file.write(str_to_bytes(dumps(payload)))
+            os.replace(partial, path)
+        except OSError as exc:
+            raise ChannelError(f"Cannot add file {path!r} to directory") from exc
+
+
+class EventLoopFilesystemTransport(filesystem.Transport):
+    """kombu's filesystem transport, polled from the worker's event loop.
+
+    Celery gives a transport without asynchronous support its threaded prefork pool
+    (billiard's classic Pool): the pool children read tasks from one shared pipe under one
+    shared lock, and an idle child waits for the next task *holding* that lock. A child
+    SIGKILLed while idle (kill -9, the OOM killer) never releases it: the children started in
+    its place wait on the lock forever, the tasks already handed to the pool keep the prefetch
+    slots, and the worker takes nothing more from the broker folder (docs/pipelines.md, Local).
+
+    A transport that declares asynchronous support gets the event loop and Celery's AsynPool,
+    the pool of the Redis and RabbitMQ workers: a pipe per child, and a task lost with its
+    child goes to another child or back to the broker (task_reject_on_worker_lost). A timer
+    of the loop polling the folder is all the asynchronous support a polled transport needs.
+    """
+
+    implements = filesystem.Transport.implements.extend(asynchronous=True)
+    Channel = AtomicWriteFilesystemChannel
+
+    def register_with_event_loop(self, connection, loop):
+        loop.call_repeatedly(self.polling_interval, self._deliver_waiting, connection)
+
+    def _deliver_waiting(self, connection):
+        for _ in range(_MESSAGES_PER_POLL):
+            try:
+                self.drain_events(connection, timeout=0)
+            except TimeoutError:  # nothing waiting, or no free prefetch slot
+                return
+
 
 app = Celery("serverless_handbook")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# kombu's filesystem broker expects its folders to exist.
-for _option in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-    _folder = (app.conf.broker_transport_options or {}).get(_option)
-    if _folder and app.conf.broker_url.startswith("filesystem"):
-        Path(_folder).mkdir(parents=True, exist_ok=True)
+if app.conf.broker_url.startswith("filesystem"):
+    # An import path is accepted only here, never from the URL (kombu refuses it there).
+    app.conf.broker_transport = app.conf.broker_transport or (
+        f"{__name__}:{EventLoopFilesystemTransport.__name__}")
+    # kombu's filesystem broker expects its folders to exist.
+    for _option in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        _folder = (app.conf.broker_transport_options or {}).get(_option)
+        if _folder:
+            Path(_folder).mkdir(parents=True, exist_ok=True)
 
 
 @beat_init.connect
