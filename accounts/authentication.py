@@ -18,6 +18,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts.jwt_claims import InvalidClaim, token_generation_from_claims, user_id_from_claim
+from accounts.tokens import TokenRejected
 
 # simplejwt's own message for a token without a usable user id.
 NO_USER_ID_MESSAGE = "Token contained no recognizable user identification"
@@ -65,6 +66,15 @@ def authenticate_raw_token(raw_token: str | bytes):
         return authentication.get_user(token), token
     except (InvalidToken, AuthenticationFailed) as exc:
         raise InvalidCredentials(_message(exc)) from exc
+
+
+def access_token_validate(raw_token: str):
+    """The user an access token stands for, checked exactly as a Bearer header is."""
+    try:
+        user, _token = authenticate_raw_token(raw_token)
+    except InvalidCredentials as exc:
+        raise TokenRejected(str(exc)) from exc
+    return user
 
 
 def user_from_bearer(request):

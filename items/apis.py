@@ -9,14 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.rate_limits import ITEM_WRITES, UserRateLimit
+from accounts.scope_names import ITEMS_READ, ITEMS_WRITE
 from items import openapi
 from items.parsers import ClientJsonParser, json_object_from
 from items.representation import item_rest_representation
 from items.selectors import InvalidPageSize, item_get, item_page, max_page_size
 from items.services import item_create, item_delete, item_update
 
-READ_SCOPES = ["items:read"]
-WRITE_SCOPES = ["items:write"]
+READ_SCOPES = [ITEMS_READ]
+WRITE_SCOPES = [ITEMS_WRITE]
 
 COMMON_ERRORS = {401: OpenApiResponse(openapi.ERROR, description="No or invalid bearer token")}
 BODY_ERRORS = {

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import InvalidCredentials, user_from_bearer
-from accounts.scopes import request_scopes
+from accounts.selectors import request_scopes
 from accounts.tokens import token_pair_for_user
 from tests.accounts.conftest import tamper_payload, unsigned_token
 

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.roles import role_ensure
-from accounts.scopes import roles_for_user, scopes_for_user
+from accounts.models import Role
+from accounts.selectors import roles_for_user, scopes_for_user
 
 TOKENS_NOTE = ("Access tokens already issued keep the scopes they carry until they expire; "
                "new tokens carry these.")
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if missing and not create:
             raise CommandError(f"no role {', '.join(missing)} (pass --create to create it); "
                                "nothing was granted")
-        groups = [role_ensure(name=name) for name in roles]
+        groups = [Role.objects.ensure(name=name) for name in roles]
         for name in missing:
             self.stdout.write(f"Created role {name}")
         user.groups.add(*groups)

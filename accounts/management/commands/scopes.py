@@ -5,8 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Scope
-from accounts.roles import SCOPE_DESCRIPTIONS
-from accounts.scopes import KNOWN_SCOPES
+from accounts.scope_names import KNOWN_SCOPES, SCOPE_DESCRIPTIONS
 
 
 def role_get(name: str) -> Group:
