@@ -36,8 +36,8 @@ def _urlconf():
     from rest_framework_simplejwt.authentication import JWTAuthentication
     from rest_framework_simplejwt.models import TokenUser
 
+    from accounts.apis import PrivateApi
     from accounts.authentication import ProjectJWTAuthentication
-    from accounts.views import PrivateApi
 
     class PrivateWithoutAuthentication(PrivateApi):
         """/private with authentication off: the baseline."""
