@@ -8,8 +8,8 @@ from api.api_docs import ERROR
 
 class ProjectJWTScheme(SimpleJWTScheme):
     target_class = "accounts.authentication.ProjectJWTAuthentication"
-    # Its own name: while REST_FRAMEWORK still names simplejwt's class, both appear, and
-    # drf-spectacular refuses two classes under one name.
+    # The name clients know from the published document (`securitySchemes`), not
+    # SimpleJWTScheme's `jwtAuth`: renaming it would change every operation's `security`.
     name = "jwtBearer"
 
 

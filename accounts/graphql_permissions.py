@@ -8,7 +8,7 @@
         @scope_required("items:write")
         def mutate(cls, root, info, **fields): ...
 
-The user is `info.context.user`; the scopes are the JWT's (`info.context.jwt_scopes`, kept
+The user is `info.context.user`; the scopes are the JWT's (`info.context.auth`, kept
 by `accounts.authentication.user_from_bearer`), or for a request authenticated another way
 (an admin's session in GraphiQL) what the user's roles grant now.
 
@@ -21,7 +21,7 @@ import functools
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from accounts.scopes import request_roles, request_scopes
+from accounts.selectors import request_roles, request_scopes
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"

@@ -9,6 +9,10 @@ claim is read here, and anything that is not what we mint is refused.
 
 # Claims of our own (simplejwt's `user_id`, `jti`, `exp`, `token_type` are its settings).
 TOKEN_GENERATION_CLAIM = "gen"  # noqa: S105 - a claim name, not a secret
+# Access tokens only; as RFC 9068 (JWT access tokens) spells the scope claim: one
+# space-separated string.
+SCOPE_CLAIM = "scope"
+ROLES_CLAIM = "roles"
 
 # PostgreSQL's bigint (the user table's BigAutoField); a larger id matches no row, and
 # sending it to the database would be an error, not "no such user".

@@ -8,8 +8,6 @@ key: simplejwt's own public decode for each, nothing of its internals. The token
 accounts.tokens use it.
 """
 
-from functools import cache
-
 from django.conf import settings
 from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt.backends import TokenBackend
@@ -48,10 +46,9 @@ def signing_key_fallbacks() -> tuple[str, ...]:
     return tuple(key for key in getattr(settings, "JWT_SIGNING_KEY_FALLBACKS", ()) or () if key)
 
 
-@cache
 def project_token_backend() -> TokenBackendWithFallbacks:
-    """Built once per process from the current settings (forgotten when tests change them,
-    see accounts.authentication.forget_verified_tokens)."""
+    """Built from the current settings at each use (a few microseconds; nothing to forget
+    when tests change the settings)."""
     # simplejwt rebinds its module-level api_settings when SIMPLE_JWT changes (tests).
     jwt_settings = simplejwt_settings.api_settings
 

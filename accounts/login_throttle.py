@@ -15,6 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.client_address import address_group
+from accounts.models import USERNAME_KEY_MAX_LENGTH, LoginFailure, RegistrationAttempt
+from accounts.models import username_key as account_username_key
 
 
 class LoginThrottled(Exception):
@@ -41,9 +43,6 @@ class _Limit:
 def username_key(username: str) -> str:
     """The counter's key for a typed username: the key that makes usernames unique (an
     attacker cannot get more tries by varying case or Unicode form)."""
-    from accounts.models import USERNAME_KEY_MAX_LENGTH
-    from accounts.models import username_key as account_username_key
-
     return account_username_key(username)[:USERNAME_KEY_MAX_LENGTH]
 
 
@@ -77,8 +76,6 @@ def login_throttle_check(*, username: str, client_address: str | None) -> None:
     nothing. Concurrent attempts may each pass the check before any failure is stored: a
     burst can exceed the limit by at most the number of requests in flight.
     """
-    from accounts.models import LoginFailure
-
     wait = _longest_wait(
         LoginFailure.objects, "failed_at",
         [_Limit("username_key", username_key(username), settings.LOGIN_FAILURES_PER_USERNAME),
@@ -90,8 +87,6 @@ def login_throttle_check(*, username: str, client_address: str | None) -> None:
 
 
 def login_failure_record(*, username: str, client_address: str | None) -> None:
-    from accounts.models import LoginFailure
-
     now = timezone.now()
     LoginFailure.objects.create(
         username_key=username_key(username), client_address=address_group(client_address),
@@ -106,8 +101,6 @@ def login_failures_clear(*, user=None, username: str | None = None) -> None:
     username key, unique among accounts), not the address's: one valid account must not buy
     an attacker fresh tries at others. Pass the account; `username` (the name it was found
     by, in any case) is accepted for callers that hold only that and maps to the same key."""
-    from accounts.models import LoginFailure
-
     key = user.username_key if user is not None else username_key(username)
     LoginFailure.objects.filter(username_key=key).delete()
 
@@ -118,8 +111,6 @@ def registration_throttle_check(*, client_address: str | None) -> None:
     Checked before any hashing or lookup. An unknown address (None) has no per-address
     limit, as for logins.
     """
-    from accounts.models import RegistrationAttempt
-
     wait = _longest_wait(
         RegistrationAttempt.objects, "attempted_at",
         [_Limit("client_address", address_group(client_address),
@@ -130,8 +121,6 @@ def registration_throttle_check(*, client_address: str | None) -> None:
 
 
 def registration_attempt_record(*, client_address: str | None) -> None:
-    from accounts.models import RegistrationAttempt
-
     group = address_group(client_address)
     if group is None:
         return

@@ -3,10 +3,12 @@
 
 import unicodedata
 
-from django.contrib.auth.models import AbstractUser, Group, UserManager
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Group, GroupManager, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
+from accounts.scope_names import DEFAULT_ROLE_SCOPES, SCOPE_DESCRIPTIONS
 from accounts.token_revocation import RevokesTokensOnPasswordChange
 
 # A username is at most 150 characters after NFKC (the username field); case folding turns
@@ -27,14 +29,18 @@ def username_key(username: str) -> str:
 
 
 class ProjectUserManager(UserManager):
-    """`create_user` also gives the default roles, so a user made anywhere (a service, a
-    fixture, the shell) can use the API like one who registered; superusers need no role."""
+    """`create_user` is the one place users get the stage's default roles
+    (settings.ACCOUNTS_DEFAULT_ROLES): registration, sign-up on first login, a fixture or the
+    shell all go through it, so every such user can use the API alike. Superusers need no
+    role."""
 
     def create_user(self, username, email=None, password=None, **extra_fields):
-        from accounts.roles import user_grant_default_roles
-
-        user = super().create_user(username, email=email, password=password, **extra_fields)
-        user_grant_default_roles(user=user)
+        with transaction.atomic():
+            user = super().create_user(username, email=email, password=password,
+                                       **extra_fields)
+            roles = [Role.objects.ensure(name=name) for name in settings.ACCOUNTS_DEFAULT_ROLES]
+            if roles:
+                user.groups.add(*roles)
         return user
 
     def get_by_natural_key(self, username):
@@ -91,8 +97,31 @@ class User(RevokesTokensOnPasswordChange, AbstractUser):
         super().save(*args, **kwargs)
 
 
+class RoleManager(GroupManager):
+    # Nothing in a migration needs `ensure` (0003 writes its rows itself).
+    use_in_migrations = False
+
+    def ensure(self, *, name: str) -> "Role":
+        """The role, created with its default scopes (DEFAULT_ROLE_SCOPES) if missing.
+
+        An existing role is left as the admin configured it: granting its defaults again
+        would undo an administrator's decision.
+        """
+        with transaction.atomic():
+            role, created = self.get_or_create(name=name)
+            if created:
+                for scope_name in DEFAULT_ROLE_SCOPES.get(name, ()):
+                    scope, _ = Scope.objects.get_or_create(
+                        name=scope_name,
+                        defaults={"description": SCOPE_DESCRIPTIONS.get(scope_name, "")})
+                    scope.roles.add(role)
+        return role
+
+
 class Role(Group):
     """A Django group, shown in the admin as what it is for here: a role that grants scopes."""
+
+    objects = RoleManager()
 
     class Meta:
         proxy = True

@@ -2,9 +2,9 @@
 
     class ItemApi(APIView):
         permission_classes = [HasScopes]
-        required_scopes = ["items:write"]
+        required_scopes = [ITEMS_WRITE]     # from accounts.scope_names
 
-    permission_classes = [HasScopes.of("items:read")]   # same, without the attribute
+    permission_classes = [HasScopes.of(ITEMS_READ)]   # same, without the attribute
     permission_classes = [HasRole.of("editor")]
 
 Not authenticated → 401; authenticated without the scope or role → 403 with the JSON error.
@@ -12,7 +12,7 @@ Not authenticated → 401; authenticated without the scope or role → 403 with 
 
 from rest_framework.permissions import BasePermission
 
-from accounts.scopes import request_roles, request_scopes
+from accounts.selectors import request_roles, request_scopes
 
 
 def _is_authenticated(request) -> bool:

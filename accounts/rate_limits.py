@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections, router
+from rest_framework.exceptions import Throttled
 
+from accounts.models import RateLimitWindow
 from api.errors import ApiError
 
 ITEM_WRITES = "item-writes"
@@ -61,8 +63,6 @@ class RateLimited(ApiError):
 
 def _count_hit(*, key: str, window_end: int) -> int:
     """Add one hit to the key's window and return the window's hits, in one statement."""
-    from accounts.models import RateLimitWindow
-
     connection = connections[router.db_for_write(RateLimitWindow)]
     quote = connection.ops.quote_name
     meta = RateLimitWindow._meta
@@ -83,8 +83,6 @@ def user_rate_limit_hit(*, user, scope: str) -> None:
 
     Refused attempts count too (they cost a request), so hammering does not shorten the wait.
     """
-    from accounts.models import RateLimitWindow
-
     rate = parse_rate((getattr(settings, "RATE_LIMITS", {}) or {}).get(scope))
     if rate is None:
         return
@@ -122,8 +120,6 @@ class UserRateLimit:
         try:
             user_rate_limit_hit(user=user, scope=self.scope)
         except RateLimited as exc:
-            from rest_framework.exceptions import Throttled
-
             # DRF's handler adds Retry-After and "Expected available in N seconds."
             raise Throttled(wait=exc.retry_after_seconds, detail=exc.what) from exc
         return True

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.scopes import roles_for_user, scopes_for_user
+from accounts.selectors import roles_for_user, scopes_for_user
 from api.timestamps import iso_utc_ms
 
 # Long enough for any passphrase; short enough that hashing it cannot be used to burn CPU.

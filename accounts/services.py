@@ -19,7 +19,7 @@ from accounts.login_throttle import (
     registration_throttle_check,
 )
 from accounts.models import USERNAME_TAKEN_MESSAGE, username_key
-from accounts.roles import user_grant_default_roles
+from accounts.tokens import token_pair_for_user
 from api.errors import ApiError
 
 INVALID_LOGIN_MESSAGE = "Invalid username or password"
@@ -33,9 +33,12 @@ class InvalidLogin(ApiError):
 
 
 @dataclass(frozen=True)
-class LoginResult:
+class SignedIn:
+    """A user who just logged in or registered, and the token pair minted for them
+    (accounts.tokens.token_pair_for_user: `token` and `refresh`)."""
+
     user: object
-    signed_up: bool
+    tokens: dict[str, str]
 
 
 def _validation_fields(exc: ValidationError, field: str) -> dict[str, str]:
@@ -51,7 +54,15 @@ def _username_taken_error() -> ApiError:
 
 
 def user_register(*, username: str, password: str, email: str = "",
-                  client_address: str | None = None):
+                  client_address: str | None = None) -> SignedIn:
+    """Create an active user with the default roles, signed in; see `_user_create`."""
+    user = _user_create(username=username, password=password, email=email,
+                        client_address=client_address)
+    return SignedIn(user=user, tokens=token_pair_for_user(user))
+
+
+def _user_create(*, username: str, password: str, email: str = "",
+                 client_address: str | None = None):
     """Create an active user with the default roles; the password policy applies.
 
     Raises ApiError (400, with `fields`) for a taken or invalid username or a weak password,
@@ -80,15 +91,14 @@ def user_register(*, username: str, password: str, email: str = "",
                        fields=errors)
     registration_throttle_check(client_address=client_address)
     registration_attempt_record(client_address=client_address)
-    # Hash before looking the name up: the work is the same whether it is taken or free.
-    password_hash = make_password(password)
     if User.objects.filter(username_key=username_key(username)).exists():
+        # The same hashing work a free name costs in create_user.
+        make_password(password)
         raise _username_taken_error()
     try:
         with transaction.atomic():
-            user = User(username=username, email=email, password=password_hash)
-            user.save()
-            user_grant_default_roles(user=user)
+            # create_user hashes the password and grants the default roles.
+            user = User.objects.create_user(username, email=email, password=password)
     except IntegrityError as exc:
         # Another request registered the same name (or a case variant) between the check and
         # the insert; the unique username key refused the second.
@@ -105,8 +115,8 @@ def _sign_up_on_first_login(*, username: str, password: str, client_address: str
     if User.objects.filter(username_key=key).exists():
         return None
     try:
-        return user_register(username=username, password=password,
-                             client_address=client_address)
+        return _user_create(username=username, password=password,
+                            client_address=client_address)
     except ApiError as exc:
         if exc.fields and set(exc.fields) == {"username"} and User.objects.filter(
                 username_key=key).exists():
@@ -136,8 +146,9 @@ def user_authenticate(*, username: str, password: str, client_address: str | Non
 
 
 def user_login(*, username: str, password: str, client_address: str | None,
-               request=None) -> LoginResult:
-    """Check the credentials (or sign up, where the stage allows) and return the user.
+               request=None) -> SignedIn:
+    """Check the credentials (or sign up, where the stage allows); the user and a new token
+    pair.
 
     Unknown usernames and wrong passwords fail alike, in about the same time: Django's
     ModelBackend hashes the given password even when no user matches. Raises LoginThrottled
@@ -150,14 +161,14 @@ def user_login(*, username: str, password: str, client_address: str | None,
         user = _sign_up_on_first_login(username=username, password=password,
                                        client_address=client_address)
         if user is not None:
-            return LoginResult(user=_mark_logged_in(user), signed_up=True)
+            return _signed_in(user)
 
     user = _credentials_check(username=username, password=password,
                               client_address=client_address, request=request)
-    return LoginResult(user=_mark_logged_in(user), signed_up=False)
+    return _signed_in(user)
 
 
-def _mark_logged_in(user):
+def _signed_in(user) -> SignedIn:
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
-    return user
+    return SignedIn(user=user, tokens=token_pair_for_user(user))

@@ -18,6 +18,18 @@ also signs the user out elsewhere, once; Django's own session auth hash behaves 
 
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+
+def user_refresh_tokens_revoke(*, user) -> int:
+    """Blacklist every unexpired, not yet blacklisted refresh token of `user`; how many."""
+    live = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)],
+        ignore_conflicts=True)
+    return len(revoked)
 
 
 class RevokesTokensOnPasswordChange(models.Model):
@@ -46,8 +58,6 @@ class RevokesTokensOnPasswordChange(models.Model):
             raise
         self._revoke_tokens_at_save = False
         if revoke:
-            from accounts.tokens import user_refresh_tokens_revoke
-
             self.refresh_from_db(fields=["token_generation"])
             user_refresh_tokens_revoke(user=self)
 

@@ -10,26 +10,22 @@ an old key being rotated out (accounts.jwt_keys).
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.jwt_claims import (
+    ROLES_CLAIM,
+    SCOPE_CLAIM,
     TOKEN_GENERATION_CLAIM,
     InvalidClaim,
     token_generation_from_claims,
     user_id_from_claim,
 )
 from accounts.jwt_keys import project_token_backend
-from accounts.scopes import (
-    ROLES_CLAIM,
-    SCOPE_CLAIM,
-    roles_for_user,
-    scope_claim_value,
-    scopes_for_user,
-)
+from accounts.selectors import roles_for_user, scope_claim_value, scopes_for_user
 from api.errors import ApiError
 
 TOKEN_REJECTED_MESSAGE = "Token is invalid or expired"  # noqa: S105 - a message
@@ -74,8 +70,6 @@ def token_pair_for_user(user) -> dict[str, str]:
     Built like simplejwt's `RefreshToken.for_user`, with the token generation added before
     the outstanding record stores the token.
     """
-    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-
     refresh = ProjectRefreshToken()
     refresh[api_settings.USER_ID_CLAIM] = str(getattr(user, api_settings.USER_ID_FIELD))
     refresh[TOKEN_GENERATION_CLAIM] = user.token_generation
@@ -86,29 +80,6 @@ def token_pair_for_user(user) -> dict[str, str]:
     access[SCOPE_CLAIM] = scope_claim_value(scopes_for_user(user))
     access[ROLES_CLAIM] = roles_for_user(user)
     return {"token": str(access), "refresh": str(refresh)}
-
-
-def user_refresh_tokens_revoke(*, user) -> int:
-    """Blacklist every unexpired, not yet blacklisted refresh token of `user`; how many."""
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-
-    live = OutstandingToken.objects.filter(
-        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
-    revoked = BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)],
-        ignore_conflicts=True)
-    return len(revoked)
-
-
-def access_token_validate(raw_token: str):
-    """The user an access token stands for, checked exactly as a Bearer header is."""
-    from accounts.authentication import InvalidCredentials, authenticate_raw_token
-
-    try:
-        user, _token = authenticate_raw_token(raw_token)
-    except InvalidCredentials as exc:
-        raise TokenRejected(str(exc)) from exc
-    return user
 
 
 def _read_refresh_token(raw_refresh: str, token_class=ProjectRefreshToken):
@@ -140,8 +111,6 @@ def refresh_token_rotate(*, raw_refresh: str) -> dict[str, str]:
     The blacklist row is unique per token, so of two concurrent refreshes with the same
     token exactly one wins; the other (like any later reuse) is refused.
     """
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-
     refresh = _read_refresh_token(raw_refresh)
     user = _refresh_token_user(refresh)
     try:

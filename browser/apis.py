@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts.scopes import BROWSER_USE
+from accounts.scope_names import BROWSER_USE
 from api.errors import ApiError
 from browser import services
 from browser.models import Capture

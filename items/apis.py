@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.rate_limits import ITEM_WRITES, UserRateLimit
+from accounts.scope_names import ITEMS_READ, ITEMS_WRITE
 from api.errors import ApiError
 from api.request_body import JsonObjectParser, json_body_of
 from items import api_docs
@@ -18,8 +19,8 @@ from items.representation import item_rest_representation
 from items.selectors import item_get, item_page
 from items.services import item_create, item_delete, item_update
 
-READ_SCOPES = ["items:read"]
-WRITE_SCOPES = ["items:write"]
+READ_SCOPES = [ITEMS_READ]
+WRITE_SCOPES = [ITEMS_WRITE]
 
 COMMON_ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
 BODY_ERRORS = {

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.rate_limits import PIPELINE_RUNS, UserRateLimit
+from accounts.scope_names import PIPELINES_RUN
 from api.request_body import json_body_of
 from pipelines import api_docs
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
@@ -20,7 +21,7 @@ ARRAY_ID_PARAMETER = OpenApiParameter(
 
 
 class RunStartApi(APIView):
-    required_scopes = ["pipelines:run"]
+    required_scopes = [PIPELINES_RUN]
     throttle_classes = [UserRateLimit.of(PIPELINE_RUNS)]  # per user, all pipelines together
     parser_classes = [ExactJSONParser]
     renderer_classes = [ExactJSONRenderer]
@@ -48,7 +49,7 @@ class RunStartApi(APIView):
 class UploadCreateApi(APIView):
     """POST /<pipeline>/uploads: where to send the input file (docs/pipelines.md)."""
 
-    required_scopes = ["pipelines:run"]
+    required_scopes = [PIPELINES_RUN]
     throttle_classes = [UserRateLimit.of(PIPELINE_RUNS)]
     pipeline = "sumArray"
 
@@ -68,7 +69,7 @@ class UploadCreateApi(APIView):
 class UploadBodyApi(APIView):
     """PUT /<pipeline>/uploads/<uploadId>: the file, as the body (media storage off S3)."""
 
-    required_scopes = ["pipelines:run"]
+    required_scopes = [PIPELINES_RUN]
     pipeline = "sumArray"
 
     def put(self, request, uploadId: str):
@@ -82,7 +83,7 @@ class UploadBodyApi(APIView):
 
 
 class RunDetailApi(APIView):
-    required_scopes = ["pipelines:run"]
+    required_scopes = [PIPELINES_RUN]
     renderer_classes = [ExactJSONRenderer]
     pipeline = "sumArray"
 

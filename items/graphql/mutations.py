@@ -5,10 +5,11 @@ from graphql import GraphQLError
 
 from accounts.graphql_permissions import scope_required
 from accounts.rate_limits import ITEM_WRITES, RateLimited, user_rate_limit_hit
+from accounts.scope_names import ITEMS_WRITE
 from items.graphql.types import ItemType
 from items.services import item_delete, item_upsert
 
-WRITE_SCOPE = "items:write"
+WRITE_SCOPE = ITEMS_WRITE
 
 
 def item_writer(info):

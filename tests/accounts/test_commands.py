@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Scope
-from accounts.scopes import scopes_for_user
+from accounts.selectors import scopes_for_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.test import RequestFactory
 
 from accounts.authentication import user_from_bearer
 from accounts.graphql_permissions import role_required, scope_required
-from accounts.models import Scope
-from accounts.roles import role_ensure
-from accounts.scopes import KNOWN_SCOPES, scopes_for_user
+from accounts.models import Role, Scope
+from accounts.scope_names import KNOWN_SCOPES
+from accounts.selectors import scopes_for_user
 from accounts.tokens import token_pair_for_user
 
 ALL = {"items:read", "items:write", "pipelines:run", "browser:use"}
@@ -45,15 +45,15 @@ def test_scopes_come_from_every_role_and_are_managed_by_scope_rows(make_user):
     assert scopes_for_user(bea) == {"items:read", "reports:view"}
 
 
-def test_role_ensure_recreates_the_default_role_after_a_flush_but_respects_edits(db):
+def test_ensuring_a_role_recreates_the_default_role_after_a_flush_but_respects_edits(db):
     Group.objects.all().delete()
     Scope.objects.all().delete()
 
-    member = role_ensure(name="member")
+    member = Role.objects.ensure(name="member")
     assert set(member.scopes.values_list("name", flat=True)) == ALL
     Scope.objects.get(name="browser:use").roles.remove(member)
 
-    assert "browser:use" not in set(role_ensure(name="member").scopes.values_list("name",
+    assert "browser:use" not in set(Role.objects.ensure(name="member").scopes.values_list("name",
                                                                                   flat=True))
 
 

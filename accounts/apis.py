@@ -7,10 +7,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import ProjectJWTAuthentication
+from accounts.authentication import ProjectJWTAuthentication, access_token_validate
 from accounts.client_address import client_address
 from accounts.login_throttle import LoginThrottled, RegistrationThrottled
-from accounts.parsers import AnyContentTypeJSONParser
 from accounts.serializers import (
     CredentialsInput,
     LoginOutput,
@@ -22,14 +21,10 @@ from accounts.serializers import (
     TokenPairOutput,
     UserOutput,
 )
-from accounts.services import user_login, user_register
-from accounts.tokens import (
-    access_token_validate,
-    refresh_token_revoke,
-    refresh_token_rotate,
-    token_pair_for_user,
-)
+from accounts.services import SignedIn, user_login, user_register
+from accounts.tokens import refresh_token_revoke, refresh_token_rotate
 from api.errors import error_payload
+from api.request_body import JsonObjectParser
 
 PRIVATE_RESOURCE_MESSAGE = "This is a private resource"
 
@@ -39,7 +34,7 @@ class PublicJsonApi(APIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    parser_classes = (AnyContentTypeJSONParser,)
+    parser_classes = (JsonObjectParser,)
 
 
 def _validated(serializer_class, data) -> dict:
@@ -48,8 +43,21 @@ def _validated(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-def _login_response(user, status_code: int) -> Response:
-    payload = {"user": UserOutput(user).data, **token_pair_for_user(user)}
+def _throttled(exc: LoginThrottled) -> Throttled:
+    """DRF's 429 (with Retry-After) for the throttle a login or a registration ran into."""
+    if isinstance(exc, RegistrationThrottled):  # also sign-up on first login
+        return Throttled(wait=exc.retry_after_seconds,
+                         detail="Too many registrations from this address.")
+    return Throttled(wait=exc.retry_after_seconds, detail="Too many failed login attempts.")
+
+
+def _sign_in(service, status_code: int, **arguments) -> Response:
+    """Call the sign-in service (user_login or user_register); the user and the token pair."""
+    try:
+        signed_in: SignedIn = service(**arguments)
+    except LoginThrottled as exc:
+        raise _throttled(exc) from exc
+    payload = {"user": UserOutput(signed_in.user).data, **signed_in.tokens}
     return Response(payload, status=status_code)
 
 
@@ -57,30 +65,18 @@ class LoginApi(PublicJsonApi):
     @extend_schema(request=CredentialsInput, responses={200: LoginOutput}, auth=[])
     def post(self, request):
         data = _validated(CredentialsInput, request.data)
-        try:
-            result = user_login(username=data["username"], password=data["password"],
-                                client_address=client_address(request), request=request)
-        except RegistrationThrottled as exc:  # sign-up on first login
-            raise Throttled(wait=exc.retry_after_seconds,
-                            detail="Too many registrations from this address.") from exc
-        except LoginThrottled as exc:
-            raise Throttled(wait=exc.retry_after_seconds,
-                            detail="Too many failed login attempts.") from exc
-        return _login_response(result.user, status.HTTP_200_OK)
+        return _sign_in(user_login, status.HTTP_200_OK, username=data["username"],
+                        password=data["password"], client_address=client_address(request),
+                        request=request)
 
 
 class RegisterApi(PublicJsonApi):
     @extend_schema(request=RegisterInput, responses={201: LoginOutput}, auth=[])
     def post(self, request):
         data = _validated(RegisterInput, request.data)
-        try:
-            user = user_register(username=data["username"], password=data["password"],
-                                 email=data.get("email", ""),
-                                 client_address=client_address(request))
-        except RegistrationThrottled as exc:
-            raise Throttled(wait=exc.retry_after_seconds,
-                            detail="Too many registrations from this address.") from exc
-        return _login_response(user, status.HTTP_201_CREATED)
+        return _sign_in(user_register, status.HTTP_201_CREATED, username=data["username"],
+                        password=data["password"], email=data.get("email", ""),
+                        client_address=client_address(request))
 
 
 class VerifyApi(PublicJsonApi):
