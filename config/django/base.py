@@ -5,7 +5,7 @@ from pathlib import Path
 
 from config.env import BASE_DIR, env
 
-STAGE = env("STAGE", default="local")
+# STAGE is set by the environment module importing this one (config.env.settle_stage).
 
 SECRET_KEY = env("SECRET_KEY")
 # Rotation: the previous key(s), comma-separated, still verify sessions and signed values.
