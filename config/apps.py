@@ -1,10 +1,40 @@
-"""`config` as an installed app, for the two things that wire the whole project and so
-belong to no app: the stage checks' system check and the `stage_check` command."""
+"""`config` as an installed app, for the things that wire the whole project and so belong
+to no app: the stage checks' system check and the `stage_check` command, and the admin's
+app config."""
 
 from django.apps import AppConfig
+from django.contrib.admin.apps import SimpleAdminConfig
+from django.contrib.admin.checks import check_admin_app, check_dependencies
 from django.core import checks
 
 from config.stage_checks import deploy_check
+
+
+def admin_discovered() -> None:
+    """Import every app's admin module (Django's autodiscover; it runs once)."""
+    from django.contrib import admin
+
+    admin.autodiscover()
+
+
+def _check_admin_app(app_configs, **kwargs):
+    # The admin's own checks look at the registered ModelAdmins: register them first.
+    admin_discovered()
+    return check_admin_app(app_configs, **kwargs)
+
+
+class AdminConfig(SimpleAdminConfig):
+    """The admin, discovered on its first use instead of at every start-up.
+
+    Django's AdminConfig imports each app's admin module in django.setup(), and with them the
+    services their actions call, simplejwt's token admin (which loads django.test) and
+    Django's auth forms: about 90 modules a cold Lambda serving /hello or /item never uses.
+    The admin's URLconf (config/admin_urls.py) and its system checks discover them instead.
+    """
+
+    def ready(self):
+        checks.register(check_dependencies, checks.Tags.admin)
+        checks.register(_check_admin_app, checks.Tags.admin)
 
 
 class ProjectConfig(AppConfig):

@@ -11,6 +11,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 
+def settle_stage(default: str) -> str:
+    """The stage this process runs as: STAGE from the environment, else the settings module's
+    own `default`. The one place settings read STAGE; the value is written back so what runs
+    after (base settings, `.env.<stage>`, Zappa's manage, child processes) sees the same stage.
+    Defaults that depend on the stage live in config/django/<mode>.py, never in
+    config/settings/ (the integration files are the same for every stage)."""
+    stage = os.environ.get("STAGE") or default
+    os.environ["STAGE"] = stage
+    return stage
+
+
 def read_env_file(name: str) -> None:
     """Load BASE_DIR/<name> into os.environ if it exists; real environment variables win."""
     path = BASE_DIR / name

@@ -1,7 +1,7 @@
 """The HTTP surface (design §2). Paths answer with and without a trailing slash."""
 
-from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import URLResolver, re_path
+from django.urls.resolvers import RoutePattern
 
 from api import views as api_views
 from config.lazy_urls import lazy_include, lazy_view
@@ -11,7 +11,9 @@ urlpatterns = [
     # so the cheap, often-first paths come first.
     lazy_include("hello.urls"),
     lazy_include("monitoring.urls"),
-    path("admin/", admin.site.urls),
+    # path("admin/", admin.site.urls) without building the admin at start-up (config.apps).
+    URLResolver(RoutePattern("admin/", is_endpoint=False), "config.admin_urls",
+                app_name="admin", namespace="admin"),
     re_path(r"^graphql/?$", lazy_view("config.graphql.http.ProjectGraphQLView"), name="graphql"),
     re_path(r"^openapi\.json/?$", lazy_view("drf_spectacular.views.SpectacularJSONAPIView"),
             name="openapi"),

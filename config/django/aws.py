@@ -6,11 +6,10 @@ stage's secret from AWS Secrets Manager, then the shared settings that read them
 
 import os
 
-from config.env import read_env_file
+from config.env import read_env_file, settle_stage
 from config.secrets import load_stage_secrets
 
-STAGE = os.environ.get("STAGE") or os.environ.get("APP_STAGE") or "dev"
-os.environ["STAGE"] = STAGE
+STAGE = settle_stage(os.environ.get("APP_STAGE") or "dev")
 read_env_file(f".env.{STAGE}")
 load_stage_secrets(STAGE)
 
@@ -26,6 +25,13 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The book's sign-up on first login only where anyone may create accounts (docs/auth.md): on a
+# shared stage it would let anyone probe usernames.
+SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=STAGE == "dev")
+# GraphiQL and introspection are developer tools: off in prod unless turned on.
+GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=STAGE != "prod")
+GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
+                                         default=STAGE != "prod")
 # On Lambda, pipeline messages travel on SQS and SQS events invoke the consumers; the queue
 # URLs come from the stage's infrastructure (check --deploy fails while they are missing).
 PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")

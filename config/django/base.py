@@ -5,7 +5,7 @@ from pathlib import Path
 
 from config.env import BASE_DIR, env
 
-STAGE = env("STAGE", default="local")
+# STAGE is set by the environment module importing this one (config.env.settle_stage).
 
 SECRET_KEY = env("SECRET_KEY")
 # Rotation: the previous key(s), comma-separated, still verify sessions and signed values.
@@ -14,7 +14,7 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminConfig",  # django.contrib.admin, discovered on first use (see there)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -7,10 +7,10 @@ test, a demo) can point it elsewhere and leave var/ alone.
 
 import os
 
-from config.env import BASE_DIR, env, local_generated_secret, read_env_file
+from config.env import BASE_DIR, env, local_generated_secret, read_env_file, settle_stage
 
 read_env_file(".env")
-os.environ.setdefault("STAGE", "local")
+STAGE = settle_stage("local")
 # Relative paths are taken from the project root, like the default.
 LOCAL_STATE_DIR = (BASE_DIR / env("LOCAL_STATE_DIR", default="var")).resolve()
 local_generated_secret("SECRET_KEY", state_dir=LOCAL_STATE_DIR)
@@ -35,3 +35,5 @@ from config.django.base import *
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES["staticfiles"] = {"BACKEND": "config.storages.StageAwareStaticFilesStorage"}
+# The book's behaviour: an unknown username is registered by its first login.
+SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=True)

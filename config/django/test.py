@@ -5,7 +5,9 @@ scripts/test picks the database; nothing here reaches a network at import time.
 
 import os
 
-os.environ.setdefault("STAGE", "test")
+from config.env import settle_stage
+
+STAGE = settle_stage("test")
 # Test-only keys, created per process: nothing secret lives in the repo.
 os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())
 os.environ.setdefault("JWT_SIGNING_KEY", os.urandom(32).hex())
@@ -14,6 +16,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "*")
 os.environ.setdefault("CORS_ALLOW_ALL_ORIGINS", "true")
 
 from config.django.base import *
+from config.settings.celery import broker_transport_options
 
 DEBUG = False
 # Hashing is deliberately slow; tests that are not about hashing should not pay for it.
@@ -26,3 +29,9 @@ STORAGES["staticfiles"] = {
 # Metrics are written only where a test turns them on: a per-minute flush must not touch the
 # database from a test that has no access to it.
 METRICS_SINKS = env.list("METRICS_SINKS", default=[])
+# kombu's in-process memory broker: a test that queues a task without choosing a broker must
+# not write into a developer's var/broker/.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+# The book's behaviour, as locally: an unknown username is registered by its first login.
+SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=True)

@@ -11,11 +11,10 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import read_env_file
+from config.env import read_env_file, settle_stage
 from config.secrets import load_stage_secrets
 
-STAGE = os.environ.get("STAGE") or "prod"
-os.environ["STAGE"] = STAGE
+STAGE = settle_stage("prod")
 read_env_file(f".env.{STAGE}")
 os.environ.setdefault("SECRETS_SOURCE", "env")
 load_stage_secrets(STAGE)  # SECRET_KEY, JWT_SIGNING_KEY, DATABASE_URL, or a clear error
@@ -70,6 +69,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# As on AWS: sign-up on first login only on a dev stage, GraphiQL and introspection off in prod.
+SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=STAGE == "dev")
+GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=STAGE != "prod")
+GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
+                                         default=STAGE != "prod")
 
 # Long-lived processes keep their connection (health-checked before use, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -11,27 +11,25 @@ from config.env import BASE_DIR, env
 
 _BROKER_DIR = Path(env("CELERY_FILESYSTEM_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 
-# The test suite defaults to kombu's in-process memory broker: a test that queues a task
-# without choosing a broker must not write into a developer's var/broker/.
-CELERY_BROKER_URL = env(
-    "CELERY_BROKER_URL",
-    default="memory://" if env("STAGE", default="local") == "test" else "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem"):
-    # The folders are created by config.celery (settings are also read on read-only Lambda).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_BROKER_DIR / "out"),
-        "data_folder_out": str(_BROKER_DIR / "out"),
-        "processed_folder": str(_BROKER_DIR / "processed"),
-        "store_processed": False,
-        "control_folder": str(_BROKER_DIR / "control"),
-        # The filesystem broker is polled; kombu's default (1 s) adds a second per pipeline hop.
-        "polling_interval": env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.1),
-    }
-else:
+
+def broker_transport_options(broker_url: str) -> dict:
+    """kombu's options for `broker_url`'s transport (config/django/test.py asks again for its
+    own default broker)."""
+    if broker_url.startswith("filesystem"):
+        # The folders are created by config.celery (settings are also read on read-only Lambda).
+        return {
+            "data_folder_in": str(_BROKER_DIR / "out"),
+            "data_folder_out": str(_BROKER_DIR / "out"),
+            "processed_folder": str(_BROKER_DIR / "processed"),
+            "store_processed": False,
+            "control_folder": str(_BROKER_DIR / "control"),
+            # The filesystem broker is polled; kombu's default (1 s) adds a second per hop.
+            "polling_interval": env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.1),
+        }
     # Redis/SQS: an unacknowledged message (its worker was killed) is delivered again after
     # this many seconds. Longer than the slowest task, or a running task is delivered twice
     # (harmless for the replayable pipeline steps, wasteful for anything else).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    return {
         # Sized to the step (PIPELINE_STEP_TIME_LIMIT) plus the longest retry countdown, so a
         # message lost with its worker comes back within minutes, not kombu's hour.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
@@ -42,6 +40,10 @@ else:
         # A worker killed during a sweep leaves the sweep's lock behind for this long.
         "unacked_mutex_expire": env.int("CELERY_UNACKED_MUTEX_EXPIRE", default=300),
     }
+
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

@@ -1,11 +1,10 @@
 """GraphQL (graphene-django): one root schema combining each app's queries and mutations.
 
-GraphiQL and introspection are developer tools: on by default everywhere but `prod`.
+GraphiQL and introspection are developer tools: on by default; config/django/aws.py and
+workers.py turn them off in `prod`.
 """
 
 from config.env import env
-
-_stage = env("STAGE", default="local")
 
 GRAPHENE = {
     # A dotted path, resolved on the first GraphQL request (not at start-up).
@@ -13,9 +12,8 @@ GRAPHENE = {
 }
 # Mutations need no ATOMIC_MUTATIONS: the /graphql view (config/graphql/http.py) runs each
 # mutation document in a transaction and rolls it back on any error.
-GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=_stage != "prod")
-GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
-                                         default=_stage != "prod")
+GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=True)
+GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED", default=True)
 
 # Bounds on one document (config/graphql/query_limits.py); list sizes are bounded by the
 # resolvers (ITEMS_MAX_PAGE_SIZE).

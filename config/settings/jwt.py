@@ -10,11 +10,8 @@ from config.env import env
 
 # The book's behaviour (an unknown username is registered by its first login) is for stages
 # where anyone may create accounts; on shared stages it would let anyone probe usernames.
-SIGN_UP_ON_FIRST_LOGIN_STAGES = ("local", "dev", "test")
-SIGN_UP_ON_FIRST_LOGIN = env.bool(
-    "SIGN_UP_ON_FIRST_LOGIN",
-    default=env("STAGE", default="local") in SIGN_UP_ON_FIRST_LOGIN_STAGES,
-)
+# Off unless the environment module turns it on (config/django: local, test, the dev stage).
+SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=False)
 
 # Roles every new user receives (registration, sign-up on first login, create_user).
 ACCOUNTS_DEFAULT_ROLES = env.list("ACCOUNTS_DEFAULT_ROLES", default=["member"])

@@ -167,26 +167,6 @@ def test_unknown_user_costs_the_same_hashing_as_a_wrong_password(post_json, make
     assert unknown == wrong == inactive == 1
 
 
-@pytest.mark.parametrize("stage,expected", [
-    ("local", True), ("dev", True), ("test", True), ("staging", False), ("prod", False),
-    ("pr-42", False),
-])
-def test_sign_up_on_first_login_defaults_by_stage(monkeypatch, stage, expected):
-    import importlib
-
-    import config.settings.jwt as jwt_settings
-
-    monkeypatch.setenv("STAGE", stage)
-    monkeypatch.delenv("SIGN_UP_ON_FIRST_LOGIN", raising=False)
-    try:
-        assert importlib.reload(jwt_settings).SIGN_UP_ON_FIRST_LOGIN is expected
-        monkeypatch.setenv("SIGN_UP_ON_FIRST_LOGIN", "false" if expected else "true")
-        assert importlib.reload(jwt_settings).SIGN_UP_ON_FIRST_LOGIN is not expected
-    finally:
-        monkeypatch.undo()
-        importlib.reload(jwt_settings)
-
-
 def test_a_body_over_the_upload_limit_is_413_json(post_json, db):
     response = post_json("/login", {"username": "ann", "password": "x" * 2_000_000})
 

@@ -14,7 +14,10 @@ from tests.lambda_events import api_gateway_event
 from tests.zappa_lambda import PROJECT_ROOT
 
 HEAVY_FOR_HELLO = ["rest_framework.serializers", "graphene", "graphql", "drf_spectacular.openapi",
-                   "celery", "pyppeteer", "psycopg"]
+                   "celery", "pyppeteer", "psycopg",
+                   # The admin is discovered on first use (config.apps.AdminConfig): its
+                   # modules, the services they call, and django.test (simplejwt's admin).
+                   "accounts.admin", "pipelines.admin", "pipelines.services", "django.test"]
 
 CHILD = """
 import json, sys, tempfile, types
@@ -44,3 +47,27 @@ def test_cold_hello_imports_no_heavy_library(tmp_path):
     assert process.returncode == 0, process.stderr[-3000:]
     report = json.loads(process.stdout.strip().splitlines()[-1])
     assert report == {"status": 200, "loaded": []}
+
+
+ADMIN_CHECKS = """
+import django
+django.setup()
+from django.contrib import admin
+from django.core import checks
+before = len(admin.site._registry)
+checks.run_checks(tags=[checks.Tags.admin])
+print(before, len(admin.site._registry))
+"""
+
+
+def test_the_admin_checks_still_see_every_model_admin(tmp_path):
+    """Discovery is deferred, not skipped: `manage.py check` checks every registered admin."""
+    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
+               "PYTHONPATH": str(PROJECT_ROOT), "DJANGO_SETTINGS_MODULE": "config.django.test"}
+
+    process = subprocess.run([sys.executable, "-c", ADMIN_CHECKS], cwd=PROJECT_ROOT,
+                             env=environ, capture_output=True, text=True, timeout=120)
+
+    assert process.returncode == 0, process.stderr[-3000:]
+    before, after = map(int, process.stdout.split())
+    assert (before, after > 10) == (0, True)

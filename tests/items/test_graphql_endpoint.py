@@ -76,29 +76,6 @@ def test_field_suggestions_only_where_introspection_is_on(client, settings, intr
     assert ("Did you mean 'item'" in message) is suggested
 
 
-def settings_for_stage(stage: str, **environ) -> dict:
-    """The GraphQL settings module evaluated for a stage, in a clean interpreter."""
-    code = textwrap.dedent("""
-        import json
-        from config.settings import graphql
-        print(json.dumps({"graphiql": graphql.GRAPHIQL_ENABLED,
-                          "introspection": graphql.GRAPHQL_INTROSPECTION_ENABLED}))
-    """)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("GRAPHIQL", "GRAPHQL"))}
-    env.update(STAGE=stage, **environ)
-    output = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                            capture_output=True, text=True, cwd=os.getcwd()).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def test_graphiql_and_introspection_are_off_in_prod_by_default():
-    assert settings_for_stage("prod") == {"graphiql": False, "introspection": False}
-    assert settings_for_stage("dev") == {"graphiql": True, "introspection": True}
-    assert settings_for_stage("prod", GRAPHIQL_ENABLED="true") == {
-        "graphiql": True, "introspection": False}
-
-
 @pytest.mark.django_db
 def test_graphiql_through_lambda_uses_the_stage_prefix(dev_lambda):
     response = dev_lambda.http(api_gateway_event(
