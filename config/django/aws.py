@@ -31,6 +31,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")
 # Warm containers keep their RDS connection between invocations (health-checked, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+# Django's PostgreSQL backend plus one retry after re-reading the RDS-managed secret when the
+# database refuses a rotated password (config/db_backend).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.db_backend"
 # Metrics as CloudWatch Embedded Metric Format lines: no agent, no API call per request.
 METRICS_SINKS = env.list("METRICS_SINKS", default=["emf"])
 # ...which the pulse dashboard reads back from CloudWatch (no rows in the database there).
