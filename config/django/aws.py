@@ -49,3 +49,7 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 if MEDIA_BUCKET:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage",
                            "OPTIONS": {**S3_MEDIA_OPTIONS, "bucket_name": MEDIA_BUCKET}}
+# SnapStart (staging, prod): close connections before the snapshot, reseed after a restore.
+from config.snapstart import register_hooks
+
+register_hooks()
