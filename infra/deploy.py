@@ -673,6 +673,19 @@ def bucket_empty_and_delete(bucket: str) -> None:
             raise
 
 
+def rest_apis_delete(name: str) -> None:
+    """The REST APIs still named after the function once `zappa undeploy` deleted its API
+    stack. On AWS the API goes with the stack and there are none; moto's CloudFormation
+    deletes the stack but leaves the API (Zappa's own fallback deletes by name the same way,
+    but only when the stack delete reports failure)."""
+    apigateway = aws_client("apigateway")
+    for page in apigateway.get_paginator("get_rest_apis").paginate():
+        for api in page.get("items", []):
+            if api.get("name") == name:
+                apigateway.delete_rest_api(restApiId=api["id"])
+                say(f"  deleted the REST API {name} left after its stack")
+
+
 def network_release(*, stage: str) -> None:
     """What keeps a VPC from being deleted goes first, each step waiting for the last:
     - the network interfaces Lambda made for the functions outlive them by up to about
@@ -770,6 +783,7 @@ def destroy(*, stage: str, yes: bool = False,
         if function_exists(lambda_function_name(name)):
             run(["scripts/zappa", "undeploy", name, "-s", str(settings_file), "--yes",
                  "--remove-logs"], what=f"zappa undeploy {name}")
+        rest_apis_delete(lambda_function_name(name))
     say("==> 2/4 empty and delete the buckets (the stack retains them)")
     for key in ("MediaBucketName", "DeployBucketName"):
         bucket_empty_and_delete(outputs[key])
