@@ -246,12 +246,31 @@ def resources_created(template: dict, *, parameters: dict) -> dict[str, str]:
             if "Condition" not in resource or holds(resource["Condition"])}
 
 
+def stack_parameter(stage: str, key: str) -> str | None:
+    """The value the stage's stack was last deployed with; None without a stack."""
+    stack = stack_status(cloudformation=aws_client("cloudformation"), name=stack_name(stage))
+    return {parameter["ParameterKey"]: parameter["ParameterValue"]
+            for parameter in (stack or {}).get("Parameters", [])}.get(key)
+
+
+def existing_database_for_stack(stage: str, requested: bool | None) -> bool:
+    """Without --existing-database a stage keeps what its stack has (a new one gets its own
+    database); turning it on for a stack with its own database would delete that database."""
+    current = stack_parameter(stage, "UseExistingDatabase")
+    if current == "false" and requested:
+        raise DeployError(
+            f"stack {stack_name(stage)} has its own database: --existing-database would "
+            f"delete it and its data. Dump it into the other database first, then destroy "
+            f"and deploy the stage again.")
+    if requested is None:
+        return current == "true"
+    return requested
+
+
 def engine_for_stack(stage: str, requested: str | None) -> str:
     """A new stack gets the engine asked for (postgres by default); an existing one keeps its
     own: another engine would replace the database, and its data with it."""
-    stack = stack_status(cloudformation=aws_client("cloudformation"), name=stack_name(stage))
-    current = {parameter["ParameterKey"]: parameter["ParameterValue"]
-               for parameter in (stack or {}).get("Parameters", [])}.get("DatabaseEngine")
+    current = stack_parameter(stage, "DatabaseEngine")
     if current and requested and requested != current:
         raise DeployError(
             f"stack {stack_name(stage)} runs its database on {current}: moving it to "
@@ -562,7 +581,7 @@ def health_check(*, zappa_stage: str) -> None:
 # --- The commands ----------------------------------------------------------------------------
 
 def deploy(*, stage: str, dry_run: bool = False, skip_lambda_invoke: bool = False,
-           use_existing_database: bool = False, use_nat_gateway: bool = False,
+           use_existing_database: bool | None = None, use_nat_gateway: bool = False,
            database_engine: str | None = None,
            committed_file: Path = PROJECT_ROOT / "zappa_settings.json") -> None:
     committed = zappa_settings_load(committed_file)
@@ -573,7 +592,9 @@ def deploy(*, stage: str, dry_run: bool = False, skip_lambda_invoke: bool = Fals
         f"(functions: {', '.join(names)})")
     template = template_render(stage=stage, consumer_timeout_seconds=consumer_timeout_seconds(
         settings, stage=stage))
-    parameters = template_parameters(stage=stage, use_existing_database=use_existing_database,
+    parameters = template_parameters(stage=stage,
+                                     use_existing_database=existing_database_for_stack(
+                                         stage, use_existing_database),
                                      use_nat_gateway=use_nat_gateway,
                                      database_engine=engine_for_stack(stage, database_engine))
     stack_apply(stage=stage, template=template, parameters=parameters, dry_run=dry_run)
@@ -807,8 +828,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--skip-lambda-invoke", action="store_true",
                         help="skip migrate and GET /health (an emulator cannot invoke Lambda)")
-    parser.add_argument("--existing-database", action="store_true",
-                        help="no RDS in the stack: DATABASE_URL is in the stage secret")
+    parser.add_argument("--existing-database", action="store_true", default=None,
+                        help="no RDS in the stack: DATABASE_URL is in the stage secret "
+                             "(when the stack is created; later deploys keep it)")
     parser.add_argument("--nat", action="store_true",
                         help="a NAT gateway, for functions that reach the internet")
     parser.add_argument("--database-engine", choices=DATABASE_ENGINES,
