@@ -94,18 +94,39 @@ def database_url_from_rds_secret() -> str:
     """DATABASE_URL for the stack's database (infra/, scripts/deploy): the host (RDS Proxy)
     and the ARN of the master-user secret RDS manages come from the stage's environment; the
     credentials from that secret, read once per process like the stage secret. RDS rotates
-    it (every 7 days by default): a new process reads the new password."""
+    it (every 7 days by default): a new process reads the new password, a warm one re-reads
+    it when the database refuses the old one (refresh_database_secret)."""
     host = os.environ.get("DATABASE_HOST")
     if not host:
         raise StageConfigurationError("DATABASE_SECRET_ARN is set but DATABASE_HOST is not")
+    return database_url(*database_credentials(), host)
+
+
+def database_credentials() -> tuple[str, str]:
     credentials = fetch_stage_secret(os.environ["DATABASE_SECRET_ARN"])
     try:
-        user, password = credentials["username"], credentials["password"]
+        return credentials["username"], credentials["password"]
     except KeyError as exc:
         raise StageConfigurationError(
             f"The database secret has no {exc.args[0]} (an RDS-managed secret has both)"
         ) from None
+
+
+def database_url(user: str, password: str, host: str) -> str:
     port = os.environ.get("DATABASE_PORT", "5432")
     name = os.environ.get("DATABASE_NAME", "handbook")
     return (f"postgres://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/"
             f"{quote(name, safe='')}?sslmode=require")
+
+
+def refresh_database_secret() -> tuple[str, str]:
+    """Re-read the RDS-managed secret past the memo, because the database refused the
+    password this process holds (config/db_backend retries once with the result).
+    DATABASE_URL follows, for anything that reads it later in this process."""
+    # cache_clear forgets the stage secret too: harmless, only load_stage_secrets reads it,
+    # once at start-up, and its values are in os.environ already.
+    fetch_stage_secret.cache_clear()
+    user, password = database_credentials()
+    if host := os.environ.get("DATABASE_HOST"):
+        os.environ["DATABASE_URL"] = database_url(user, password, host)
+    return user, password

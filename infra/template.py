@@ -15,6 +15,10 @@ PROJECT = "serverless-handbook"
 QUEUES = ("MapQueue", "ReduceQueue")
 VISIBILITY_TIMEOUT_FACTOR = 6
 PROTECTED_STAGES = ("prod",)
+# What holds the data: the RDS instance or, with DatabaseEngine=aurora-serverless-v2, the
+# cluster (its instances hold no data of their own).
+DATABASES = ("Database", "AuroraCluster")
+DATABASE_ENGINES = ("postgres", "aurora-serverless-v2")
 # An alarm's copies for the next channels: (topic, periods the condition must hold).
 ESCALATION = (("AlertSlackTopic", 3), ("AlertSmsTopic", 6))
 
@@ -34,8 +38,9 @@ def template_render(*, stage: str, consumer_timeout_seconds: int) -> dict:
         resources[queue]["Properties"]["VisibilityTimeout"] = \
             VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds
     if stage in PROTECTED_STAGES:
-        resources["Database"]["DeletionPolicy"] = "Snapshot"
-        resources["Database"]["UpdateReplacePolicy"] = "Snapshot"
+        for database in DATABASES:
+            resources[database]["DeletionPolicy"] = "Snapshot"
+            resources[database]["UpdateReplacePolicy"] = "Snapshot"
     alarms_escalated(resources)
     return template
 
@@ -63,9 +68,13 @@ def alarms_escalated(resources: dict) -> None:
 
 
 def template_parameters(*, stage: str, use_existing_database: bool = False,
-                        use_nat_gateway: bool = False) -> dict[str, str]:
+                        use_nat_gateway: bool = False,
+                        database_engine: str = "postgres") -> dict[str, str]:
+    if database_engine not in DATABASE_ENGINES:
+        raise ValueError(f"database engine must be one of {', '.join(DATABASE_ENGINES)}")
     return {
         "Stage": stage,
+        "DatabaseEngine": database_engine,
         "UseExistingDatabase": str(use_existing_database).lower(),
         "UseNatGateway": str(use_nat_gateway).lower(),
         "ProtectDatabase": str(stage in PROTECTED_STAGES).lower(),

@@ -37,6 +37,10 @@ GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
 PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")
 # Warm containers keep their RDS connection between invocations (health-checked, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+# Django's PostgreSQL backend plus one retry after re-reading the RDS-managed secret when the
+# database refuses a rotated password (config/db_backend).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.db_backend"
 # Metrics as CloudWatch Embedded Metric Format lines: no agent, no API call per request.
 METRICS_SINKS = env.list("METRICS_SINKS", default=["emf"])
 # ...which the pulse dashboard reads back from CloudWatch (no rows in the database there).
@@ -51,3 +55,7 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 if MEDIA_BUCKET:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage",
                            "OPTIONS": {**S3_MEDIA_OPTIONS, "bucket_name": MEDIA_BUCKET}}
+# SnapStart (staging, prod): close connections before the snapshot, reseed after a restore.
+from config.snapstart import register_hooks
+
+register_hooks()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.deploy import resources_created
 from infra.template import stack_name, template_body, template_parameters, template_render
 
 
@@ -17,14 +18,19 @@ def resources_of_type(template: dict, kind: str) -> dict:
             if resource["Type"] == kind}
 
 
-@pytest.mark.parametrize("stage", ["dev", "prod", "preview-pr-7"])
-def test_rendered_template_passes_cfn_lint(stage, tmp_path):
-    # given the template rendered for a stage
+@pytest.mark.parametrize(("stage", "engine"), [
+    ("dev", "postgres"), ("prod", "postgres"), ("preview-pr-7", "postgres"),
+    ("dev", "aurora-serverless-v2"), ("prod", "aurora-serverless-v2")])
+def test_rendered_template_passes_cfn_lint(stage, engine, tmp_path):
+    # given the template rendered for a stage, and the parameters scripts/deploy passes
     path = tmp_path / f"{stage}.json"
     path.write_text(template_body(template_render(stage=stage, consumer_timeout_seconds=120)))
+    parameters = template_parameters(stage=stage, database_engine=engine)
 
-    # when AWS's linter reads it
-    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(path)],
+    # when AWS's linter reads it with those parameters
+    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(path),
+                           "--parameters", *(f"{key}={value}" for key, value in
+                                             parameters.items())],
                           capture_output=True, text=True, timeout=300)
 
     # then it finds nothing, not even a warning
@@ -129,8 +135,10 @@ def test_every_alarm_escalates_email_slack_sms_and_resolves_where_it_alarmed():
 
 def test_the_role_grants_only_the_stage_resources():
     role = template_render(stage="dev", consumer_timeout_seconds=60)["Resources"]["LambdaRole"]
-    statements = [statement for policy in role["Properties"]["Policies"]
-                  for statement in policy["PolicyDocument"]["Statement"]]
+    statements = [branch for policy in role["Properties"]["Policies"]
+                  for statement in policy["PolicyDocument"]["Statement"]
+                  for branch in (statement["Fn::If"][1:] if "Fn::If" in statement
+                                 else [statement])]
     wildcard = {statement["Sid"] for statement in statements if statement["Resource"] == "*"}
     # X-Ray and VPC network interfaces have no resource-level permissions in IAM
     assert wildcard == {"Tracing", "VpcNetworkInterfaces"}
@@ -141,3 +149,48 @@ def test_the_role_grants_only_the_stage_resources():
 
 def test_the_stack_is_named_apart_from_zappas():
     assert stack_name("dev") == "serverless-handbook-infra-dev"
+
+
+RDS_RESOURCES = {"Database", "AuroraCluster", "AuroraWriter", "AuroraReplica", "DatabaseProxy",
+                 "DatabaseProxyTarget"}
+
+
+@pytest.mark.parametrize(("stage", "engine", "existing", "expected"), [
+    ("dev", "postgres", False, {"Database", "DatabaseProxy", "DatabaseProxyTarget"}),
+    ("dev", "aurora-serverless-v2", False,
+     {"AuroraCluster", "AuroraWriter", "DatabaseProxy", "DatabaseProxyTarget"}),
+    ("prod", "aurora-serverless-v2", False,
+     {"AuroraCluster", "AuroraWriter", "AuroraReplica", "DatabaseProxy", "DatabaseProxyTarget"}),
+    ("dev", "aurora-serverless-v2", True, set()),
+])
+def test_the_engine_parameter_chooses_an_instance_or_an_aurora_cluster(stage, engine, existing,
+                                                                      expected):
+    template = template_render(stage=stage, consumer_timeout_seconds=60)
+    parameters = template_parameters(stage=stage, database_engine=engine,
+                                     use_existing_database=existing)
+
+    created = resources_created(template, parameters=parameters)
+
+    assert RDS_RESOURCES & set(created) == expected
+
+
+def test_aurora_serverless_v2_scales_between_the_parameters_behind_the_same_proxy():
+    prod = template_render(stage="prod", consumer_timeout_seconds=60)
+    resources = prod["Resources"]
+    cluster = resources["AuroraCluster"]
+    assert cluster["DeletionPolicy"] == "Snapshot"  # prod: the cluster holds the data
+    properties = cluster["Properties"]
+    assert properties["Engine"] == "aurora-postgresql"
+    assert properties["ManageMasterUserPassword"] is True
+    assert properties["StorageEncrypted"] is True
+    assert properties["ServerlessV2ScalingConfiguration"] == {
+        "MinCapacity": {"Ref": "AuroraMinCapacity"}, "MaxCapacity": {"Ref": "AuroraMaxCapacity"}}
+    assert resources["AuroraWriter"]["Properties"]["DBInstanceClass"] == "db.serverless"
+    target = resources["DatabaseProxyTarget"]["Properties"]
+    assert target["DBClusterIdentifiers"] == {
+        "Fn::If": ["CreateAurora", [{"Ref": "AuroraCluster"}], {"Ref": "AWS::NoValue"}]}
+    assert target["DBInstanceIdentifiers"] == {
+        "Fn::If": ["CreateAurora", {"Ref": "AWS::NoValue"}, [{"Ref": "Database"}]]}
+    assert prod["Outputs"]["DatabaseClusterId"]["Condition"] == "CreateAurora"
+    with pytest.raises(ValueError, match="aurora-serverless-v2"):
+        template_parameters(stage="dev", database_engine="mysql")

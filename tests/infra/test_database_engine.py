@@ -1,0 +1,99 @@
+"""The database engine, and whether a stage has a database of its own, are chosen when its
+stack is created; a later deploy keeps them, because changing either would replace or delete
+the database (scripts/deploy, against moto's server)."""
+
+import json
+import uuid
+
+import pytest
+
+from infra.deploy import (
+    DeployError,
+    database_endpoint,
+    engine_for_stack,
+    existing_database_for_stack,
+)
+from infra.template import stack_name
+
+
+@pytest.fixture
+def stage_with_engine(aws):
+    """Factory: a stage whose stack was created with that DatabaseEngine parameter."""
+
+    def create(engine: str) -> str:
+        stage = f"engine-{uuid.uuid4().hex[:8]}"
+        aws.client("cloudformation").create_stack(
+            StackName=stack_name(stage),
+            TemplateBody=json.dumps({
+                "Parameters": {"DatabaseEngine": {"Type": "String"}},
+                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}),
+            Parameters=[{"ParameterKey": "DatabaseEngine", "ParameterValue": engine}])
+        return stage
+
+    return create
+
+
+def test_a_new_stage_gets_the_engine_asked_for_or_postgres(aws):
+    assert engine_for_stack("engine-new", "aurora-serverless-v2") == "aurora-serverless-v2"
+    assert engine_for_stack("engine-new", None) == "postgres"
+
+
+def test_an_existing_stack_keeps_its_engine(stage_with_engine):
+    stage = stage_with_engine("aurora-serverless-v2")
+
+    assert engine_for_stack(stage, None) == "aurora-serverless-v2"
+    assert engine_for_stack(stage, "aurora-serverless-v2") == "aurora-serverless-v2"
+
+
+def test_moving_an_existing_stack_to_another_engine_is_refused(stage_with_engine):
+    stage = stage_with_engine("postgres")
+
+    with pytest.raises(DeployError, match="would replace the database and lose its data"):
+        engine_for_stack(stage, "aurora-serverless-v2")
+
+
+def test_an_aurora_stage_connects_through_the_cluster_and_its_managed_secret(aws):
+    # given the cluster the aurora-serverless-v2 stack creates (moto has no proxy for it)
+    stage = f"engine-{uuid.uuid4().hex[:8]}"
+    cluster = aws.client("rds").create_db_cluster(
+        DBClusterIdentifier=f"serverless-handbook-{stage}", Engine="aurora-postgresql",
+        MasterUsername="handbook", ManageMasterUserPassword=True,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2})["DBCluster"]
+
+    # when the deploy reads the database's endpoint for the functions
+    values = database_endpoint(stage=stage,
+                               outputs={"DatabaseClusterId": cluster["DBClusterIdentifier"]})
+
+    # then they get the writer's endpoint and the secret RDS manages for the cluster
+    assert values == {"DATABASE_SECRET_ARN": cluster["MasterUserSecret"]["SecretArn"],
+                      "DATABASE_HOST": cluster["Endpoint"]}
+
+
+@pytest.fixture
+def stage_with_database(aws):
+    """Factory: a stage whose stack was created with that UseExistingDatabase parameter."""
+
+    def create(existing: str) -> str:
+        stage = f"database-{uuid.uuid4().hex[:8]}"
+        aws.client("cloudformation").create_stack(
+            StackName=stack_name(stage),
+            TemplateBody=json.dumps({
+                "Parameters": {"UseExistingDatabase": {"Type": "String"}},
+                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}),
+            Parameters=[{"ParameterKey": "UseExistingDatabase", "ParameterValue": existing}])
+        return stage
+
+    return create
+
+
+def test_a_stage_keeps_its_database_choice_without_the_flag(aws, stage_with_database):
+    assert existing_database_for_stack("database-new", None) is False
+    assert existing_database_for_stack(stage_with_database("true"), None) is True
+    assert existing_database_for_stack(stage_with_database("false"), None) is False
+
+
+def test_dropping_a_stages_own_database_is_refused(stage_with_database):
+    stage = stage_with_database("false")
+
+    with pytest.raises(DeployError, match="would delete it and its data"):
+        existing_database_for_stack(stage, True)
