@@ -5,8 +5,13 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from pipelines import services
 from pipelines.models import DeadLetter, Packet, PipelineRun, RunResult, ScratchpadEntry
+from pipelines.services.cleanup import run_redrive
+from pipelines.services.dead_letters import (
+    dead_letter_drop,
+    dead_letter_replay,
+    sqs_dead_letters_fetch,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -67,7 +72,7 @@ class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Re-drive: queue again what the selected runs still need")
     def redrive(self, request, queryset):
-        sent = sum(services.run_redrive(run=run) for run in queryset)
+        sent = sum(run_redrive(run=run) for run in queryset)
         self.message_user(request, f"Queued {sent} messages.", messages.SUCCESS)
 
 
@@ -122,7 +127,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         replayed = 0
         for letter in queryset:
             try:
-                services.dead_letter_replay(dead_letter=letter)
+                dead_letter_replay(dead_letter=letter)
                 replayed += 1
             except Exception as exc:  # the queue is down: keep the letter, say why
                 self.message_user(request, f"Dead letter {letter.pk}: {exc}", messages.ERROR)
@@ -132,7 +137,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def drop(self, request, queryset):
         count = 0
         for letter in queryset:
-            services.dead_letter_drop(dead_letter=letter)
+            dead_letter_drop(dead_letter=letter)
             count += 1
         self.message_user(request, f"Dropped {count} messages.", messages.SUCCESS)
 
@@ -147,7 +152,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """POST: move the SQS dead-letter queues' messages into this list."""
         if request.method == "POST":
             try:
-                fetched = services.sqs_dead_letters_fetch()
+                fetched = sqs_dead_letters_fetch()
                 self.message_user(request, f"Fetched {fetched} messages from the SQS "
                                            "dead-letter queues.", messages.SUCCESS)
             except Exception as exc:

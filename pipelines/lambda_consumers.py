@@ -15,7 +15,8 @@ from django.db import close_old_connections
 from monitoring.jobs import scheduled_job_run
 from monitoring.request_context import request_id_from_lambda_context, trace_bound
 from pipelines.messages import MAP, REDUCE
-from pipelines.services import runs_cleanup, step_handle
+from pipelines.services.cleanup import runs_cleanup
+from pipelines.services.steps import step_handle
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,9 @@ from monitoring.jobs import scheduled_job_run
 from monitoring.request_context import trace_bound
 from pipelines.models import DeadLetterSource
 from pipelines.retry_policy import retry_delay_seconds
-from pipelines.services import dead_letter_store, runs_cleanup, step_handle
+from pipelines.services.cleanup import runs_cleanup
+from pipelines.services.dead_letters import dead_letter_store
+from pipelines.services.steps import step_handle
 
 logger = logging.getLogger(__name__)
 

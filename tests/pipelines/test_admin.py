@@ -4,7 +4,8 @@ import pytest
 
 from pipelines import exact_json
 from pipelines.models import DeadLetter
-from pipelines.services import dead_letter_store, run_start
+from pipelines.services.dead_letters import dead_letter_store
+from pipelines.services.runs import run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
