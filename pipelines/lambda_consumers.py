@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from monitoring.jobs import scheduled_job_run
 from monitoring.request_context import request_id_from_lambda_context, trace_bound
 from pipelines.messages import MAP, REDUCE
-from pipelines.services.cleanup import runs_cleanup
+from pipelines.services.cleanup import runs_cleanup, runs_stall_watch
 from pipelines.services.steps import step_handle
 
 logger = logging.getLogger(__name__)
@@ -72,3 +72,13 @@ def cleanup(event, context):
     except Exception as exc:
         # Never a TypeError out of here: Zappa would run the job again with another signature.
         raise RuntimeError(f"pipeline cleanup failed: {exc!r}") from exc
+
+
+def stall_watch(event, context):
+    try:
+        with trace_bound(request_id=None,
+                         invocation_id=request_id_from_lambda_context(context)):
+            return scheduled_job_run("pipelines.stall_watch", runs_stall_watch)
+    except Exception as exc:
+        # Never a TypeError out of here: Zappa would run the job again with another signature.
+        raise RuntimeError(f"pipeline stall watch failed: {exc!r}") from exc

@@ -48,11 +48,14 @@ def run_status(*, run: PipelineRun) -> RunStatus:
     )
 
 
-def runs_stalled(*, now=None):
+def runs_stalled(*, now=None, after_seconds: float | None = None):
     """Pending runs with no progress (run, scratchpad or result change) and nothing sent for
-    the stall time, oldest first (a stable order: each job run handles the same runs first)."""
+    `after_seconds` (default PIPELINE_STALL_AFTER_SECONDS), oldest first (a stable order:
+    each job run handles the same runs first)."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.PIPELINE_STALL_AFTER_SECONDS)
+    if after_seconds is None:
+        after_seconds = settings.PIPELINE_STALL_AFTER_SECONDS
+    cutoff = now - timedelta(seconds=after_seconds)
     return (
         PipelineRun.objects.filter(state=RunState.PENDING, updated_at__lte=cutoff,
                                    last_sent_at__lte=cutoff)

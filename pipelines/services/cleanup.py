@@ -75,46 +75,85 @@ def _run_hopeless_reason(run: PipelineRun) -> str:
             f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters.")
 
 
-def runs_cleanup(*, now=None) -> dict:
-    """The scheduled job: each run is handled on its own, so one that cannot be sent is
-    reported under `errors` and the job goes on with the others."""
-    now = now or timezone.now()
-    summary: dict = {"sent": [], "redriven": [], "failed": [], "waiting": [], "errors": {},
-                     "purged": 0}
+class _RunHandler:
+    """What the cleanup and the stall watch do to one run, each run on its own: one that
+    cannot be handled is reported under `errors` and the job goes on with the others. The
+    map queue's depth is read once per job, and only when a stalled run needs it."""
 
-    def isolated(run, action) -> None:
+    def __init__(self, *, now, job: str, summary: dict):
+        self.now = now
+        self.job = job
+        self.summary = summary
+        self.queue_depths: dict = {}
+
+    def isolated(self, run, action) -> None:
         try:
             action(run)
         except Exception as exc:
-            logger.exception("pipeline cleanup could not handle run %s", run.id)
-            summary["errors"][str(run.id)] = f"{type(exc).__name__}: {exc}"
+            logger.exception("pipeline %s could not handle run %s", self.job, run.id)
+            self.summary["errors"][str(run.id)] = f"{type(exc).__name__}: {exc}"
 
-    def send(run) -> None:
+    def send(self, run) -> None:
+        """A run whose messages never reached the queue (it was down at POST)."""
         run_send(run_id=run.id, messages=run_pending_messages(run))
-        summary["sent"].append(str(run.id))
+        self.summary["sent"].append(str(run.id))
 
-    queue_depths: dict = {}
-
-    def unstick(run) -> None:
-        if _run_waits_in_backlog(run, now=now, queue_depths=queue_depths):
-            summary["waiting"].append(str(run.id))
+    def unstick(self, run, *, may_fail: bool) -> None:
+        """A stalled run: left alone while it waits behind a backlog; failed once re-driven
+        PIPELINE_MAX_REDRIVES times (only when `may_fail`); else re-driven."""
+        if _run_waits_in_backlog(run, now=self.now, queue_depths=self.queue_depths):
+            self.summary["waiting"].append(str(run.id))
         elif run.redrive_count >= settings.PIPELINE_MAX_REDRIVES:
-            run_fail(run=run, reason=_run_hopeless_reason(run))
-            summary["failed"].append(str(run.id))
+            if may_fail:
+                run_fail(run=run, reason=_run_hopeless_reason(run))
+                self.summary["failed"].append(str(run.id))
         else:
             run_redrive(run=run)
-            summary["redriven"].append(str(run.id))
+            self.summary["redriven"].append(str(run.id))
 
+
+def runs_cleanup(*, now=None) -> dict:
+    """The scheduled job (every PIPELINE_CLEANUP_EVERY_SECONDS): send runs the queue never
+    got, re-drive stalled runs (leaving those waiting behind a backlog), fail hopeless ones,
+    resolve dead letters of finished runs and drop old finished runs' input text."""
+    now = now or timezone.now()
+    summary: dict = {"sent": [], "redriven": [], "failed": [], "waiting": [], "errors": {},
+                     "purged": 0}
+    handler = _RunHandler(now=now, job="cleanup", summary=summary)
     for run in runs_unsent(now=now):
-        isolated(run, send)
+        handler.isolated(run, handler.send)
     for run in runs_stalled(now=now):
-        isolated(run, unstick)
+        handler.isolated(run, lambda run: handler.unstick(run, may_fail=True))
     # Letters whose run finished some other way (e.g. their packet was mapped by a re-drive).
     DeadLetter.objects.filter(resolved_at__isnull=True, run__state=RunState.DONE).update(
         resolved_at=now)
     summary["purged"] = runs_purge_finished(now=now)
     if any(summary[key] for key in ("sent", "redriven", "failed", "errors")):
         logger.info("pipeline cleanup", extra={"cleanup": summary})
+    return summary
+
+
+def runs_stall_watch(*, now=None) -> dict:
+    """The cheap, frequent job (every PIPELINE_STALL_WATCH_EVERY_SECONDS): what makes a run
+    that lost its messages (a purged queue, a crashed consumer) finish within minutes while
+    the full cleanup keeps its 15-minute interval.
+
+    It sends runs the queue never got and gives a run stalled for
+    PIPELINE_STALL_WATCH_AFTER_SECONDS its *first* re-drive, by the cleanup's own rules (a
+    backlog is not a stall, each run on its own). It never fails a run and never re-drives
+    one twice: later re-drives stay with the cleanup, paced at its interval, so a broker
+    outage or a poison packet does not spend a run's PIPELINE_MAX_REDRIVES in minutes.
+    On an idle system it is one indexed query."""
+    now = now or timezone.now()
+    summary: dict = {"sent": [], "redriven": [], "waiting": [], "errors": {}}
+    handler = _RunHandler(now=now, job="stall watch", summary=summary)
+    for run in runs_unsent(now=now):
+        handler.isolated(run, handler.send)
+    stalled = runs_stalled(now=now, after_seconds=settings.PIPELINE_STALL_WATCH_AFTER_SECONDS)
+    for run in stalled.filter(redrive_count=0):
+        handler.isolated(run, lambda run: handler.unstick(run, may_fail=False))
+    if any(summary[key] for key in ("sent", "redriven", "errors")):
+        logger.info("pipeline stall watch", extra={"stall_watch": summary})
     return summary
 
 
