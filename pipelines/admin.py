@@ -23,6 +23,14 @@ from pipelines.services.dead_letters import (
 )
 
 
+def _change_link(model: str, pk, empty: str = "—"):
+    """A link to a pipelines object's change page, or `empty` without one."""
+    if pk is None:
+        return empty
+    url = reverse(f"admin:pipelines_{model}_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, pk)
+
+
 class ReadOnlyAdminMixin:
     """Pipeline rows are written by the steps only; the admin inspects and acts."""
 
@@ -84,10 +92,7 @@ class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="upload")
     def upload_link(self, run):
-        if not run.upload_id:
-            return "— (the POST's array)"
-        url = reverse("admin:pipelines_upload_change", args=[run.upload_id])
-        return format_html('<a href="{}">{}</a>', url, run.upload_id)
+        return _change_link("upload", run.upload_id, empty="— (the POST's array)")
 
     @admin.display(description="result")
     def result_value(self, run):
@@ -141,10 +146,7 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="run")
     def run_link(self, upload):
         run = getattr(upload, "run", None)
-        if run is None:
-            return "—"
-        url = reverse("admin:pipelines_pipelinerun_change", args=[run.id])
-        return format_html('<a href="{}">{}</a>', url, run.id)
+        return _change_link("pipelinerun", run.id if run else None)
 
 
 @admin.register(Packet)
@@ -184,10 +186,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="run")
     def run_link(self, letter):
-        if not letter.run_id:
-            return "—"
-        url = reverse("admin:pipelines_pipelinerun_change", args=[letter.run_id])
-        return format_html('<a href="{}">{}</a>', url, letter.run_id)
+        return _change_link("pipelinerun", letter.run_id)
 
     @admin.display(description="message")
     def short_body(self, letter):

@@ -64,21 +64,19 @@ def consume_reduce(event, context):
     return _consume(REDUCE, event, context)
 
 
-def cleanup(event, context):
+def _scheduled(name: str, job, context):
     try:
         with trace_bound(request_id=None,
                          invocation_id=request_id_from_lambda_context(context)):
-            return scheduled_job_run("pipelines.cleanup", runs_cleanup)
+            return scheduled_job_run(name, job)
     except Exception as exc:
         # Never a TypeError out of here: Zappa would run the job again with another signature.
-        raise RuntimeError(f"pipeline cleanup failed: {exc!r}") from exc
+        raise RuntimeError(f"{name} failed: {exc!r}") from exc
+
+
+def cleanup(event, context):
+    return _scheduled("pipelines.cleanup", runs_cleanup, context)
 
 
 def stall_watch(event, context):
-    try:
-        with trace_bound(request_id=None,
-                         invocation_id=request_id_from_lambda_context(context)):
-            return scheduled_job_run("pipelines.stall_watch", runs_stall_watch)
-    except Exception as exc:
-        # Never a TypeError out of here: Zappa would run the job again with another signature.
-        raise RuntimeError(f"pipeline stall watch failed: {exc!r}") from exc
+    return _scheduled("pipelines.stall_watch", runs_stall_watch, context)
