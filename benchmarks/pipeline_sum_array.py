@@ -115,7 +115,7 @@ def run_pipeline(array: list, concurrency: int) -> dict:
 
     from pipelines import exact_json
     from pipelines.models import PipelineRun
-    from pipelines.services import run_start
+    from pipelines.services.runs import run_start
 
     user_model = __import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model()
     user, _ = user_model.objects.get_or_create(username="bench")

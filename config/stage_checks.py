@@ -16,8 +16,8 @@ What is checked (design §3 rule 7, §4):
   `dict.update`, zappa/cli.py `stage_config`), and lost nothing on the way: a stage that sets
   its own `environment_variables` replaces the base's whole dict, so `ALLOWED_HOSTS` and
   `SECRETS_PREFIX` silently vanish;
-- the pipelines' cleanup schedule runs exactly once per stage (in the main stage, never in
-  its function stages such as `dev_browser`);
+- the pipelines' scheduled jobs (the cleanup and the stall watch) each run exactly once per
+  stage (in the main stage, never in its function stages such as `dev_browser`);
 - queues: account-specific values (queue ARNs and URLs) are never typed into the committed
   file; they are filled in from the infrastructure stack's outputs into a *generated* settings
   file. On a generated file (`generated=True`) every pipeline queue the stage's transport uses
@@ -43,6 +43,9 @@ CONSUMERS = {
 }
 CONSUMERS_URL_VARIABLES = tuple(f"PIPELINE_{step.upper()}_QUEUE_URL" for step in CONSUMERS)
 CLEANUP = "pipelines.lambda_consumers.cleanup"
+STALL_WATCH = "pipelines.lambda_consumers.stall_watch"
+# Each runs exactly once per stage: in the main stage, never in its function stages.
+SCHEDULED_JOBS = (CLEANUP, STALL_WATCH)
 # What config.django.aws needs from the stage's environment_variables: without
 # ALLOWED_HOSTS every request is a 400; without SECRETS_PREFIX the stage reads another
 # project's secret name.
@@ -275,21 +278,28 @@ def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False,
         errors += [f"{name} is set neither in environment_variables nor in .env.{stage} "
                    f"({AWS_SETTINGS} needs it)"
                    for name in REQUIRED_ENVIRONMENT if not environment.get(name)]
-    cleanups = [event for event in stage_settings.get("events") or []
-                if event.get("function") == CLEANUP and event.get("expression")]
-    main_stage = companion_of(zappa_settings, stage)
-    if main_stage:
-        if cleanups:
-            errors.append(f"{CLEANUP} is scheduled in '{main_stage}' already; the function "
-                          f"stage '{stage}' must not run it a second time")
-    elif not cleanups:
-        errors.append(f"no schedule (`expression`) event runs {CLEANUP}")
-    elif len(cleanups) > 1:
-        errors.append(f"{len(cleanups)} schedule events run {CLEANUP}; one is enough")
+    errors += _schedule_errors(zappa_settings, stage, stage_settings)
     if generated:
         errors += _queue_errors(zappa_settings, stage_settings, env_file_values)
     else:
         errors += _typed_account_values_errors(stage_settings)
+    return errors
+
+
+def _schedule_errors(zappa_settings: dict, stage: str, stage_settings: dict) -> list[str]:
+    errors = []
+    main_stage = companion_of(zappa_settings, stage)
+    for job in SCHEDULED_JOBS:
+        schedules = [event for event in stage_settings.get("events") or []
+                     if event.get("function") == job and event.get("expression")]
+        if main_stage:
+            if schedules:
+                errors.append(f"{job} is scheduled in '{main_stage}' already; the function "
+                              f"stage '{stage}' must not run it a second time")
+        elif not schedules:
+            errors.append(f"no schedule (`expression`) event runs {job}")
+        elif len(schedules) > 1:
+            errors.append(f"{len(schedules)} schedule events run {job}; one is enough")
     return errors
 
 

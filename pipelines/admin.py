@@ -1,12 +1,34 @@
-"""Backoffice (design §5): runs with progress, packets, scratchpad, results, dead letters."""
+"""Backoffice (design §5): runs with progress, packets, scratchpad, results, dead letters,
+uploaded input files."""
 
 from django.contrib import admin, messages
+from django.core.files.storage import default_storage
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from pipelines import services
-from pipelines.models import DeadLetter, Packet, PipelineRun, RunResult, ScratchpadEntry
+from pipelines.models import (
+    DeadLetter,
+    Packet,
+    PipelineRun,
+    RunResult,
+    ScratchpadEntry,
+    Upload,
+)
+from pipelines.services.cleanup import run_redrive
+from pipelines.services.dead_letters import (
+    dead_letter_drop,
+    dead_letter_replay,
+    sqs_dead_letters_fetch,
+)
+
+
+def _change_link(model: str, pk, empty: str = "—"):
+    """A link to a pipelines object's change page, or `empty` without one."""
+    if pk is None:
+        return empty
+    url = reverse(f"admin:pipelines_{model}_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, pk)
 
 
 class ReadOnlyAdminMixin:
@@ -42,13 +64,15 @@ class PacketInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(PipelineRun)
 class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "pipeline", "owner", "state", "progress", "packet_count",
-                    "redrive_count", "created_at", "finished_at"]
+                    "redrive_count", "queued", "last_sent_at", "created_at", "finished_at"]
     list_filter = ["state", "pipeline"]
-    search_fields = ["id", "owner__username"]
+    search_fields = ["id", "owner__username", "request_id"]
     list_select_related = ["owner", "result"]
     readonly_fields = ["id", "pipeline", "owner", "state", "progress", "result_value",
                        "element_count", "packet_size", "packet_count", "redrive_count",
-                       "failure_reason", "created_at", "updated_at", "finished_at"]
+                       "failure_reason", "queued", "last_sent_at", "request_id", "upload_link",
+                       "load_offset", "load_line", "loaded_at", "purged_at", "created_at",
+                       "updated_at", "finished_at"]
     fields = readonly_fields
     inlines = [PacketInline]
     actions = ["redrive"]
@@ -60,6 +84,16 @@ class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         percent = 100 * done // run.element_count if run.element_count else 100
         return f"{done} / {run.element_count} ({percent}%)"
 
+    @admin.display(boolean=True, description="queued")
+    def queued(self, run):
+        """Its messages reached the queue (no: the queue was down at start; the cleanup job
+        or the stall watch sends it)."""
+        return run.last_sent_at is not None
+
+    @admin.display(description="upload")
+    def upload_link(self, run):
+        return _change_link("upload", run.upload_id, empty="— (the POST's array)")
+
     @admin.display(description="result")
     def result_value(self, run):
         result = getattr(run, "result", None)
@@ -67,8 +101,52 @@ class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Re-drive: queue again what the selected runs still need")
     def redrive(self, request, queryset):
-        sent = sum(services.run_redrive(run=run) for run in queryset)
+        sent = sum(run_redrive(run=run) for run in queryset)
         self.message_user(request, f"Queued {sent} messages.", messages.SUCCESS)
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "pipeline", "owner", "size", "state", "run_link", "created_at"]
+    list_filter = ["pipeline"]
+    search_fields = ["id", "owner__username", "storage_name"]
+    list_select_related = ["owner", "run"]
+    readonly_fields = ["id", "pipeline", "owner", "storage_name", "size", "state", "run_link",
+                       "created_at"]
+    fields = readonly_fields
+    # Each row asks the media storage for its file's size (on S3 one HEAD request).
+    list_per_page = 50
+
+    @staticmethod
+    def _file_size(upload) -> int | None:
+        if not hasattr(upload, "_file_size"):
+            try:
+                upload._file_size = default_storage.size(upload.storage_name)
+            except Exception:  # no file: not sent yet, or deleted by the retention step
+                upload._file_size = None
+        return upload._file_size
+
+    @admin.display(description="size (bytes)")
+    def size(self, upload):
+        size = self._file_size(upload)
+        return "—" if size is None else f"{size:,}"
+
+    @admin.display(description="state")
+    def state(self, upload):
+        run = getattr(upload, "run", None)
+        if run is None:
+            return ("waiting for the file" if self._file_size(upload) is None
+                    else "uploaded, no run started")
+        if run.purged_at:
+            return f"run {run.state}; file deleted by retention"
+        if run.loading:
+            return f"loading: {run.load_offset:,} bytes, {run.load_line:,} lines read"
+        return f"run {run.state}"
+
+    @admin.display(description="run")
+    def run_link(self, upload):
+        run = getattr(upload, "run", None)
+        return _change_link("pipelinerun", run.id if run else None)
 
 
 @admin.register(Packet)
@@ -108,10 +186,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="run")
     def run_link(self, letter):
-        if not letter.run_id:
-            return "—"
-        url = reverse("admin:pipelines_pipelinerun_change", args=[letter.run_id])
-        return format_html('<a href="{}">{}</a>', url, letter.run_id)
+        return _change_link("pipelinerun", letter.run_id)
 
     @admin.display(description="message")
     def short_body(self, letter):
@@ -122,7 +197,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         replayed = 0
         for letter in queryset:
             try:
-                services.dead_letter_replay(dead_letter=letter)
+                dead_letter_replay(dead_letter=letter)
                 replayed += 1
             except Exception as exc:  # the queue is down: keep the letter, say why
                 self.message_user(request, f"Dead letter {letter.pk}: {exc}", messages.ERROR)
@@ -132,7 +207,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def drop(self, request, queryset):
         count = 0
         for letter in queryset:
-            services.dead_letter_drop(dead_letter=letter)
+            dead_letter_drop(dead_letter=letter)
             count += 1
         self.message_user(request, f"Dropped {count} messages.", messages.SUCCESS)
 
@@ -147,7 +222,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """POST: move the SQS dead-letter queues' messages into this list."""
         if request.method == "POST":
             try:
-                fetched = services.sqs_dead_letters_fetch()
+                fetched = sqs_dead_letters_fetch()
                 self.message_user(request, f"Fetched {fetched} messages from the SQS "
                                            "dead-letter queues.", messages.SUCCESS)
             except Exception as exc:

@@ -11,7 +11,7 @@ from api.request_body import json_body_of
 from pipelines import api_docs
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
-from pipelines.services import run_start
+from pipelines.services.runs import run_start
 from pipelines.uploads import run_start_from_upload, upload_create, upload_store
 
 ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}

@@ -15,7 +15,8 @@ from django.db import close_old_connections
 from monitoring.jobs import scheduled_job_run
 from monitoring.request_context import request_id_from_lambda_context, trace_bound
 from pipelines.messages import MAP, REDUCE
-from pipelines.services import runs_cleanup, step_handle
+from pipelines.services.cleanup import runs_cleanup, runs_stall_watch
+from pipelines.services.steps import step_handle
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,19 @@ def consume_reduce(event, context):
     return _consume(REDUCE, event, context)
 
 
-def cleanup(event, context):
+def _scheduled(name: str, job, context):
     try:
         with trace_bound(request_id=None,
                          invocation_id=request_id_from_lambda_context(context)):
-            return scheduled_job_run("pipelines.cleanup", runs_cleanup)
+            return scheduled_job_run(name, job)
     except Exception as exc:
         # Never a TypeError out of here: Zappa would run the job again with another signature.
-        raise RuntimeError(f"pipeline cleanup failed: {exc!r}") from exc
+        raise RuntimeError(f"{name} failed: {exc!r}") from exc
+
+
+def cleanup(event, context):
+    return _scheduled("pipelines.cleanup", runs_cleanup, context)
+
+
+def stall_watch(event, context):
+    return _scheduled("pipelines.stall_watch", runs_stall_watch, context)

@@ -1,8 +1,13 @@
-"""Reads: a user's run with its progress and result."""
+"""Reads: a user's run with its progress and result; the runs the cleanup job looks at."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from api.errors import NotFound
 from pipelines import exact_json
@@ -41,3 +46,30 @@ def run_status(*, run: PipelineRun) -> RunStatus:
         packets_reduced=result.packets_reduced if result else 0,
         result=exact_json.loads(result.value_json) if done else None,
     )
+
+
+def runs_stalled(*, now=None, after_seconds: float | None = None):
+    """Pending runs with no progress (run, scratchpad or result change) and nothing sent for
+    `after_seconds` (default PIPELINE_STALL_AFTER_SECONDS), oldest first (a stable order:
+    each job run handles the same runs first)."""
+    now = now or timezone.now()
+    if after_seconds is None:
+        after_seconds = settings.PIPELINE_STALL_AFTER_SECONDS
+    cutoff = now - timedelta(seconds=after_seconds)
+    return (
+        PipelineRun.objects.filter(state=RunState.PENDING, updated_at__lte=cutoff,
+                                   last_sent_at__lte=cutoff)
+        .annotate(last_mapped_at=Max("scratchpad__created_at"))
+        .filter(Q(last_mapped_at__isnull=True) | Q(last_mapped_at__lte=cutoff))
+        .filter(Q(result__isnull=True) | Q(result__updated_at__lte=cutoff))
+        .order_by("created_at", "id")
+    )
+
+
+def runs_unsent(*, now=None):
+    """Pending runs whose messages never reached the queue (it was down at start)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.PIPELINE_UNSENT_AFTER_SECONDS)
+    return PipelineRun.objects.filter(
+        state=RunState.PENDING, last_sent_at__isnull=True, created_at__lte=cutoff,
+    ).order_by("created_at", "id")

@@ -17,7 +17,9 @@ from monitoring.jobs import scheduled_job_run
 from monitoring.request_context import trace_bound
 from pipelines.models import DeadLetterSource
 from pipelines.retry_policy import retry_delay_seconds
-from pipelines.services import dead_letter_store, runs_cleanup, step_handle
+from pipelines.services.cleanup import runs_cleanup, runs_stall_watch
+from pipelines.services.dead_letters import dead_letter_store
+from pipelines.services.steps import step_handle
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +58,9 @@ def _run_step(self, step: str, body: str) -> None:
 def cleanup(self) -> dict:
     with trace_bound(request_id=None, invocation_id=self.request.id):
         return scheduled_job_run("pipelines.cleanup", runs_cleanup)
+
+
+@shared_task(name="pipelines.stall_watch", bind=True)
+def stall_watch(self) -> dict:
+    with trace_bound(request_id=None, invocation_id=self.request.id):
+        return scheduled_job_run("pipelines.stall_watch", runs_stall_watch)

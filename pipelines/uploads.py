@@ -35,12 +35,12 @@ from pipelines.arithmetic import client_decimal, client_int
 from pipelines.messages import StepMessage, load_message, map_message
 from pipelines.models import Packet, PipelineRun, RunResult, RunState, Upload
 from pipelines.registry import InvalidElement, pipeline_get
-from pipelines.services import (
-    _run_finish,
-    _run_send,
-    _run_send_or_leave_to_cleanup,
+from pipelines.services.runs import (
     packets_cut,
     run_fail,
+    run_finish,
+    run_send,
+    run_send_or_leave_to_cleanup,
 )
 
 logger = logging.getLogger(__name__)
@@ -182,11 +182,11 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
                          request_id=request_id or None)
     if connection.in_atomic_block:
         # A caller's transaction: the run exists for the load step only once it commits.
-        transaction.on_commit(lambda: _run_send_or_leave_to_cleanup(run.id, [first]),
+        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, [first]),
                               robust=True)
         run.queued = None
     else:
-        run.queued = _run_send_or_leave_to_cleanup(run.id, [first])
+        run.queued = run_send_or_leave_to_cleanup(run.id, [first])
     return run
 
 
@@ -315,13 +315,13 @@ def run_load_slice(*, message: StepMessage) -> None:
             # already, and no reduce would come to finish the run.
             result = RunResult.objects.select_for_update().get(run_id=run.id)
             if result.packets_reduced >= run.packet_count:
-                _run_finish(run.id)
+                run_finish(run.id)
         else:
             to_send.append(load_message(pipeline=spec.name, run_id=run.id,
                                         offset=run.load_offset, request_id=message.request_id))
         # A send that fails after the commit leaves the run to the cleanup job's re-drive,
         # which sends its unmapped packets and its next slice again.
-        transaction.on_commit(lambda: _run_send(run_id=run.id, messages=to_send))
+        transaction.on_commit(lambda: run_send(run_id=run.id, messages=to_send))
 
 
 def _load_fail(run: PipelineRun, reason: str) -> None:

@@ -129,8 +129,12 @@ def scheduled_event(
     function: str, *, project: str = "serverless-handbook", stage: str = "dev",
     kwargs: dict | None = None, region: str = REGION,
 ) -> dict:
-    """An EventBridge schedule as Zappa creates it: rule `<project>-<stage>-<function>`."""
-    rule = f"{project}-{stage}-{function}"
+    """An EventBridge schedule as Zappa creates it: rule `<project>-<stage>-<function>`, named
+    by Zappa's own code (a hash replaces `<project>-<stage>` when that exceeds 63 characters)."""
+    from zappa.core import Zappa  # boto3 and more: only where a schedule event is built
+
+    rule = Zappa(load_credentials=False, aws_region=region).get_scheduled_event_name(
+        {"function": function}, function, f"{project}-{stage}")
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

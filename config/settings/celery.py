@@ -62,6 +62,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "pipelines.cleanup",
         "schedule": env.float("PIPELINE_CLEANUP_EVERY_SECONDS", default=15 * 60),
     },
+    # Gives stalled pipeline runs their first re-drive within minutes (a purged queue), between
+    # two cleanups (Lambda: the Zappa schedule calling pipelines.lambda_consumers.stall_watch).
+    "pipelines-stall-watch": {
+        "task": "pipelines.stall_watch",
+        "schedule": env.float("PIPELINE_STALL_WATCH_EVERY_SECONDS", default=60),
+    },
     # Evaluates the alarm rules (monitoring.alarms) and escalates open incidents.
     "monitoring-alarms": {
         "task": "monitoring.alarms",

@@ -57,6 +57,13 @@ PIPELINE_RETRY_BACKOFF_MAX_SECONDS = env.float("PIPELINE_RETRY_BACKOFF_MAX_SECON
 # many re-drives without finishing it is failed with a reason.
 PIPELINE_STALL_AFTER_SECONDS = env.int("PIPELINE_STALL_AFTER_SECONDS", default=5 * 60)
 PIPELINE_MAX_REDRIVES = env.int("PIPELINE_MAX_REDRIVES", default=3)
+# The stall watch (every PIPELINE_STALL_WATCH_EVERY_SECONDS, config/settings/celery.py and
+# Zappa's 1-minute schedule): a run with no progress and nothing sent for this long gets its
+# first re-drive without waiting for the cleanup. 180 s + the 60 s interval keeps a purged
+# queue's recovery under 5 minutes; it is longer than the slowest healthy pause of a run
+# (a step's 120 s time limit, the 120 s backoff ceiling), so a busy run is rarely re-sent.
+PIPELINE_STALL_WATCH_AFTER_SECONDS = env.int("PIPELINE_STALL_WATCH_AFTER_SECONDS",
+                                             default=3 * 60)
 # A run stored while the queue was down is sent by the cleanup job after this long (the
 # request that stored it may still be sending it).
 PIPELINE_UNSENT_AFTER_SECONDS = env.int("PIPELINE_UNSENT_AFTER_SECONDS", default=60)

@@ -7,6 +7,8 @@ pipelines.lambda_consumers.
 
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
@@ -58,7 +60,6 @@ class SqsTransport:
                 if still_failed:
                     raise RuntimeError(f"SQS refused {len(still_failed)} messages: {still_failed}")
 
-
     def queue_depth(self, step: str) -> int | None:
         attributes = sqs_client().get_queue_attributes(
             QueueUrl=queue_url(step),
@@ -94,3 +95,38 @@ def dead_letter_queue_url(step: str) -> str:
     target_arn = json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
     account, name = target_arn.split(":")[4:6]
     return client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    body: str
+    message_id: str
+    receive_count: int
+
+
+def dead_letter_queue_drain(step: str, *, store: Callable[[ReceivedMessage], None],
+                            max_messages: int) -> int:
+    """Receive the step's dead-letter queue in batches of 10 until it is empty or
+    `max_messages` were taken; each batch is deleted from the queue only after `store`
+    returned for every message in it (so a message is never deleted unstored). Returns how
+    many messages were taken."""
+    client = sqs_client()
+    dlq_url = dead_letter_queue_url(step)
+    taken = 0
+    while taken < max_messages:
+        received = client.receive_message(
+            QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+            VisibilityTimeout=60, AttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            break
+        for message in received:
+            store(ReceivedMessage(
+                body=message["Body"], message_id=message["MessageId"],
+                receive_count=int(message.get("Attributes", {}).get(
+                    "ApproximateReceiveCount", 0))))
+        client.delete_message_batch(QueueUrl=dlq_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]}
+            for i, message in enumerate(received)])
+        taken += len(received)
+    return taken

@@ -100,16 +100,37 @@ def test_a_stage_setting_its_own_environment_loses_the_base_variables():
     ]
 
 
-def test_a_stage_with_its_own_events_must_keep_the_cleanup_schedule_once():
+def test_a_stage_with_its_own_events_must_keep_each_schedule_once():
     zappa_settings = committed()
     zappa_settings["dev"]["events"] = []
     assert stage_errors(zappa_settings, "dev") == [
-        "no schedule (`expression`) event runs pipelines.lambda_consumers.cleanup"]
+        "no schedule (`expression`) event runs pipelines.lambda_consumers.cleanup",
+        "no schedule (`expression`) event runs pipelines.lambda_consumers.stall_watch"]
 
     cleanup = {"function": "pipelines.lambda_consumers.cleanup", "expression": "rate(1 hour)"}
-    zappa_settings["dev"]["events"] = [cleanup, cleanup]
+    watch = {"function": "pipelines.lambda_consumers.stall_watch",
+             "expression": "rate(1 minute)"}
+    zappa_settings["dev"]["events"] = [cleanup, cleanup, watch]
     assert stage_errors(zappa_settings, "dev") == [
         "2 schedule events run pipelines.lambda_consumers.cleanup; one is enough"]
+    zappa_settings["dev"]["events"] = [cleanup, watch, watch]
+    assert stage_errors(zappa_settings, "dev") == [
+        "2 schedule events run pipelines.lambda_consumers.stall_watch; one is enough"]
+    zappa_settings["dev"]["events"] = [cleanup]
+    assert stage_errors(zappa_settings, "dev") == [
+        "no schedule (`expression`) event runs pipelines.lambda_consumers.stall_watch"]
+
+
+def test_every_committed_main_stage_runs_both_schedules_and_no_function_stage_does():
+    zappa_settings = committed()
+    for stage in ("dev", "staging", "prod", "dev_browser", "staging_browser", "prod_browser",
+                  "dev_workers", "staging_workers", "prod_workers"):
+        assert stage_errors(zappa_settings, stage) == [], stage
+    for stage in ("dev", "staging", "prod"):
+        functions = [event["function"] for event in
+                     stage_resolve(zappa_settings, stage)["events"] if "expression" in event]
+        assert sorted(functions) == ["pipelines.lambda_consumers.cleanup",
+                                     "pipelines.lambda_consumers.stall_watch"]
 
 
 def test_queue_arns_and_urls_typed_into_the_committed_file_are_errors():
@@ -301,3 +322,10 @@ def test_a_function_stage_leaves_the_schedule_to_its_main_stage():
     assert stage_errors(zappa_settings, "dev_browser") == [
         "pipelines.lambda_consumers.cleanup is scheduled in 'dev' already; the function "
         "stage 'dev_browser' must not run it a second time"]
+
+    # And the stall watch likewise, in the workers' function stage too
+    zappa_settings["dev_workers"]["events"].append(
+        {"function": "pipelines.lambda_consumers.stall_watch", "expression": "rate(1 minute)"})
+    assert stage_errors(zappa_settings, "dev_workers") == [
+        "pipelines.lambda_consumers.stall_watch is scheduled in 'dev' already; the function "
+        "stage 'dev_workers' must not run it a second time"]

@@ -61,7 +61,7 @@ def test_backlog_and_dead_letters_are_reported_not_a_reason_for_503(client, user
 @pytest.mark.django_db
 def test_health_is_503_naming_the_broker_it_sends_to_when_it_is_down(client, settings):
     from tests.aws_emulator import free_loopback_port
-    from tests.pipelines.conftest import point_celery_app_at
+    from tests.helpers.pipelines import point_celery_app_at
 
     down = f"redis://127.0.0.1:{free_loopback_port()}/0"
     settings.PIPELINE_TRANSPORT = "celery"

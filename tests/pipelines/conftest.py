@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.pipelines import PROJECT_ROOT, database_url, point_celery_app_at
 from tests.lambda_events import queue_arn, sqs_messages_event
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
 MAX_RECEIVE_COUNT = 10
 CONSUMERS = {
@@ -142,28 +142,6 @@ def redis_url() -> str:
     return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
-def database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def point_celery_app_at(broker_url: str, transport_options: dict):
-    """Re-point this process's Celery app (config.celery) at another broker."""
-    from kombu import pools
-
-    from config.celery import app
-
-    pools.reset()  # kombu's process-wide connection and producer pools
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.broker_url = broker_url
-    app.conf.broker_transport_options = transport_options
-    return app
-
-
 @pytest.fixture
 def amqp_url() -> str:
     """RabbitMQ (scripts/test sets TEST_AMQP_URL when port 5672 answers)."""
@@ -273,18 +251,9 @@ def celery_worker_factory(celery_broker, celery_queue, redis_url, tmp_path):
         worker.stop()
 
 
-
-
 @pytest.fixture(autouse=True)
 def no_transport_by_default(settings):
     """A test that queues messages must choose a transport (sqs_queues, celery_broker):
     nothing a test does may land in the developer's local broker folder."""
     settings.PIPELINE_TRANSPORT = "sqs"
     settings.PIPELINE_QUEUE_URLS = {}
-
-
-def sum_array_post(client, headers, array, path="/sumArray"):
-    from pipelines import exact_json
-
-    return client.post(path, data=array if isinstance(array, str) else exact_json.dumps(array),
-                       content_type="application/json", headers=headers)

@@ -1,10 +1,17 @@
-"""The backoffice: runs with progress and packets, dead letters with replay and drop."""
+"""The backoffice: runs with progress, packets, sends and uploads; uploads with size, state and
+their run; dead letters with replay and drop."""
+
+import io
+import re
 
 import pytest
 
+from monitoring.request_context import trace_bound
 from pipelines import exact_json
 from pipelines.models import DeadLetter
-from pipelines.services import dead_letter_store, run_start
+from pipelines.services.dead_letters import dead_letter_store
+from pipelines.services.runs import run_start
+from pipelines.uploads import run_start_from_upload, upload_create, upload_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,3 +76,81 @@ def test_fetch_moves_sqs_dead_letter_queue_messages_into_the_list(admin_client, 
     assert (letter.source, letter.step, letter.body, letter.run_id) == (
         "sqs", "reduce", body, None)
     assert sqs_lambda.depth("reduce", dead=True) == 0
+
+
+def field_value(page: str, field: str) -> str:
+    """The text of a read-only field's box on a change page."""
+    match = re.search(rf'<div class="[^"]*field-{field}[^"]*">.*?<div class="readonly">(.*?)'
+                      r"</div>", page, re.S)
+    assert match, f"no read-only field {field} on the page"
+    return match.group(1).strip()
+
+
+def test_runs_show_when_they_were_sent_their_request_and_their_upload(
+        admin_client, sqs_lambda, user, settings):
+    # Given a run sent to the queue, started by a request with its id
+    with trace_bound(request_id="req-admin-42"):
+        sent = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
+    sent.refresh_from_db()
+    # And a run the queue never got (no queue configured: the broker is "down")
+    settings.PIPELINE_QUEUE_URLS = {}
+    unsent = run_start(owner=user, pipeline="sumArray", elements=[3], packet_size=1)
+    assert (sent.queued, unsent.queued) == (True, False)
+
+    listing = admin_client.get("/admin/pipelines/pipelinerun/").content.decode()
+    assert "column-queued" in listing and "column-last_sent_at" in listing
+    rows = {run_id: row for row in listing.split("<tr")[1:]
+            for run_id in (str(sent.id), str(unsent.id)) if run_id in row}
+    assert 'alt="True"' in rows[str(sent.id)] and 'alt="False"' in rows[str(unsent.id)]
+
+    page = admin_client.get(f"/admin/pipelines/pipelinerun/{sent.id}/change/").content.decode()
+    assert field_value(page, "request_id") == "req-admin-42"
+    assert 'alt="True"' in field_value(page, "queued")
+    assert field_value(page, "last_sent_at") != "-"
+    assert field_value(page, "upload_link") == "— (the POST&#x27;s array)"
+    for field in ("load_offset", "load_line", "loaded_at", "purged_at"):
+        field_value(page, field)
+
+    page = admin_client.get(f"/admin/pipelines/pipelinerun/{unsent.id}/change/").content.decode()
+    assert 'alt="False"' in field_value(page, "queued")
+    assert field_value(page, "last_sent_at") == "-"
+
+
+def test_uploads_show_owner_size_state_and_the_run_they_fed(
+        admin_client, sqs_lambda, user, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Given an upload whose file fed a finished run, and one whose file never came
+    content = b"1,2,3\n4\n"
+    used = upload_create(owner=user, pipeline="sumArray").upload
+    upload_store(owner=user, pipeline="sumArray", upload_id=used.id,
+                 stream=io.BytesIO(content), content_length=len(content))
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=used.id)
+    sqs_lambda.drain()
+    run.refresh_from_db()
+    assert run.state == "done"
+    waiting = upload_create(owner=user, pipeline="sumArray").upload
+
+    listing = admin_client.get("/admin/pipelines/upload/").content.decode()
+    rows = {upload_id: row for row in listing.split("<tr")[1:]
+            for upload_id in (str(used.id), str(waiting.id)) if upload_id in row}
+    used_row, waiting_row = rows[str(used.id)], rows[str(waiting.id)]
+    assert user.username in used_row and user.username in waiting_row
+    assert f'<td class="field-size">{len(content)}</td>' in used_row
+    assert '<td class="field-state">run done</td>' in used_row
+    assert f"/admin/pipelines/pipelinerun/{run.id}/change/" in used_row
+    assert '<td class="field-size">—</td>' in waiting_row
+    assert '<td class="field-state">waiting for the file</td>' in waiting_row
+
+    page = admin_client.get(f"/admin/pipelines/upload/{used.id}/change/").content.decode()
+    assert field_value(page, "storage_name") == used.storage_name
+    assert field_value(page, "size") == str(len(content))
+    assert field_value(page, "state") == "run done"
+    assert str(run.id) in field_value(page, "run_link")
+    assert f">{user.username}</a>" in field_value(page, "owner")
+
+    # And the run links back to its upload
+    page = admin_client.get(f"/admin/pipelines/pipelinerun/{run.id}/change/").content.decode()
+    assert f"/admin/pipelines/upload/{used.id}/change/" in field_value(page, "upload_link")
+    assert field_value(page, "loaded_at") != "-"
+    assert field_value(page, "load_line") == "2"
+    assert field_value(page, "load_offset") == str(len(content))

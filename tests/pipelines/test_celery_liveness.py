@@ -7,10 +7,10 @@ from django.db import connection
 
 from pipelines.messages import map_message
 from pipelines.models import DeadLetter, PipelineRun
-from pipelines.services import run_start
+from pipelines.services.runs import run_start
 from pipelines.transports import messages_send
 from tests.aws_emulator import free_loopback_port
-from tests.pipelines.conftest import point_celery_app_at, sum_array_post
+from tests.helpers.pipelines import point_celery_app_at, sum_array_post
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

@@ -14,9 +14,11 @@ import pytest
 from pipelines import exact_json
 from pipelines.messages import map_message
 from pipelines.models import DeadLetter, PipelineRun, ScratchpadEntry
-from pipelines.services import dead_letter_replay, run_start, runs_cleanup
+from pipelines.services.cleanup import runs_cleanup
+from pipelines.services.dead_letters import dead_letter_replay
+from pipelines.services.runs import run_start
 from pipelines.transports import messages_send
-from tests.pipelines.conftest import point_celery_app_at, sum_array_post
+from tests.helpers.pipelines import point_celery_app_at, sum_array_post
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ import pytest
 
 from pipelines import exact_json
 from pipelines.models import PipelineRun
-from pipelines.services import run_start
+from pipelines.services.runs import run_start
 from tests.lambda_events import scheduled_event
 
 pytestmark = pytest.mark.django_db(transaction=True)

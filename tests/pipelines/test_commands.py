@@ -12,8 +12,9 @@ from django.core.management.base import CommandError
 
 from pipelines import exact_json
 from pipelines.models import DeadLetter, PipelineRun
-from pipelines.services import dead_letter_store, run_start
-from tests.pipelines.conftest import PROJECT_ROOT, database_url
+from pipelines.services.dead_letters import dead_letter_store
+from pipelines.services.runs import run_start
+from tests.helpers.pipelines import PROJECT_ROOT, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

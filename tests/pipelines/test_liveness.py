@@ -14,7 +14,9 @@ from django.utils import timezone
 from api.errors import ApiError
 from pipelines import exact_json
 from pipelines.models import DeadLetter, Packet, PipelineRun, RunResult, ScratchpadEntry
-from pipelines.services import dead_letter_store, run_fail, run_start, runs_cleanup
+from pipelines.services.cleanup import runs_cleanup
+from pipelines.services.dead_letters import dead_letter_store
+from pipelines.services.runs import run_fail, run_start
 from pipelines.transports.sqs import SQS_BATCH_BYTES, batches_by_size
 from tests.lambda_events import scheduled_event
 

@@ -8,7 +8,8 @@ from django.db import connection
 from pipelines import exact_json
 from pipelines.messages import map_message, reduce_message
 from pipelines.models import ScratchpadEntry
-from pipelines.services import packet_map, run_reduce, run_start
+from pipelines.services.runs import run_start
+from pipelines.services.steps import packet_map, run_reduce
 
 
 @pytest.mark.postgres_only

@@ -9,7 +9,8 @@ import pytest
 
 from pipelines import exact_json
 from pipelines.models import PipelineRun, ScratchpadEntry
-from pipelines.services import run_start, sqs_dead_letters_fetch
+from pipelines.services.dead_letters import sqs_dead_letters_fetch
+from pipelines.services.runs import run_start
 from tests.lambda_events import sqs_event, sqs_record
 
 pytestmark = pytest.mark.django_db(transaction=True)

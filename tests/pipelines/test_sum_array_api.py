@@ -6,7 +6,7 @@ import pytest
 
 from pipelines import exact_json
 from pipelines.models import Packet, PipelineRun
-from tests.pipelines.conftest import sum_array_post
+from tests.helpers.pipelines import sum_array_post
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from pipelines.models import PipelineRun
+from tests.helpers.pipelines import sum_array_post
 from tests.json_log_lines import json_lines_of
 from tests.lambda_events import api_gateway_event
-from tests.pipelines.conftest import sum_array_post
 from tests.waiting import wait_for
 from tests.zappa_lambda import LambdaContext, decode_api_gateway_response
 

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from pipelines import exact_json
 from pipelines.models import PipelineRun, Upload
 from pipelines.uploads import pipeline_body_max_bytes
-from tests.pipelines.conftest import sum_array_post
+from tests.helpers.pipelines import sum_array_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -226,7 +226,7 @@ def test_on_s3_the_file_goes_to_a_presigned_post_under_the_users_prefix(
 def test_a_lost_load_message_is_sent_again_by_the_cleanup(
         client, auth_headers, sqs_lambda, media_root, settings):
     # Given a run whose next slice's load message was lost (queue purged mid-load)
-    from pipelines.services import runs_cleanup
+    from pipelines.services.cleanup import runs_cleanup
 
     settings.PIPELINE_LOAD_SLICE_BYTES = 100
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
@@ -252,7 +252,7 @@ def test_retention_deletes_the_uploaded_file_with_the_packets_text(
 
     from django.utils import timezone
 
-    from pipelines.services import runs_purge_finished
+    from pipelines.services.cleanup import runs_purge_finished
 
     target, started = upload_and_start(client, auth_headers, b"1\n2\n")
     sqs_lambda.drain()

@@ -94,7 +94,8 @@ SEED_DEAD_LETTER = """
 from django.contrib.auth import get_user_model
 from pipelines.messages import map_message
 from pipelines.models import DeadLetterSource
-from pipelines.services import dead_letter_store, run_start
+from pipelines.services.dead_letters import dead_letter_store
+from pipelines.services.runs import run_start
 
 owner = get_user_model().objects.get(username="admin")
 run = run_start(owner=owner, pipeline="sumArray", elements=[5, 6, 7])

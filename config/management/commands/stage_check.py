@@ -23,10 +23,11 @@ from config.stage_checks import (
 class Command(BaseCommand):
     help = (
         "Check a stage's deployment settings: its stage in zappa_settings.json resolved as "
-        "Zappa resolves `extends` (base keys lost, cleanup schedule, queue ARNs never typed "
-        "in; with --generated, every pipeline queue has exactly one consumer), then Django's "
-        "`check --deploy` when this process runs that stage's settings (e.g. `scripts/zappa "
-        "manage <stage> \"stage_check <stage>\"`). Exits 1 when anything fails."
+        "Zappa resolves `extends` (base keys lost, cleanup and stall-watch schedules, queue "
+        "ARNs never typed in; with --generated, every pipeline queue has exactly one "
+        "consumer), then Django's `check --deploy` when this process runs that stage's "
+        "settings (e.g. `scripts/zappa manage <stage> \"stage_check <stage>\"`). Exits 1 when "
+        "anything fails."
     )
 
     def add_arguments(self, parser):

@@ -5,8 +5,12 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pipelines import services
 from pipelines.models import DeadLetter, RunState
+from pipelines.services.dead_letters import (
+    dead_letter_drop,
+    dead_letter_replay,
+    sqs_dead_letters_fetch,
+)
 
 SELECTION_HELP = "dead letters by id, by --run, or --all of them (one of the three)"
 
@@ -86,7 +90,7 @@ class Command(BaseCommand):
         for letter in self._selected(**options):
             pk = letter.pk  # the service deletes the letter
             try:
-                services.dead_letter_replay(dead_letter=letter)
+                dead_letter_replay(dead_letter=letter)
             except Exception as exc:  # the queue is down: the letter stays, say why
                 failures.append(f"dead letter {pk}: {exc}")
                 continue
@@ -102,7 +106,7 @@ class Command(BaseCommand):
         dropped = 0
         for letter in self._selected(**options):
             pk = letter.pk
-            services.dead_letter_drop(dead_letter=letter)
+            dead_letter_drop(dead_letter=letter)
             dropped += 1
             self.stdout.write(f"Dropped dead letter {pk} ({letter.step}, run "
                               f"{letter.run_id or '—'})")
@@ -112,7 +116,7 @@ class Command(BaseCommand):
 
     def handle_fetch(self, **options):
         try:
-            fetched = services.sqs_dead_letters_fetch()
+            fetched = sqs_dead_letters_fetch()
         except Exception as exc:
             raise CommandError(f"could not read the SQS dead-letter queues: {exc}") from exc
         self.stdout.write(f"Fetched {fetched} message(s) from the SQS dead-letter queues.")

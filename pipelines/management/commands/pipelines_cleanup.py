@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pipelines.services import runs_cleanup
+from pipelines.services.cleanup import runs_cleanup
 
 
 class Command(BaseCommand):

@@ -1,0 +1,355 @@
+"""Benchmark: time to recover (issue #10 "Measure"), default settings. For each broker (Redis,
+RabbitMQ, kombu's filesystem transport) and each fault, a sumArray run is started on real
+workers, the fault is injected mid-run (a quarter of its packets mapped), and the seconds from
+the fault to the run's `done` are printed against the target (300 s) with their ratio.
+
+    .venv/bin/python benchmarks/recovery.py [--scenarios redis-kill,amqp-purge,...]
+                                           [--give-up-after 600] [--elements 4000]
+
+Faults:
+- `kill`: SIGKILL the worker (main process and pool children, no shutdown, no acknowledgement),
+  restarted 1 s later as a process manager would;
+- `children`: SIGKILL the worker's pool children only; the main process stays (it starts new
+  children), as in issue #10 item 7;
+- `purge`: purge the map queue (the messages not yet taken are gone).
+
+Each scenario runs the project's own commands with no timing setting overridden (visibility
+timeout, stall thresholds, cleanup and stall-watch intervals are the defaults): Redis and
+RabbitMQ in the workers mode (`scripts/worker`, `scripts/beat`), the filesystem transport in
+the local mode (`celery -A config.celery worker --concurrency 2` and `celery ... beat`, as
+`scripts/serve` runs it; beat apart so its process is not taken for a pool child). Each has a
+database of its own (a copy of a migrated template) and queues of its own, so one scenario's
+beat never re-drives another's run; the scenarios run at once, so the figures include a busy
+machine. Before the fault, the same worker finishes a run of the same size without a fault:
+the baseline of the table. A run that is not `done` within --give-up-after seconds of its
+fault is reported as not recovered (it never hangs).
+
+Resources: PostgreSQL (BENCH_DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432;
+databases sh_recovery_bench_*, dropped at the end), Redis (BENCH_REDIS_URL, default
+TEST_REDIS_URL or redis://127.0.0.1:6379/13), RabbitMQ (BENCH_AMQP_URL, default TEST_AMQP_URL
+or amqp://guest:guest@127.0.0.1:5672/%2F).
+"""
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL",
+                           os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"))
+AMQP_URL = os.environ.get("BENCH_AMQP_URL", os.environ.get(
+    "TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"))
+TARGET_SECONDS = 300
+TEMPLATE = f"sh_recovery_bench_template_{os.getpid()}"
+BROKERS = {"redis": "Redis", "amqp": "RabbitMQ", "filesystem": "filesystem"}
+FAULTS = ("kill", "children", "purge")
+PACKET_SIZE = 10
+FAULT_AT_FRACTION = 0.25
+
+START_RUN = r"""
+import sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from pipelines.services.runs import run_start
+owner, _ = get_user_model().objects.get_or_create(username="bench")
+run = run_start(owner=owner, pipeline="sumArray", elements=list(range(int(sys.argv[1]))),
+                packet_size=int(sys.argv[2]))
+assert run.queued, "the broker did not take the run"
+print(run.id)
+"""
+
+
+def database_url(name: str) -> str:
+    return urlunsplit(urlsplit(SERVER_URL)._replace(path=f"/{name}", query=""))
+
+
+def admin_execute(*statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def template_create() -> None:
+    """One migrated database; each scenario gets a copy (CREATE DATABASE ... TEMPLATE is
+    seconds, a migrate per scenario would be minutes on a busy machine)."""
+    admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"', f'CREATE DATABASE "{TEMPLATE}"')
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env={
+        **os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test",
+        "DATABASE_URL": database_url(TEMPLATE)})
+
+
+@dataclass
+class Scenario:
+    broker: str
+    fault: str
+    elements: int
+    give_up_after: float
+    name: str = ""
+    state_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="recovery-")))
+    worker: subprocess.Popen | None = None
+    beat: subprocess.Popen | None = None
+    workers_started: int = 0
+    baseline: float | None = None
+    recovered: float | None = None
+    outcome: str = "not run"
+
+    def __post_init__(self):
+        self.name = f"{self.broker}-{self.fault}"
+        suffix = uuid.uuid4().hex[:8]
+        self.database = f"sh_recovery_bench_{self.broker}_{self.fault}_{suffix}"
+        self.queues = {step: f"recovery-{self.name}-{step}-{suffix}"
+                       for step in ("default", "map", "reduce")}
+
+    # --- environment and processes ---
+
+    @property
+    def broker_url(self) -> str:
+        return {"redis": REDIS_URL, "amqp": AMQP_URL, "filesystem": "filesystem://"}[self.broker]
+
+    def environment(self) -> dict:
+        common = {
+            **{key: value for key, value in os.environ.items()
+               if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")},
+            "DATABASE_URL": database_url(self.database),
+            "PIPELINE_TRANSPORT": "celery",
+            "PIPELINE_CELERY_MAP_QUEUE": self.queues["map"],
+            "PIPELINE_CELERY_REDUCE_QUEUE": self.queues["reduce"],
+            "LOG_LEVEL": "INFO",
+        }
+        if self.broker == "filesystem":  # the local mode, as scripts/serve runs it
+            return {**common, "DJANGO_SETTINGS_MODULE": "config.django.local",
+                    "LOCAL_STATE_DIR": str(self.state_dir)}
+        return {**common, "DJANGO_SETTINGS_MODULE": "config.django.workers",
+                "CELERY_BROKER_URL": self.broker_url, "STATE_DIR": str(self.state_dir),
+                "CELERY_TASK_DEFAULT_QUEUE": self.queues["default"],
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "JWT_SIGNING_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1"}
+
+    def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+        log = (self.state_dir / f"{name}.log").open("ab")
+        return subprocess.Popen(command, cwd=ROOT, env=self.environment(), stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def worker_start(self) -> None:
+        self.workers_started += 1
+        name = f"worker{self.workers_started}"
+        if self.broker == "filesystem":
+            queues = ",".join(["celery", self.queues["map"], self.queues["reduce"]])
+            self.worker = self.spawn(name, [
+                PYTHON, "-m", "celery", "-A", "config.celery", "worker", "--concurrency", "2",
+                "--loglevel", "INFO", "--queues", queues])
+        else:
+            self.worker = self.spawn(name, [str(ROOT / "scripts" / "worker"), "--concurrency", "2"])
+        log = self.state_dir / f"{name}.log"
+        self.wait(lambda: " ready." in log.read_text(errors="replace"), 180, f"{name} ready")
+
+    def beat_start(self) -> None:
+        if self.broker == "filesystem":
+            self.beat = self.spawn("beat", [
+                PYTHON, "-m", "celery", "-A", "config.celery", "beat", "--loglevel", "INFO",
+                "--schedule", str(self.state_dir / "celerybeat-schedule")])
+        else:
+            self.beat = self.spawn("beat", [str(ROOT / "scripts" / "beat")])
+
+    def stop(self) -> None:
+        for process in (self.worker, self.beat):
+            if process and process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait(timeout=30)
+
+    # --- runs and faults ---
+
+    def run_start(self) -> str:
+        result = subprocess.run([PYTHON, "-c", START_RUN, str(self.elements), str(PACKET_SIZE)],
+                                cwd=ROOT, env=self.environment(), capture_output=True,
+                                text=True, timeout=300)
+        if result.returncode:
+            raise RuntimeError(f"{self.name}: the run did not start:\n{result.stderr}")
+        return result.stdout.strip().splitlines()[-1]
+
+    def query(self, sql: str, *args):
+        import psycopg
+
+        with psycopg.connect(database_url(self.database), autocommit=True) as connection:
+            return connection.execute(sql, args).fetchone()
+
+    def state_of(self, run_id: str) -> str:
+        return self.query("SELECT state FROM pipelines_pipelinerun WHERE id = %s", run_id)[0]
+
+    def mapped_of(self, run_id: str) -> int:
+        return self.query("SELECT count(*) FROM pipelines_scratchpadentry WHERE run_id = %s",
+                          run_id)[0]
+
+    def fault_inject(self) -> None:
+        if self.fault == "kill":
+            os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait(timeout=30)
+            time.sleep(1)  # a process manager's restart delay
+            self.worker_start()
+        elif self.fault == "children":
+            children = pool_children(self.worker.pid)
+            if not children:
+                raise RuntimeError(f"{self.name}: the worker has no pool children")
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)
+        else:
+            from kombu import Connection
+
+            with Connection(self.broker_url,
+                            transport_options=self.filesystem_options()) as connection:
+                connection.default_channel.queue_purge(self.queues["map"])
+
+    def filesystem_options(self) -> dict:
+        if self.broker != "filesystem":
+            return {}
+        folder = str(self.state_dir / "broker" / "out")
+        return {"data_folder_in": folder, "data_folder_out": folder}
+
+    def wait(self, condition, timeout: float, what: str, interval: float = 0.2) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(interval)
+        raise TimeoutError(f"{self.name}: timed out waiting for {what}")
+
+    def database_create(self) -> None:
+        admin_execute(f'CREATE DATABASE "{self.database}" TEMPLATE "{TEMPLATE}"')
+
+    def measure(self) -> None:
+        try:
+            self.worker_start()
+            self.beat_start()
+            started = time.monotonic()
+            clean = self.run_start()
+            self.wait(lambda: self.state_of(clean) != "pending", 600, "the baseline run")
+            self.baseline = time.monotonic() - started
+
+            run_id = self.run_start()
+            packets = -(-self.elements // PACKET_SIZE)
+            self.wait(lambda: self.mapped_of(run_id) >= packets * FAULT_AT_FRACTION, 600,
+                      "the run to be under way", interval=0.05)
+            if self.state_of(run_id) != "pending":
+                raise RuntimeError(f"{self.name}: the run finished before the fault")
+            fault_at = time.monotonic()
+            self.fault_inject()
+            deadline = fault_at + self.give_up_after
+            while time.monotonic() < deadline and self.state_of(run_id) == "pending":
+                time.sleep(0.5)
+            state = self.state_of(run_id)
+            if state == "done":
+                self.recovered = time.monotonic() - fault_at
+                self.outcome = "done"
+            else:
+                self.outcome = (f"did not recover within {self.give_up_after:.0f} s"
+                                if state == "pending" else f"ended {state}")
+        except Exception as exc:  # one scenario's trouble is its row, not the whole table's
+            self.outcome = f"error: {exc}{self.worker_death()}"
+        finally:
+            self.stop()
+            self.queues_delete()
+            admin_execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            if self.outcome == "done":
+                shutil.rmtree(self.state_dir, ignore_errors=True)
+            else:  # the workers' and beat's logs say why
+                self.outcome += f" (logs: {self.state_dir})"
+
+    def worker_death(self) -> str:
+        """Why the worker stopped consuming, when it says so (its CRITICAL log line)."""
+        for log in sorted(self.state_dir.glob("worker*.log")):
+            for line in log.read_text(errors="replace").splitlines():
+                if "CRITICAL" in line:
+                    return f"; the worker stopped: {line.split('] ', 1)[-1][:160]}"
+        if self.worker and self.worker.poll() is not None:
+            return f"; the worker exited ({self.worker.returncode})"
+        return ""
+
+    def queues_delete(self) -> None:
+        if self.broker == "filesystem":
+            return  # its folder goes with the state directory
+        from kombu import Connection
+
+        try:
+            with Connection(self.broker_url) as connection:
+                for queue in self.queues.values():
+                    connection.default_channel.queue_delete(queue)
+        except Exception as exc:
+            print(f"{self.name}: could not delete its queues: {exc}", file=sys.stderr)
+
+
+def pool_children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", default=",".join(
+        f"{broker}-{fault}" for broker in BROKERS for fault in FAULTS))
+    parser.add_argument("--elements", type=int, default=4000)
+    parser.add_argument("--give-up-after", type=float, default=2 * TARGET_SECONDS)
+    options = parser.parse_args()
+    scenarios = []
+    for name in options.scenarios.split(","):
+        broker, fault = name.split("-")
+        if broker not in BROKERS or fault not in FAULTS:
+            parser.error(f"unknown scenario {name}: <{'|'.join(BROKERS)}>-<{'|'.join(FAULTS)}>")
+        scenarios.append(Scenario(broker=broker, fault=fault, elements=options.elements,
+                                  give_up_after=options.give_up_after))
+
+    template_create()
+    started = time.monotonic()
+    try:
+        for scenario in scenarios:  # one at a time: a template takes one copy at once
+            scenario.database_create()
+        threads = [threading.Thread(target=scenario.measure) for scenario in scenarios]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+
+    print(f"\nTime to recover, default settings: {options.elements} elements in packets of "
+          f"{PACKET_SIZE}, fault once {FAULT_AT_FRACTION:.0%} were mapped; {len(scenarios)} "
+          f"scenarios at once ({time.monotonic() - started:.0f} s in all)\n")
+    print("| broker | fault | run without fault (s) | fault → done (s) | target (s) | ratio |")
+    print("|---|---|---|---|---|---|")
+    missed = 0
+    for scenario in scenarios:
+        baseline = f"{scenario.baseline:.1f}" if scenario.baseline is not None else "—"
+        if scenario.recovered is not None:
+            recovered = f"{scenario.recovered:.1f}"
+            ratio = f"{scenario.recovered / TARGET_SECONDS:.2f}x"
+            missed += scenario.recovered > TARGET_SECONDS
+        else:
+            recovered, ratio = scenario.outcome, "—"
+            missed += 1
+        print(f"| {BROKERS[scenario.broker]} | {scenario.fault} | {baseline} | {recovered} | "
+              f"{TARGET_SECONDS} | {ratio} |")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

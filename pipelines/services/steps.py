@@ -1,0 +1,147 @@
+"""Steps: run one queued message (map a packet, reduce partials, load a file slice).
+
+Each is replayable: a message delivered twice finds its "done" mark and changes nothing."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from monitoring.metrics import metric_record
+from monitoring.request_context import trace_bound
+from pipelines import exact_json
+from pipelines.arithmetic import exact_arithmetic
+from pipelines.messages import LOAD, MAP, StepMessage, message_parse, reduce_message
+from pipelines.models import Packet, PipelineRun, RunResult, RunState, ScratchpadEntry
+from pipelines.registry import pipeline_get
+from pipelines.services.runs import run_finish
+from pipelines.transports import messages_send
+from pipelines.uploads import run_load_slice
+
+logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("monitoring.access")
+
+
+def step_handle(*, step: str, body: str) -> None:
+    """Run one queued message. Raises on failure, so the queue retries it.
+
+    Its log lines carry the request id of the HTTP request that started the run; one access
+    line and one metric event per message (part `pipelines.<pipeline>`)."""
+    message = message_parse(body, expected_step=step)
+    started = time.perf_counter()
+    outcome = "ok"
+    with trace_bound(request_id=message.request_id):
+        try:
+            if message.step == MAP:
+                packet_map(message=message)
+            elif message.step == LOAD:
+                run_load_slice(message=message)
+            else:
+                run_reduce(message=message)
+        except Exception as exc:
+            outcome = f"error: {type(exc).__name__}"
+            raise
+        finally:
+            duration_ms = (time.perf_counter() - started) * 1000
+            access_logger.info(
+                "pipeline %s %s %s", message.pipeline, message.step, outcome,
+                extra={"route": f"pipelines.{message.pipeline}", "step": message.step,
+                       "run_id": str(message.run_id), "packet": message.packet,
+                       "outcome": outcome, "duration_ms": round(duration_ms, 3)})
+            metric_record(part=f"pipelines.{message.pipeline}", errors=int(outcome != "ok"),
+                          duration_ms=duration_ms)
+
+
+def packet_map(*, message: StepMessage) -> bool:
+    """Map one packet into the scratchpad; returns False when it was already mapped.
+
+    Either way a reduce message follows, so a map that committed and then failed before
+    queueing its reduce (crash, queue error) is completed by its redelivery."""
+    spec = pipeline_get(message.pipeline)
+    # Map before any done check: a poison packet fails on every delivery (and reaches the
+    # dead letters) even when a good copy of the packet was mapped already.
+    with exact_arithmetic():
+        partial = spec.map_packet(message.elements)
+    run = PipelineRun.objects.filter(id=message.run_id).only("id", "state").first()
+    if run is None:
+        logger.warning("map message for unknown run %s dropped", message.run_id)
+        return False
+    if run.state == RunState.DONE:
+        return False
+    mapped = False
+    if not ScratchpadEntry.objects.filter(
+            run_id=run.id, packet_index=message.packet).exists():
+        try:
+            with transaction.atomic():
+                packet = Packet.objects.only("id").get(run_id=run.id, index=message.packet)
+                ScratchpadEntry.objects.create(
+                    run_id=run.id, packet=packet, packet_index=message.packet,
+                    element_count=len(message.elements), value_json=exact_json.dumps(partial))
+                mapped = True
+        except IntegrityError:
+            # A concurrent duplicate delivery mapped it first: the unique packet says done.
+            mapped = False
+    reduce = reduce_message(pipeline=spec.name, run_id=run.id, request_id=message.request_id)
+    transaction.on_commit(lambda: messages_send([reduce]))
+    return mapped
+
+
+def run_reduce(*, message: StepMessage) -> int:
+    """Fold every partial it can claim into the run's result; returns how many it folded.
+
+    Claims use SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so parallel reducers take
+    disjoint partials and none waits for another's claim; the result row is then locked for
+    the update. A partial's `reduced_at` and the result commit together, so nothing is folded
+    twice or lost. When the batch limit was hit another reduce message is queued, so a run
+    never stalls with partials left."""
+    spec = pipeline_get(message.pipeline)
+    limit = settings.PIPELINE_REDUCE_BATCH
+    with transaction.atomic():
+        run = PipelineRun.objects.filter(id=message.run_id).only(
+            "id", "state", "packet_count", "upload_id", "loaded_at").first()
+        if run is None or run.state == RunState.DONE:
+            return 0
+        _sqlite_write_lock_take(run_id=run.id)
+        entries = list(
+            ScratchpadEntry.objects.select_for_update(skip_locked=True)
+            .filter(run_id=run.id, reduced_at__isnull=True)
+            .order_by("packet_index")
+            .only("id", "element_count", "value_json")[:limit])
+        if not entries:
+            return 0
+        result = RunResult.objects.select_for_update().get(run_id=run.id)
+        with exact_arithmetic():
+            value = exact_json.loads(result.value_json)
+            for entry in entries:
+                value = spec.reduce(value, exact_json.loads(entry.value_json))
+        ScratchpadEntry.objects.filter(id__in=[entry.id for entry in entries]).update(
+            reduced_at=timezone.now())
+        result.value_json = exact_json.dumps(value)
+        result.packets_reduced = F("packets_reduced") + len(entries)
+        result.elements_reduced = F("elements_reduced") + sum(e.element_count for e in entries)
+        result.save(update_fields=["value_json", "packets_reduced", "elements_reduced",
+                                   "updated_at"])
+        result.refresh_from_db(fields=["packets_reduced"])
+        if run.loading:
+            # Read again under the result's lock: the load's last slice takes the same lock
+            # before it checks for the finish, so one of the two sees the other's commit.
+            run.refresh_from_db(fields=["packet_count", "loaded_at"])
+        # While loading more packets may come: the load's last slice finishes the run then.
+        if not run.loading and result.packets_reduced >= run.packet_count:
+            run_finish(run.id)
+        elif len(entries) == limit:
+            more = reduce_message(pipeline=spec.name, run_id=run.id,
+                                  request_id=message.request_id)
+            transaction.on_commit(lambda: messages_send([more]))
+    return len(entries)
+
+
+def _sqlite_write_lock_take(*, run_id) -> None:
+    """SQLite has one writer and ignores SELECT ... FOR UPDATE: take the write lock first
+    (a no-op write to the run's result) so two reducers queue up instead of both reading the
+    same partials and one failing on the lock upgrade. Nothing to do on other databases."""
+    if connection.vendor == "sqlite":
+        RunResult.objects.filter(run_id=run_id).update(updated_at=timezone.now())

@@ -1,0 +1,36 @@
+"""Helpers the pipelines tests (and others that start pipeline runs) import directly; the
+fixtures built on them stay in tests/pipelines/conftest.py."""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    """The test database as a URL, for worker processes started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def point_celery_app_at(broker_url: str, transport_options: dict):
+    """Re-point this process's Celery app (config.celery) at another broker."""
+    from kombu import pools
+
+    from config.celery import app
+
+    pools.reset()  # kombu's process-wide connection and producer pools
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = broker_url
+    app.conf.broker_transport_options = transport_options
+    return app
+
+
+def sum_array_post(client, headers, array, path="/sumArray"):
+    from pipelines import exact_json
+
+    return client.post(path, data=array if isinstance(array, str) else exact_json.dumps(array),
+                       content_type="application/json", headers=headers)
