@@ -1,5 +1,5 @@
 """Backoffice for users, roles and the scopes they grant, failed logins and registrations;
-and the admin's own login, throttled with /login's counters (design §2.4).
+and the admin's own login, throttled with /login's counters (docs/contract.md §2.4).
 
 Outstanding and blacklisted refresh tokens are in the admin through simplejwt's
 token_blacklist app (Token Blacklist section): blacklisting there revokes a refresh token.

@@ -1,5 +1,6 @@
-"""OpenAPI (drf-spectacular) for the auth endpoints (design §2.4): the bearer JWT scheme, and
-what each endpoint answers besides its success (config.api_docs_hooks merges it in)."""
+"""OpenAPI (drf-spectacular) for the auth endpoints (docs/contract.md §2.4): the bearer JWT
+scheme, and what each endpoint answers besides its success (config.api_docs_hooks merges it
+in)."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 

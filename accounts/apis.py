@@ -1,4 +1,5 @@
-"""The book's auth endpoints (design §2.4): parse input, call one service, shape output."""
+"""The book's auth endpoints (docs/contract.md §2.4): parse input, call one service, shape
+output."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status

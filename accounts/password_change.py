@@ -1,4 +1,4 @@
-"""Changing one's own password (`POST /password`, design §2.4).
+"""Changing one's own password (`POST /password`, docs/contract.md §2.4).
 
 The old password is checked like a login: the same throttle, and a wrong one counts as a
 failed login for the username and the address, so a stolen access token cannot be used to

@@ -1,4 +1,5 @@
-"""`POST /password` `{"old", "new"}`: the signed-in user changes their password (design §2.4).
+"""`POST /password` `{"old", "new"}`: the signed-in user changes their password
+(docs/contract.md §2.4).
 
 A view module of its own so that the change is one route and one module (docs/auth.md).
 """

@@ -1,4 +1,4 @@
-"""Per-user rate limits on what costs us (design §2.4): item writes and pipeline runs.
+"""Per-user rate limits on what costs us (docs/contract.md §2.4): item writes and pipeline runs.
 
 Fixed windows counted in the database, which every Lambda instance shares (a fleet has no
 shared memory): one `INSERT ... ON CONFLICT DO UPDATE SET hits = hits + 1 RETURNING hits`

@@ -1,4 +1,4 @@
-"""A password change ends every session: the User model's part (design §2.4).
+"""A password change ends every session: the User model's part (docs/contract.md §2.4).
 
 Every way a password changes calls `set_password` (or `set_unusable_password`) and then
 `save()`: the admin's password form, `manage.py changepassword`, `POST /password`, Django's

@@ -1,4 +1,5 @@
-"""Auth endpoints (design §2.4), each with and without a trailing slash, never redirected."""
+"""Auth endpoints (docs/contract.md §2.4), each with and without a trailing slash, never
+redirected."""
 
 from django.urls import re_path
 

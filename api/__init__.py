@@ -1,4 +1,4 @@
 """The HTTP contract every app shares: the JSON error shape and where errors become it.
 
-Not a feature of its own; it exists so no app reimplements error handling (design §2).
+Not a feature of its own; it exists so no app reimplements error handling (docs/contract.md §2).
 """

@@ -2,7 +2,7 @@
 
 ERROR = {
     "type": "object",
-    "description": "The one error shape of the API (design §2).",
+    "description": "The one error shape of the API (docs/contract.md §2).",
     "properties": {
         "status": {"type": "string", "enum": ["error"]},
         "error": {"type": "string", "description": "What went wrong, for a person."},

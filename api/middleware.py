@@ -1,4 +1,4 @@
-"""Every error under the API's paths leaves as JSON, whatever raised it (design §2).
+"""Every error under the API's paths leaves as JSON, whatever raised it (docs/contract.md §2).
 
 The admin is a browser UI and keeps Django's HTML pages.
 """

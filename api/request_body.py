@@ -1,4 +1,4 @@
-"""Reading a request body the way every API of the project does (design §2), and the one
+"""Reading a request body the way every API of the project does (docs/contract.md §2), and the one
 wording of each mistake a client can make with it.
 
 DRF parsers read the request stream themselves, which bypasses Django's

@@ -1,4 +1,4 @@
-"""The contract's one timestamp format (design §2): ISO 8601 UTC, milliseconds, `Z`."""
+"""The contract's one timestamp format (docs/contract.md §2): ISO 8601 UTC, milliseconds, `Z`."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,5 @@
-"""Backoffice (design §5): the captures kept, with thumbnails, who asked, when, URL, size."""
+"""Backoffice (docs/contract.md §5): the captures kept, with thumbnails, who asked, when, URL,
+size."""
 
 from django.contrib import admin
 from django.http import FileResponse, Http404

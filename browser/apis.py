@@ -1,4 +1,4 @@
-"""HTTP surface of the browser (design §2.6, docs/browser.md): thin views over
+"""HTTP surface of the browser (docs/contract.md §2.6, docs/browser.md): thin views over
 browser.services. Authenticated, the `browser:use` scope, throttled per user."""
 
 from django.conf import settings

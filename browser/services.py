@@ -1,4 +1,4 @@
-"""What the browser endpoints do (design §2.6): scrape, screenshot, PDF, social card, and
+"""What the browser endpoints do (docs/contract.md §2.6): scrape, screenshot, PDF, social card, and
 keeping a capture. Views parse input and call one of these."""
 
 import struct

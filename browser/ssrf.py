@@ -1,4 +1,4 @@
-"""Which URLs the headless browser may fetch (design §2.6, docs/browser.md "SSRF guard").
+"""Which URLs the headless browser may fetch (docs/contract.md §2.6, docs/browser.md "SSRF guard").
 
 Only http(s) (and ws(s) for sub-requests) to public addresses. A hostname is resolved by the
 guard and every address it resolves to is checked; numeric forms browsers accept

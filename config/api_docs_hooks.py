@@ -4,7 +4,7 @@ Apps describe their own authentication classes and views to drf-spectacular by s
 its extensions; those modules import drf-spectacular and DRF's serializers, so they are
 imported here, by a preprocessing hook, instead of at start-up.
 
-The postprocessing hook makes the document say what the contract says (design §2.2):
+The postprocessing hook makes the document say what the contract says (docs/contract.md §2.2):
 drf-spectacular names paths after our URL regexes (`^item/?$` → `/item/`), while the paths
 are `/item`, `/item/{itemId}`... (a trailing slash is accepted too, never required); our
 parsers read any Content-Type as JSON (`*/*`), which clients should send as

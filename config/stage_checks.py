@@ -11,7 +11,7 @@ can live in an app: `config` is an installed app of its own for exactly this (it
 registers the check, `config/management/commands/stage_check.py` is the command). Importing
 this module costs only json/re: no boto3, no Celery.
 
-What is checked (design §3 rule 7, §4):
+What is checked (docs/contract.md §3 rule 7, §4):
 - the stage resolves the way Zappa resolves it (`extends`: a recursive, *shallow*
   `dict.update`, zappa/cli.py `stage_config`), and lost nothing on the way: a stage that sets
   its own `environment_variables` replaces the base's whole dict, so `ALLOWED_HOSTS` and
@@ -221,11 +221,11 @@ def _queue_errors(zappa_settings: dict, stage_settings: dict,
 def _typed_account_values_errors(stage_settings: dict) -> list[str]:
     errors = [
         f"queue ARN {arn} is typed into the settings file: ARNs come from the "
-        "infrastructure stack's outputs, in the generated settings (design §4)"
+        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)"
         for arn, _, _ in _sqs_sources(stage_settings)]
     errors += [
         f"{name} is typed into the settings file: queue URLs come from the infrastructure "
-        "stack's outputs, in the generated settings (design §4)"
+        "stack's outputs, in the generated settings (docs/contract.md §4)"
         for name in CONSUMERS_URL_VARIABLES if _environment(stage_settings).get(name)]
     return errors
 

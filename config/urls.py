@@ -1,4 +1,4 @@
-"""The HTTP surface (design §2). Paths answer with and without a trailing slash."""
+"""The HTTP surface (docs/contract.md §2). Paths answer with and without a trailing slash."""
 
 from django.urls import URLResolver, re_path
 from django.urls.resolvers import RoutePattern

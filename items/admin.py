@@ -1,4 +1,4 @@
-"""The items backoffice (design §5): search, filter by owner and deletion, restore."""
+"""The items backoffice (docs/contract.md §5): search, filter by owner and deletion, restore."""
 
 from django import forms
 from django.contrib import admin, messages

@@ -1,4 +1,4 @@
-"""The book's items REST API (design §2.2): thin views over items.services/selectors."""
+"""The book's items REST API (docs/contract.md §2.2): thin views over items.services/selectors."""
 
 import weakref
 

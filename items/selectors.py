@@ -15,7 +15,8 @@ ITEM_NOT_FOUND = "Item not found"
 
 def parse_item_id(item_id) -> uuid.UUID | None:
     """The id as a UUID, or None when it cannot be one of ours. Not a format error: the
-    client cannot know our id format, so such an id is simply an unknown item (design §2.2)."""
+    client cannot know our id format, so such an id is simply an unknown item
+    (docs/contract.md §2.2)."""
     if isinstance(item_id, uuid.UUID):
         return item_id
     try:

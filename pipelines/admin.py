@@ -1,4 +1,4 @@
-"""Backoffice (design §5): runs with progress, packets, scratchpad, results, dead letters,
+"""Backoffice (docs/contract.md §5): runs with progress, packets, scratchpad, results, dead letters,
 uploaded input files."""
 
 from django.contrib import admin, messages

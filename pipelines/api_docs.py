@@ -1,4 +1,4 @@
-"""The OpenAPI description of the pipelines' HTTP API (design §2.5), as plain schemas: the
+"""The OpenAPI description of the pipelines' HTTP API (docs/contract.md §2.5), as plain schemas: the
 bodies are JSON arrays, which no serializer describes. Imported by pipelines.apis (only
 dicts: nothing heavy at start-up)."""
 

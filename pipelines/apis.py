@@ -1,5 +1,5 @@
-"""HTTP API of the pipelines (design §2.5): POST /sumArray starts a run and returns at once;
-GET /sumArray/{arrayId} reports state, progress and result. /wordCount works the same way."""
+"""HTTP API of the pipelines (docs/contract.md §2.5): POST /sumArray starts a run and returns at
+once; GET /sumArray/{arrayId} reports state, progress and result. /wordCount works the same way."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response

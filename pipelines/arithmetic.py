@@ -4,7 +4,7 @@ Decimal's default context rounds to 28 significant digits; sums of inputs like 1
 would silently lose digits. Here any rounding raises instead (and the step is retried, then
 dead-lettered), so a result is exact or absent, never approximately right.
 
-The supported range (design §2.5, docs/pipelines.md "Which numbers /sumArray accepts"): an
+The supported range (docs/contract.md §2.5, docs/pipelines.md "Which numbers /sumArray accepts"): an
 element has at most MAX_INTEGER_DIGITS digits before the decimal point and at most
 MAX_FRACTION_DIGITS after it, as written. Checked at POST, so every accepted run can be
 summed: the sum of up to 10**MAX_COUNT_DIGITS elements, each doubled, then has at most

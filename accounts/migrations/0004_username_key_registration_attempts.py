@@ -1,4 +1,4 @@
-"""Usernames unique regardless of case (design §2.4), and the registration throttle's table.
+"""Usernames unique regardless of case (docs/contract.md §2.4), and the registration throttle's table.
 
 Fills `User.username_key` for existing users. If two existing accounts have the same key
 (`Dave` and `dave`), the migration stops with the list of clashing usernames and changes

@@ -284,7 +284,7 @@ class ProjectGraphQLView(GraphQLView):
         failed = "errors" in d and (
             "data" not in d or getattr(request, AUTHENTICATION_REQUIRED_FLAG, False))
         if failed and d["errors"]:
-            # Also the project's error shape (design §2), next to GraphQL's own `errors`.
+            # Also the project's error shape (docs/contract.md §2), next to GraphQL's own `errors`.
             d = {**error_payload(d["errors"][0].get("message") or "Error"), **d}
         return super().json_encode(request, d, pretty)
 

@@ -1,4 +1,4 @@
-"""The headless browser (design §2.6, docs/browser.md): which Chromium, limits, the SSRF
+"""The headless browser (docs/contract.md §2.6, docs/browser.md): which Chromium, limits, the SSRF
 allow-list and the search page the book's /scraper?search= reads."""
 
 import os

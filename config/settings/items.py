@@ -1,4 +1,4 @@
-"""Items (design §2.2, §2.3): the bounds that keep one request cheap."""
+"""Items (docs/contract.md §2.2, §2.3): the bounds that keep one request cheap."""
 
 from config.env import env
 

@@ -1,4 +1,4 @@
-"""Pipelines (design §3): which transport carries their messages, packet sizes, retries,
+"""Pipelines (docs/contract.md §3): which transport carries their messages, packet sizes, retries,
 dead-lettering and the cleanup job's thresholds."""
 
 from config.env import env

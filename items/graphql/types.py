@@ -1,4 +1,4 @@
-"""GraphQL types of an item, as design §2.3 spells them."""
+"""GraphQL types of an item, as docs/contract.md §2.3 spells them."""
 
 import graphene
 

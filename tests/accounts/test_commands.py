@@ -1,4 +1,4 @@
-"""The operator's access commands (design §4.1): roles for users, scopes for roles."""
+"""The operator's access commands (docs/contract.md §4.1): roles for users, scopes for roles."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""Usernames are unique regardless of case (design §2.4): the stored key, logins in any case,
+"""Usernames are unique regardless of case (docs/contract.md §2.4): the stored key, logins in any case,
 registration, sign-up on first login, create_user, createsuperuser, the admin, migration 0004."""
 
 import pytest

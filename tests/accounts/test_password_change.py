@@ -1,4 +1,4 @@
-"""A password change signs the user out everywhere (design §2.4), whichever way it happens:
+"""A password change signs the user out everywhere (docs/contract.md §2.4), whichever way it happens:
 the model (every path ends there), the admin's password form, `manage.py changepassword`,
 and the API `POST /password`."""
 

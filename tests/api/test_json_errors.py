@@ -1,4 +1,4 @@
-"""Every error under the API's paths is JSON, whatever raised it (design §2)."""
+"""Every error under the API's paths is JSON, whatever raised it (docs/contract.md §2)."""
 
 import pytest
 from django.test import override_settings

@@ -1,4 +1,4 @@
-"""/openapi.json says what the contract says (design §2.2): its paths and parameter names
+"""/openapi.json says what the contract says (docs/contract.md §2.2): its paths and parameter names
 exactly as written there, the bodies as they are sent, every endpoint listed, and a
 document that is valid OpenAPI 3."""
 

@@ -1,4 +1,4 @@
-"""One wording for one mistake (design §2): the same bad body gets the same message from
+"""One wording for one mistake (docs/contract.md §2): the same bad body gets the same message from
 every JSON endpoint, auth, items and pipelines alike, written for a person."""
 
 import uuid

@@ -1,5 +1,5 @@
 """/scraper, /screenshot, /pdf and /card through Django with a real Chromium, against the
-test's own pages on 127.0.0.1 (design §2.6)."""
+test's own pages on 127.0.0.1 (docs/contract.md §2.6)."""
 
 import pytest
 

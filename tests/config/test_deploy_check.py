@@ -1,4 +1,4 @@
-"""`manage.py check --deploy` with the prod stage's settings reports nothing (design §4)."""
+"""`manage.py check --deploy` with the prod stage's settings reports nothing (docs/contract.md §4)."""
 
 import json
 import os

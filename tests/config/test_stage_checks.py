@@ -1,4 +1,4 @@
-"""The stage checks (config/stage_checks.py): a Zappa stage fit to deploy (design §3.7, §4)."""
+"""The stage checks (config/stage_checks.py): a Zappa stage fit to deploy (docs/contract.md §3.7, §4)."""
 
 import copy
 import json
@@ -140,13 +140,13 @@ def test_queue_arns_and_urls_typed_into_the_committed_file_are_errors():
 
     assert errors == [
         f"queue ARN {MAP_ARN} is typed into the settings file: ARNs come from the "
-        "infrastructure stack's outputs, in the generated settings (design §4)",
+        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
         f"queue ARN {REDUCE_ARN} is typed into the settings file: ARNs come from the "
-        "infrastructure stack's outputs, in the generated settings (design §4)",
+        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
         "PIPELINE_MAP_QUEUE_URL is typed into the settings file: queue URLs come from the "
-        "infrastructure stack's outputs, in the generated settings (design §4)",
+        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
         "PIPELINE_REDUCE_QUEUE_URL is typed into the settings file: queue URLs come from the "
-        "infrastructure stack's outputs, in the generated settings (design §4)",
+        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
     ]
 
 
@@ -187,7 +187,7 @@ def test_a_queue_mapped_to_the_wrong_function_or_twice_is_an_error():
         "pipelines.lambda_consumers.consume_reduce",
     ]
 
-    # A consumer stage-function (design §4) that inherits the web stage's mappings: two
+    # A consumer stage-function (docs/contract.md §4) that inherits the web stage's mappings: two
     # functions would take the same messages.
     zappa_settings = generated()
     zappa_settings["prod-consumers"] = {"extends": "prod", "memory_size": 2048}

@@ -1,4 +1,4 @@
-"""The items backoffice (design §5): driven in a real headless Chromium (log in, find an item
+"""The items backoffice (docs/contract.md §5): driven in a real headless Chromium (log in, find an item
 by search, filter the deleted ones, restore one), plus the owner filter and editing."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Page cursors (design §2.2): a malformed or out-of-range cursor is a 400 "Invalid cursor"
+"""Page cursors (docs/contract.md §2.2): a malformed or out-of-range cursor is a 400 "Invalid cursor"
 (REST) or the GraphQL error "Invalid cursor", never a 500, on PostgreSQL and on SQLite."""
 
 import base64

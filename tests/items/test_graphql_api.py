@@ -1,4 +1,4 @@
-"""The items GraphQL API (design §2.3): the same items as REST, bounded queries, auth."""
+"""The items GraphQL API (docs/contract.md §2.3): the same items as REST, bounded queries, auth."""
 
 import json
 import uuid

@@ -50,7 +50,7 @@ def test_introspection_can_be_switched_off(client, settings):
 
 @pytest.mark.django_db
 def test_typename_works_with_introspection_off(client, settings, auth_headers):
-    # Apollo Client and Relay add __typename to every selection set (design §2.3).
+    # Apollo Client and Relay add __typename to every selection set (docs/contract.md §2.3).
     settings.GRAPHQL_INTROSPECTION_ENABLED = False
     mutation = 'mutation { updateItem(name: "Hat") { id name __typename } __typename }'
 

@@ -1,4 +1,4 @@
-"""The book's items REST API (design §2.2), as a client uses it."""
+"""The book's items REST API (docs/contract.md §2.2), as a client uses it."""
 
 import uuid
 
@@ -131,7 +131,7 @@ def test_get_unknown_item_is_404(client, auth_headers):
 
 @pytest.mark.parametrize("item_id", ["not-a-uuid", "1", "%20", "00000000-0000-0000-0000"])
 def test_an_id_that_is_not_a_uuid_is_an_unknown_item(client, auth_headers, item_id):
-    # Given an id the client made up in a format that is not ours (design §2.2)
+    # Given an id the client made up in a format that is not ours (docs/contract.md §2.2)
 
     # When it is read, updated and deleted
     read = client.get(f"/item/{item_id}", headers=auth_headers)

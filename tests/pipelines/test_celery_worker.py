@@ -112,7 +112,7 @@ def test_a_worker_killed_mid_run_on_redis_loses_nothing_with_the_cleanup_job(
         celery_worker_factory, user, settings):
     """Redis (kombu) restores a dead worker's unacknowledged messages after the visibility
     timeout, but a message popped from the list in the instant before kombu recorded it as
-    unacknowledged is gone: an at-most-once window of the transport. The cleanup job (design
+    unacknowledged is gone: an at-most-once window of the transport. The cleanup job (docs/contract.md
     §3.5) is what makes the run finish then; this test runs it whenever the run stalls."""
     settings.PIPELINE_STALL_AFTER_SECONDS = 5
     run, array, second = kill_a_worker_mid_run(celery_worker_factory, user)

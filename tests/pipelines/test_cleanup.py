@@ -1,4 +1,4 @@
-"""The scheduled cleanup job (design §3.5), run as Zappa's schedule event runs it."""
+"""The scheduled cleanup job (docs/contract.md §3.5), run as Zappa's schedule event runs it."""
 
 import pytest
 

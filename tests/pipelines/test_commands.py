@@ -1,4 +1,4 @@
-"""The operator's pipeline commands (design §4.1): cleanup now, dead letters list/replay/drop/
+"""The operator's pipeline commands (docs/contract.md §4.1): cleanup now, dead letters list/replay/drop/
 fetch, by call_command, as a real `manage.py` process and through Zappa's `manage` event."""
 
 import io

@@ -1,4 +1,4 @@
-"""POST /sumArray and GET /sumArray/{arrayId} (design §2.5) with the SQS transport."""
+"""POST /sumArray and GET /sumArray/{arrayId} (docs/contract.md §2.5) with the SQS transport."""
 
 import json
 

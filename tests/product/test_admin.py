@@ -7,7 +7,7 @@ import pytest
 from tests.chromium import off_loopback, record_requests
 from tests.product.product_client import admin_login, http_json, login_token, seed_dead_letter
 
-# The models the backoffice must show (design §5); the index may list more.
+# The models the backoffice must show (docs/contract.md §5); the index may list more.
 EXPECTED_CHANGELISTS = {
     "/admin/items/item/",
     "/admin/accounts/user/",

@@ -84,8 +84,8 @@ class Command(BaseCommand):
             raise CommandError(f"stage '{stage}' is not fit to deploy: {len(problems)} problem(s)")
 
     def _django_deploy_messages(self) -> list:
-        """Django's `check --deploy` (warnings count: design §4 wants it to report nothing);
-        the checks of config.stage_checks' own system check ran above, with their file."""
+        """Django's `check --deploy` (warnings count: docs/contract.md §4 wants it to report
+        nothing); the checks of config.stage_checks' own system check ran above, with their file."""
         found = checks.run_checks(include_deployment_checks=True)
         messages = [message for message in found if message.id not in DEPLOY_CHECK_IDS
                     and message.level >= checks.WARNING and not message.is_silenced()]
