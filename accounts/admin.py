@@ -27,7 +27,7 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         **AdminAuthenticationForm.error_messages,
         # Django's text says the username may be case-sensitive; here it is not.
         "invalid_login": "Please enter the correct %(username)s and password for a staff "
-                         "account. Note that the password is case-sensitive.",
+        "account. Note that the password is case-sensitive.",
         "throttled": "Too many failed login attempts. Try again in %(seconds)s seconds.",
     }
 
@@ -37,11 +37,17 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         if username is not None and password:
             try:
                 self.user_cache = user_authenticate(
-                    username=username, password=password,
-                    client_address=client_address(self.request), request=self.request)
+                    username=username,
+                    password=password,
+                    client_address=client_address(self.request),
+                    request=self.request,
+                )
             except LoginThrottled as exc:
-                raise ValidationError(self.error_messages["throttled"], code="throttled",
-                                      params={"seconds": exc.retry_after_seconds}) from exc
+                raise ValidationError(
+                    self.error_messages["throttled"],
+                    code="throttled",
+                    params={"seconds": exc.retry_after_seconds},
+                ) from exc
             except InvalidLogin as exc:
                 raise self.get_invalid_login_error() from exc
             self.confirm_login_allowed(self.user_cache)
@@ -53,8 +59,16 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 
 @admin.register(User)
 class ProjectUserAdmin(UserAdmin):
-    list_display = ("username", "email", "is_active", "is_staff", "is_superuser", "role_names",
-                    "last_login", "date_joined")
+    list_display = (
+        "username",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "role_names",
+        "last_login",
+        "date_joined",
+    )
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     readonly_fields = ("effective_scopes",)
     fieldsets = (*UserAdmin.fieldsets, ("API access", {"fields": ("effective_scopes",)}))

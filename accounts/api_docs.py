@@ -23,40 +23,66 @@ TOO_LARGE = _error("Body over the size limit")
 
 # path → method → summary, description and the error answers of the operation.
 AUTH_OPERATIONS = {
-    "/login": {"post": {
-        "summary": "Sign in: a user and a token pair",
-        "description": ("Username and password; when the stage signs up on first login, an "
-                        "unknown username is registered with that password."),
-        "responses": {"400": BAD_BODY, "401": _error("Wrong username or password"),
-                      "413": TOO_LARGE,
-                      "429": _error("Too many failed logins for this username or address")},
-    }},
-    "/register": {"post": {
-        "summary": "Create an account",
-        "description": "The password policy applies; the answer is a signed-in user.",
-        "responses": {"400": BAD_BODY, "413": TOO_LARGE},
-    }},
-    "/verify": {"post": {
-        "summary": "Is this access token valid?",
-        "description": "200 {\"status\": \"valid\"}, or 401.",
-        "responses": {"400": BAD_BODY, "401": _error("Invalid or expired token"),
-                      "413": TOO_LARGE},
-    }},
-    "/token/refresh": {"post": {
-        "summary": "A new token pair for a refresh token",
-        "description": "Rotation is on: the refresh token sent is spent.",
-        "responses": {"400": BAD_BODY, "401": _error("Invalid, expired or revoked refresh token"),
-                      "413": TOO_LARGE},
-    }},
-    "/logout": {"post": {
-        "summary": "Revoke a refresh token",
-        "description": "The refresh token can no longer mint tokens.",
-        "responses": {"400": BAD_BODY, "401": _error("Invalid or expired refresh token"),
-                      "413": TOO_LARGE},
-    }},
-    "/private": {"get": {
-        "summary": "The book's private resource",
-        "description": "Any valid access token; one fixed 401 otherwise.",
-        "responses": {"401": _error("This is a private resource")},
-    }},
+    "/login": {
+        "post": {
+            "summary": "Sign in: a user and a token pair",
+            "description": (
+                "Username and password; when the stage signs up on first login, an "
+                "unknown username is registered with that password."
+            ),
+            "responses": {
+                "400": BAD_BODY,
+                "401": _error("Wrong username or password"),
+                "413": TOO_LARGE,
+                "429": _error("Too many failed logins for this username or address"),
+            },
+        }
+    },
+    "/register": {
+        "post": {
+            "summary": "Create an account",
+            "description": "The password policy applies; the answer is a signed-in user.",
+            "responses": {"400": BAD_BODY, "413": TOO_LARGE},
+        }
+    },
+    "/verify": {
+        "post": {
+            "summary": "Is this access token valid?",
+            "description": '200 {"status": "valid"}, or 401.',
+            "responses": {
+                "400": BAD_BODY,
+                "401": _error("Invalid or expired token"),
+                "413": TOO_LARGE,
+            },
+        }
+    },
+    "/token/refresh": {
+        "post": {
+            "summary": "A new token pair for a refresh token",
+            "description": "Rotation is on: the refresh token sent is spent.",
+            "responses": {
+                "400": BAD_BODY,
+                "401": _error("Invalid, expired or revoked refresh token"),
+                "413": TOO_LARGE,
+            },
+        }
+    },
+    "/logout": {
+        "post": {
+            "summary": "Revoke a refresh token",
+            "description": "The refresh token can no longer mint tokens.",
+            "responses": {
+                "400": BAD_BODY,
+                "401": _error("Invalid or expired refresh token"),
+                "413": TOO_LARGE,
+            },
+        }
+    },
+    "/private": {
+        "get": {
+            "summary": "The book's private resource",
+            "description": "Any valid access token; one fixed 401 otherwise.",
+            "responses": {"401": _error("This is a private resource")},
+        }
+    },
 }

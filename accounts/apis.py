@@ -47,8 +47,9 @@ def _validated(serializer_class, data) -> dict:
 def _throttled(exc: LoginThrottled) -> Throttled:
     """DRF's 429 (with Retry-After) for the throttle a login or a registration ran into."""
     if isinstance(exc, RegistrationThrottled):  # also sign-up on first login
-        return Throttled(wait=exc.retry_after_seconds,
-                         detail="Too many registrations from this address.")
+        return Throttled(
+            wait=exc.retry_after_seconds, detail="Too many registrations from this address."
+        )
     return Throttled(wait=exc.retry_after_seconds, detail="Too many failed login attempts.")
 
 
@@ -66,18 +67,28 @@ class LoginApi(PublicJsonApi):
     @extend_schema(request=CredentialsInput, responses={200: LoginOutput}, auth=[])
     def post(self, request):
         data = _validated(CredentialsInput, request.data)
-        return _sign_in(user_login, status.HTTP_200_OK, username=data["username"],
-                        password=data["password"], client_address=client_address(request),
-                        request=request)
+        return _sign_in(
+            user_login,
+            status.HTTP_200_OK,
+            username=data["username"],
+            password=data["password"],
+            client_address=client_address(request),
+            request=request,
+        )
 
 
 class RegisterApi(PublicJsonApi):
     @extend_schema(request=RegisterInput, responses={201: LoginOutput}, auth=[])
     def post(self, request):
         data = _validated(RegisterInput, request.data)
-        return _sign_in(user_register, status.HTTP_201_CREATED, username=data["username"],
-                        password=data["password"], email=data.get("email", ""),
-                        client_address=client_address(request))
+        return _sign_in(
+            user_register,
+            status.HTTP_201_CREATED,
+            username=data["username"],
+            password=data["password"],
+            email=data.get("email", ""),
+            client_address=client_address(request),
+        )
 
 
 class VerifyApi(PublicJsonApi):
@@ -115,8 +126,9 @@ class PrivateApi(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, NotAuthenticated | AuthenticationFailed):
-            response = Response(error_payload(PRIVATE_RESOURCE_MESSAGE),
-                                status=status.HTTP_401_UNAUTHORIZED)
+            response = Response(
+                error_payload(PRIVATE_RESOURCE_MESSAGE), status=status.HTTP_401_UNAUTHORIZED
+            )
             response["WWW-Authenticate"] = self.get_authenticate_header(self.request)
             return response
         return super().handle_exception(exc)

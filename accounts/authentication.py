@@ -51,8 +51,9 @@ class ProjectJWTAuthentication(JWTAuthentication):
             raise InvalidToken(NO_USER_ID_MESSAGE) from exc
         user = super().get_user(validated_token)
         if generation != user.token_generation:
-            raise AuthenticationFailed("The user's password has been changed.",
-                                       code="password_changed")
+            raise AuthenticationFailed(
+                "The user's password has been changed.", code="password_changed"
+            )
         return user
 
 

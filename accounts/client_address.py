@@ -35,8 +35,11 @@ def _lambda_source_ip(request) -> str | None:
 def _forwarded_address(request, hops: int) -> str | None:
     """The entry `hops` places from the right of X-Forwarded-For: what the first trusted
     proxy saw. Entries further left were written by the client."""
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                 if part.strip()]
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
     if len(forwarded) < hops:
         return None
     return _valid_address(forwarded[-hops])

@@ -22,22 +22,34 @@ def jwt_signing_keys_are_strong(app_configs=None, **kwargs):
     fallbacks = list(getattr(settings, "JWT_SIGNING_KEY_FALLBACKS", ()) or ())
     errors = []
     if _key_bytes(signing_key) < MIN_SIGNING_KEY_BYTES:
-        errors.append(checks.Error(
-            f"JWT_SIGNING_KEY is {_key_bytes(signing_key)} bytes; HS256 needs at least "
-            f"{MIN_SIGNING_KEY_BYTES}.",
-            hint="Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'",
-            id="accounts.E001"))
+        errors.append(
+            checks.Error(
+                f"JWT_SIGNING_KEY is {_key_bytes(signing_key)} bytes; HS256 needs at least "
+                f"{MIN_SIGNING_KEY_BYTES}.",
+                hint=(
+                    "Generate one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+                ),
+                id="accounts.E001",
+            )
+        )
     for position, key in enumerate(fallbacks, start=1):
         if _key_bytes(key) < MIN_SIGNING_KEY_BYTES:
-            errors.append(checks.Error(
-                f"JWT_SIGNING_KEY_FALLBACKS entry {position} is {_key_bytes(key)} bytes; "
-                f"HS256 needs at least {MIN_SIGNING_KEY_BYTES}.",
-                hint="An old key that short should not be accepted: drop it (its tokens "
-                     "then need a new login).",
-                id="accounts.E002"))
+            errors.append(
+                checks.Error(
+                    f"JWT_SIGNING_KEY_FALLBACKS entry {position} is {_key_bytes(key)} bytes; "
+                    f"HS256 needs at least {MIN_SIGNING_KEY_BYTES}.",
+                    hint="An old key that short should not be accepted: drop it (its tokens "
+                    "then need a new login).",
+                    id="accounts.E002",
+                )
+            )
     if signing_key and signing_key == getattr(settings, "SECRET_KEY", None):
-        errors.append(checks.Error(
-            "JWT_SIGNING_KEY equals SECRET_KEY; they must be separate secrets, so that "
-            "rotating one does not invalidate (or expose) the other.",
-            id="accounts.E003"))
+        errors.append(
+            checks.Error(
+                "JWT_SIGNING_KEY equals SECRET_KEY; they must be separate secrets, so that "
+                "rotating one does not invalidate (or expose) the other.",
+                id="accounts.E003",
+            )
+        )
     return errors

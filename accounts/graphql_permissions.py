@@ -52,8 +52,9 @@ def scope_required(*scopes: str):
             request = _authenticated_request(_info_from(args))
             missing = sorted(set(scopes) - request_scopes(request))
             if missing:
-                raise GraphQLError(f"Missing scope: {' '.join(missing)}",
-                                   extensions={"code": FORBIDDEN})
+                raise GraphQLError(
+                    f"Missing scope: {' '.join(missing)}", extensions={"code": FORBIDDEN}
+                )
             return resolver(*args, **kwargs)
 
         return wrapper
@@ -69,8 +70,9 @@ def role_required(*roles: str):
         def wrapper(*args, **kwargs):
             request = _authenticated_request(_info_from(args))
             if not (request.user.is_superuser or set(roles) & request_roles(request)):
-                raise GraphQLError(f"Requires role: {' or '.join(sorted(roles))}",
-                                   extensions={"code": FORBIDDEN})
+                raise GraphQLError(
+                    f"Requires role: {' or '.join(sorted(roles))}", extensions={"code": FORBIDDEN}
+                )
             return resolver(*args, **kwargs)
 
         return wrapper

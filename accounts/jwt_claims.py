@@ -32,8 +32,13 @@ def user_id_from_claim(value) -> int:
         raise InvalidClaim("user id is a boolean")
     if isinstance(value, int):
         number = value
-    elif (isinstance(value, str) and 0 < len(value) <= _MAX_ID_DIGITS and value.isascii()
-          and value.isdigit() and not value.startswith("0")):
+    elif (
+        isinstance(value, str)
+        and 0 < len(value) <= _MAX_ID_DIGITS
+        and value.isascii()
+        and value.isdigit()
+        and not value.startswith("0")
+    ):
         number = int(value)
     else:
         raise InvalidClaim("user id is not an integer")

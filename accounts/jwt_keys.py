@@ -54,9 +54,16 @@ def project_token_backend() -> TokenBackendWithFallbacks:
 
     def backend(signing_key: str, **extra) -> TokenBackend:
         return TokenBackendWithFallbacks(
-            jwt_settings.ALGORITHM, signing_key, jwt_settings.VERIFYING_KEY,
-            jwt_settings.AUDIENCE, jwt_settings.ISSUER, jwt_settings.JWK_URL,
-            jwt_settings.LEEWAY, jwt_settings.JSON_ENCODER, **extra)
+            jwt_settings.ALGORITHM,
+            signing_key,
+            jwt_settings.VERIFYING_KEY,
+            jwt_settings.AUDIENCE,
+            jwt_settings.ISSUER,
+            jwt_settings.JWK_URL,
+            jwt_settings.LEEWAY,
+            jwt_settings.JSON_ENCODER,
+            **extra,
+        )
 
     fallbacks = tuple(backend(key) for key in signing_key_fallbacks())
     return backend(jwt_settings.SIGNING_KEY, fallbacks=fallbacks)

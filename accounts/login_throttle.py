@@ -28,8 +28,8 @@ class LoginThrottled(Exception):
 class RegistrationThrottled(LoginThrottled):
     def __init__(self, retry_after_seconds: int):
         Exception.__init__(
-            self, f"Too many registrations from this address. Try again in "
-                  f"{retry_after_seconds} s.")
+            self, f"Too many registrations from this address. Try again in {retry_after_seconds} s."
+        )
         self.retry_after_seconds = retry_after_seconds
 
 
@@ -51,8 +51,9 @@ def _retry_after(oldest_counted: datetime, now: datetime, window_seconds: int) -
     return max(1, math.ceil((free_at - now).total_seconds()))
 
 
-def _longest_wait(queryset, time_field: str, limits: list[_Limit], window_seconds: int,
-                  now: datetime) -> int | None:
+def _longest_wait(
+    queryset, time_field: str, limits: list[_Limit], window_seconds: int, now: datetime
+) -> int | None:
     """Seconds until every limit has room again, or None when none is used up."""
     since = now - timedelta(seconds=window_seconds)
     waits = []
@@ -62,8 +63,9 @@ def _longest_wait(queryset, time_field: str, limits: list[_Limit], window_second
         recent = queryset.filter(**{limit.field: limit.value, f"{time_field}__gt": since})
         # The oldest row that keeps the count at the limit: once it leaves the window, one
         # more attempt is allowed.
-        times = list(recent.order_by(f"-{time_field}").values_list(time_field, flat=True)
-                     [:limit.max_count])
+        times = list(
+            recent.order_by(f"-{time_field}").values_list(time_field, flat=True)[: limit.max_count]
+        )
         if len(times) >= limit.max_count:
             waits.append(_retry_after(times[-1], now, window_seconds))
     return max(waits) if waits else None
@@ -77,11 +79,17 @@ def login_throttle_check(*, username: str, client_address: str | None) -> None:
     burst can exceed the limit by at most the number of requests in flight.
     """
     wait = _longest_wait(
-        LoginFailure.objects, "failed_at",
-        [_Limit("username_key", username_key(username), settings.LOGIN_FAILURES_PER_USERNAME),
-         _Limit("client_address", address_group(client_address),
-                settings.LOGIN_FAILURES_PER_ADDRESS)],
-        settings.LOGIN_FAILURE_WINDOW_SECONDS, timezone.now())
+        LoginFailure.objects,
+        "failed_at",
+        [
+            _Limit("username_key", username_key(username), settings.LOGIN_FAILURES_PER_USERNAME),
+            _Limit(
+                "client_address", address_group(client_address), settings.LOGIN_FAILURES_PER_ADDRESS
+            ),
+        ],
+        settings.LOGIN_FAILURE_WINDOW_SECONDS,
+        timezone.now(),
+    )
     if wait is not None:
         raise LoginThrottled(wait)
 
@@ -89,11 +97,14 @@ def login_throttle_check(*, username: str, client_address: str | None) -> None:
 def login_failure_record(*, username: str, client_address: str | None) -> None:
     now = timezone.now()
     LoginFailure.objects.create(
-        username_key=username_key(username), client_address=address_group(client_address),
-        failed_at=now)
+        username_key=username_key(username),
+        client_address=address_group(client_address),
+        failed_at=now,
+    )
     # Rows past the window count for nothing; failures are the only writer, so they prune.
     LoginFailure.objects.filter(
-        failed_at__lte=now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)).delete()
+        failed_at__lte=now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    ).delete()
 
 
 def login_failures_clear(*, user=None, username: str | None = None) -> None:
@@ -112,10 +123,16 @@ def registration_throttle_check(*, client_address: str | None) -> None:
     limit, as for logins.
     """
     wait = _longest_wait(
-        RegistrationAttempt.objects, "attempted_at",
-        [_Limit("client_address", address_group(client_address),
-                settings.REGISTRATIONS_PER_ADDRESS)],
-        settings.REGISTRATION_WINDOW_SECONDS, timezone.now())
+        RegistrationAttempt.objects,
+        "attempted_at",
+        [
+            _Limit(
+                "client_address", address_group(client_address), settings.REGISTRATIONS_PER_ADDRESS
+            )
+        ],
+        settings.REGISTRATION_WINDOW_SECONDS,
+        timezone.now(),
+    )
     if wait is not None:
         raise RegistrationThrottled(wait)
 

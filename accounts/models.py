@@ -36,8 +36,7 @@ class ProjectUserManager(UserManager):
 
     def create_user(self, username, email=None, password=None, **extra_fields):
         with transaction.atomic():
-            user = super().create_user(username, email=email, password=password,
-                                       **extra_fields)
+            user = super().create_user(username, email=email, password=password, **extra_fields)
             roles = [Role.objects.ensure(name=name) for name in settings.ACCOUNTS_DEFAULT_ROLES]
             if roles:
                 user.groups.add(*roles)
@@ -57,7 +56,7 @@ class User(RevokesTokensOnPasswordChange, AbstractUser):
         unique=True,
         editable=False,
         help_text="The username case-folded (accounts.models.username_key): unique, so "
-                  "`Dave` and `dave` cannot both exist.",
+        "`Dave` and `dave` cannot both exist.",
     )
 
     objects = ProjectUserManager()
@@ -113,7 +112,8 @@ class RoleManager(GroupManager):
                 for scope_name in DEFAULT_ROLE_SCOPES.get(name, ()):
                     scope, _ = Scope.objects.get_or_create(
                         name=scope_name,
-                        defaults={"description": SCOPE_DESCRIPTIONS.get(scope_name, "")})
+                        defaults={"description": SCOPE_DESCRIPTIONS.get(scope_name, "")},
+                    )
                     scope.roles.add(role)
         return role
 
@@ -187,8 +187,7 @@ class RegistrationAttempt(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["client_address", "attempted_at"],
-                         name="registration_addr_time"),
+            models.Index(fields=["client_address", "attempted_at"], name="registration_addr_time"),
         ]
         ordering = ["-attempted_at"]
 

@@ -21,8 +21,9 @@ from api.errors import ApiError
 WRONG_PASSWORD_MESSAGE = "The current password is incorrect"  # noqa: S105 - a message
 
 
-def user_password_change(*, user, old_password: str, new_password: str,
-                         client_address: str | None) -> dict[str, str]:
+def user_password_change(
+    *, user, old_password: str, new_password: str, client_address: str | None
+) -> dict[str, str]:
     """Set `user`'s password to `new_password` and return a new token pair.
 
     Raises LoginThrottled (too many recent failures), ApiError 400 with `fields.old` (wrong

@@ -36,10 +36,13 @@ class PasswordChangeApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             pair = user_password_change(
-                user=request.user, old_password=serializer.validated_data["old"],
+                user=request.user,
+                old_password=serializer.validated_data["old"],
                 new_password=serializer.validated_data["new"],
-                client_address=client_address(request))
+                client_address=client_address(request),
+            )
         except LoginThrottled as exc:
-            raise Throttled(wait=exc.retry_after_seconds,
-                            detail="Too many failed password attempts.") from exc
+            raise Throttled(
+                wait=exc.retry_after_seconds, detail="Too many failed password attempts."
+            ) from exc
         return Response(pair)

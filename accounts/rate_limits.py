@@ -67,12 +67,15 @@ def _count_hit(*, key: str, window_end: int) -> int:
     quote = connection.ops.quote_name
     meta = RateLimitWindow._meta
     table = quote(meta.db_table)
-    key_column, end_column, hits_column = (quote(meta.get_field(name).column)
-                                           for name in ("key", "window_end", "hits"))
+    key_column, end_column, hits_column = (
+        quote(meta.get_field(name).column) for name in ("key", "window_end", "hits")
+    )
     # Identifiers come from the model and are quoted; the values are bound parameters.
-    sql = (f"INSERT INTO {table} ({key_column}, {end_column}, {hits_column}) "  # noqa: S608
-           f"VALUES (%s, %s, 1) ON CONFLICT ({key_column}, {end_column}) "
-           f"DO UPDATE SET {hits_column} = {table}.{hits_column} + 1 RETURNING {hits_column}")
+    sql = (
+        f"INSERT INTO {table} ({key_column}, {end_column}, {hits_column}) "  # noqa: S608
+        f"VALUES (%s, %s, 1) ON CONFLICT ({key_column}, {end_column}) "
+        f"DO UPDATE SET {hits_column} = {table}.{hits_column} + 1 RETURNING {hits_column}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [key, window_end])
         return cursor.fetchone()[0]

@@ -43,26 +43,33 @@ class SignedIn:
 
 def _validation_fields(exc: ValidationError, field: str) -> dict[str, str]:
     if hasattr(exc, "error_dict"):
-        return {key: " ".join(message for error in errors for message in error.messages)
-                for key, errors in exc.error_dict.items()}
+        return {
+            key: " ".join(message for error in errors for message in error.messages)
+            for key, errors in exc.error_dict.items()
+        }
     return {field: " ".join(exc.messages)}
 
 
 def _username_taken_error() -> ApiError:
-    return ApiError(f"Invalid input: username: {USERNAME_TAKEN_MESSAGE}",
-                    fields={"username": USERNAME_TAKEN_MESSAGE})
+    return ApiError(
+        f"Invalid input: username: {USERNAME_TAKEN_MESSAGE}",
+        fields={"username": USERNAME_TAKEN_MESSAGE},
+    )
 
 
-def user_register(*, username: str, password: str, email: str = "",
-                  client_address: str | None = None) -> SignedIn:
+def user_register(
+    *, username: str, password: str, email: str = "", client_address: str | None = None
+) -> SignedIn:
     """Create an active user with the default roles, signed in; see `_user_create`."""
-    user = _user_create(username=username, password=password, email=email,
-                        client_address=client_address)
+    user = _user_create(
+        username=username, password=password, email=email, client_address=client_address
+    )
     return SignedIn(user=user, tokens=token_pair_for_user(user))
 
 
-def _user_create(*, username: str, password: str, email: str = "",
-                 client_address: str | None = None):
+def _user_create(
+    *, username: str, password: str, email: str = "", client_address: str | None = None
+):
     """Create an active user with the default roles; the password policy applies.
 
     Raises ApiError (400, with `fields`) for a taken or invalid username or a weak password,
@@ -86,9 +93,10 @@ def _user_create(*, username: str, password: str, email: str = "",
         errors["password"] = " ".join(exc.messages)
     if errors:
         # Says nothing about whether the name exists, so it is neither counted nor hashed.
-        raise ApiError("Invalid input: " + "; ".join(f"{key}: {value}"
-                                                    for key, value in errors.items()),
-                       fields=errors)
+        raise ApiError(
+            "Invalid input: " + "; ".join(f"{key}: {value}" for key, value in errors.items()),
+            fields=errors,
+        )
     registration_throttle_check(client_address=client_address)
     registration_attempt_record(client_address=client_address)
     if User.objects.filter(username_key=username_key(username)).exists():
@@ -115,17 +123,18 @@ def _sign_up_on_first_login(*, username: str, password: str, client_address: str
     if User.objects.filter(username_key=key).exists():
         return None
     try:
-        return _user_create(username=username, password=password,
-                            client_address=client_address)
+        return _user_create(username=username, password=password, client_address=client_address)
     except ApiError as exc:
-        if exc.fields and set(exc.fields) == {"username"} and User.objects.filter(
-                username_key=key).exists():
+        if (
+            exc.fields
+            and set(exc.fields) == {"username"}
+            and User.objects.filter(username_key=key).exists()
+        ):
             return None  # lost a race with a concurrent sign-up: log in instead
         raise
 
 
-def _credentials_check(*, username: str, password: str, client_address: str | None,
-                       request=None):
+def _credentials_check(*, username: str, password: str, client_address: str | None, request=None):
     """The password check /login and the admin's login share, with the same counters."""
     user = authenticate(request, username=username, password=password)
     if user is None:
@@ -135,18 +144,19 @@ def _credentials_check(*, username: str, password: str, client_address: str | No
     return user
 
 
-def user_authenticate(*, username: str, password: str, client_address: str | None,
-                      request=None):
+def user_authenticate(*, username: str, password: str, client_address: str | None, request=None):
     """The user these credentials belong to, through the login throttle (any case of the
     username matches). Raises LoginThrottled or InvalidLogin. Never signs anyone up: this is
     the admin's login."""
     login_throttle_check(username=username, client_address=client_address)
-    return _credentials_check(username=username, password=password,
-                              client_address=client_address, request=request)
+    return _credentials_check(
+        username=username, password=password, client_address=client_address, request=request
+    )
 
 
-def user_login(*, username: str, password: str, client_address: str | None,
-               request=None) -> SignedIn:
+def user_login(
+    *, username: str, password: str, client_address: str | None, request=None
+) -> SignedIn:
     """Check the credentials (or sign up, where the stage allows); the user and a new token
     pair.
 
@@ -158,13 +168,15 @@ def user_login(*, username: str, password: str, client_address: str | None,
     login_throttle_check(username=username, client_address=client_address)
 
     if settings.SIGN_UP_ON_FIRST_LOGIN:
-        user = _sign_up_on_first_login(username=username, password=password,
-                                       client_address=client_address)
+        user = _sign_up_on_first_login(
+            username=username, password=password, client_address=client_address
+        )
         if user is not None:
             return _signed_in(user)
 
-    user = _credentials_check(username=username, password=password,
-                              client_address=client_address, request=request)
+    user = _credentials_check(
+        username=username, password=password, client_address=client_address, request=request
+    )
     return _signed_in(user)
 
 

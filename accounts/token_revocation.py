@@ -25,18 +25,22 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 def user_refresh_tokens_revoke(*, user) -> int:
     """Blacklist every unexpired, not yet blacklisted refresh token of `user`; how many."""
     live = OutstandingToken.objects.filter(
-        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
     revoked = BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)],
-        ignore_conflicts=True)
+        ignore_conflicts=True,
+    )
     return len(revoked)
 
 
 class RevokesTokensOnPasswordChange(models.Model):
     token_generation = models.PositiveBigIntegerField(
-        default=0, editable=False,
+        default=0,
+        editable=False,
         help_text="Goes up at every password change; tokens minted under an older value are "
-                  "refused.")
+        "refused.",
+    )
 
     class Meta:
         abstract = True

@@ -74,8 +74,12 @@ def token_pair_for_user(user) -> dict[str, str]:
     refresh[api_settings.USER_ID_CLAIM] = str(getattr(user, api_settings.USER_ID_FIELD))
     refresh[TOKEN_GENERATION_CLAIM] = user.token_generation
     OutstandingToken.objects.create(
-        user=user, jti=refresh[api_settings.JTI_CLAIM], token=str(refresh),
-        created_at=refresh.current_time, expires_at=datetime_from_epoch(refresh["exp"]))
+        user=user,
+        jti=refresh[api_settings.JTI_CLAIM],
+        token=str(refresh),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
     access = refresh.access_token
     access[SCOPE_CLAIM] = scope_claim_value(scopes_for_user(user))
     access[ROLES_CLAIM] = roles_for_user(user)
@@ -134,4 +138,3 @@ class _RefreshTokenEvenIfRevoked(ProjectRefreshToken):
 def refresh_token_revoke(*, raw_refresh: str) -> None:
     refresh = _read_refresh_token(raw_refresh, token_class=_RefreshTokenEvenIfRevoked)
     refresh.blacklist()
-

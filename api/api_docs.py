@@ -6,8 +6,11 @@ ERROR = {
     "properties": {
         "status": {"type": "string", "enum": ["error"]},
         "error": {"type": "string", "description": "What went wrong, for a person."},
-        "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                   "description": "Per input field, when the mistake is in one."},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Per input field, when the mistake is in one.",
+        },
     },
     "required": ["status", "error"],
 }

@@ -39,8 +39,9 @@ class JsonErrorMiddleware:
             return response
         # An HTML or empty error from Django itself (405 from require_http_methods, 400 from a
         # bad Host, CSRF 403...): same status, JSON body.
-        json_response = error_response(message_for_status(response.status_code),
-                                       response.status_code)
+        json_response = error_response(
+            message_for_status(response.status_code), response.status_code
+        )
         for header in ("Allow", "Retry-After", "WWW-Authenticate"):
             if header in response:
                 json_response[header] = response[header]

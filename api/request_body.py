@@ -67,9 +67,13 @@ def wrong_shape_message(shape: str, value) -> str:
     return f"Request body must be a JSON {shape}, not {json_type_name(value)}"
 
 
-def decode_json(raw: bytes, *, shape: str | None = None,
-                parse_float: Callable[[str], object] | None = None,
-                parse_int: Callable[[str], object] | None = None):
+def decode_json(
+    raw: bytes,
+    *,
+    shape: str | None = None,
+    parse_float: Callable[[str], object] | None = None,
+    parse_int: Callable[[str], object] | None = None,
+):
     """The body as a JSON value, or an ApiError worded the same for every endpoint.
 
     `shape` ("object" or "array"), when given, is the only top-level value accepted."""
@@ -80,8 +84,12 @@ def decode_json(raw: bytes, *, shape: str | None = None,
     except UnicodeDecodeError:
         raise MalformedJson("the body is not UTF-8 text") from None
     try:
-        value = json.loads(text, parse_constant=refuse_non_finite, parse_float=parse_float,
-                           parse_int=parse_int or _int_within_python_limit)
+        value = json.loads(
+            text,
+            parse_constant=refuse_non_finite,
+            parse_float=parse_float,
+            parse_int=parse_int or _int_within_python_limit,
+        )
     except NonFiniteNumber as exc:
         raise MalformedJson(str(exc)) from None
     except json.JSONDecodeError as exc:
@@ -145,8 +153,11 @@ class LimitedAnyContentTypeParser(BaseParser):
     shape: str | None = None
 
     def parse(self, stream, media_type=None, parser_context=None):
-        raw = read_limited(stream, content_length=declared_content_length(parser_context),
-                           max_bytes=self.body_max_bytes())
+        raw = read_limited(
+            stream,
+            content_length=declared_content_length(parser_context),
+            max_bytes=self.body_max_bytes(),
+        )
         return self.decode(raw)
 
     def body_max_bytes(self) -> int | None:

@@ -132,10 +132,12 @@ def bench_private_through_lambda(requests: int) -> tuple[float, float]:
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     with tempfile.TemporaryDirectory() as directory, override_settings(ROOT_URLCONF=_urlconf()):
-        lambda_ = ZappaLambda(write_zappa_settings_module(
-            Path(directory), "dev", django_settings=os.environ["DJANGO_SETTINGS_MODULE"]))
-        private = api_gateway_event("GET", "/private",
-                                    headers={"Authorization": f"Bearer {token}"})
+        lambda_ = ZappaLambda(
+            write_zappa_settings_module(
+                Path(directory), "dev", django_settings=os.environ["DJANGO_SETTINGS_MODULE"]
+            )
+        )
+        private = api_gateway_event("GET", "/private", headers={"Authorization": f"Bearer {token}"})
         baseline = api_gateway_event("GET", "/private-open")
         # Zappa logs each request at INFO; both paths would pay it, the terminal need not.
         logging.getLogger("zappa").setLevel(logging.WARNING)
@@ -178,9 +180,11 @@ def bench_parts(rounds: int = 3000) -> dict[str, float]:
     token = ProjectAccessToken(raw)
     return {
         "token verified (simplejwt + PyJWT, fallback keys)": median_us(
-            lambda: ProjectAccessToken(raw)),
+            lambda: ProjectAccessToken(raw)
+        ),
         "user found and checked (active, generation)": median_us(
-            lambda: authentication.get_user(token)),
+            lambda: authentication.get_user(token)
+        ),
     }
 
 
@@ -194,9 +198,11 @@ def bench_login_enumeration(rounds: int) -> tuple[float, float]:
     client = Client()
     unknown, wrong = [], []
     with override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"],
-            SIGN_UP_ON_FIRST_LOGIN=False, LOGIN_FAILURES_PER_USERNAME=0,
-            LOGIN_FAILURES_PER_ADDRESS=0):
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"],
+        SIGN_UP_ON_FIRST_LOGIN=False,
+        LOGIN_FAILURES_PER_USERNAME=0,
+        LOGIN_FAILURES_PER_ADDRESS=0,
+    ):
         for _ in range(rounds):
             for samples, username in ((unknown, "nobody"), (wrong, "known")):
                 body = json.dumps({"username": username, "password": "wrong-password-9"})
@@ -222,10 +228,14 @@ def main() -> None:
     print(f"GET /private  without auth median {without:.3f} ms  (baseline)")
     ratio = with_jwt / without
     print(f"ratio with/without: {ratio:.2f}  (target <= 1.3: {'OK' if ratio <= 1.3 else 'MISSED'})")
-    print(f"  for comparison, token checks without the user row: median {token_only:.3f} ms, "
-          f"ratio {token_only / without:.2f}")
-    print(f"  for comparison, simplejwt's stock JWTAuthentication: median {stock:.3f} ms; the "
-          f"project's class costs {with_jwt / stock:.3f}x that")
+    print(
+        f"  for comparison, token checks without the user row: median {token_only:.3f} ms, "
+        f"ratio {token_only / without:.2f}"
+    )
+    print(
+        f"  for comparison, simplejwt's stock JWTAuthentication: median {stock:.3f} ms; the "
+        f"project's class costs {with_jwt / stock:.3f}x that"
+    )
 
     with_jwt, without = bench_private_through_lambda(args.requests)
     print(f"Zappa handler /private with JWT median {with_jwt:.3f} ms")

@@ -30,11 +30,16 @@ from browser.driver import BrowserDriver  # noqa: E402
 from browser.lambda_chromium import lambda_chromium_unpack  # noqa: E402
 from browser.ssrf import UrlGuard  # noqa: E402
 
-PAGE = (b"<!doctype html><html><body style='margin:0'><h1>Benchmark</h1>"
-        b"<div id='box' style='width:300px;height:200px;background:#c00'></div></body></html>")
+PAGE = (
+    b"<!doctype html><html><body style='margin:0'><h1>Benchmark</h1>"
+    b"<div id='box' style='width:300px;height:200px;background:#c00'></div></body></html>"
+)
 LAMBDA_VERSION = os.environ.get("CHROMIUM_LAMBDA_VERSION", "153.0.0")
-LAMBDA_SOURCE = Path(os.environ.get(
-    "CHROMIUM_LAMBDA_DIR", PROJECT_ROOT / "var" / "chromium-lambda" / LAMBDA_VERSION / "bin"))
+LAMBDA_SOURCE = Path(
+    os.environ.get(
+        "CHROMIUM_LAMBDA_DIR", PROJECT_ROOT / "var" / "chromium-lambda" / LAMBDA_VERSION / "bin"
+    )
+)
 
 
 class Page(BaseHTTPRequestHandler):
@@ -57,11 +62,17 @@ def serve() -> ThreadingHTTPServer:
 
 def build_options(build: str, unpack_dir: Path) -> dict:
     if build == "debian":
-        return {"executable": os.environ.get("CHROMIUM_EXECUTABLE", "/usr/bin/chromium"),
-                "environment": {}, "extra_args": []}
+        return {
+            "executable": os.environ.get("CHROMIUM_EXECUTABLE", "/usr/bin/chromium"),
+            "environment": {},
+            "extra_args": [],
+        }
     chromium = lambda_chromium_unpack(source_dir=LAMBDA_SOURCE, target_dir=unpack_dir)
-    return {"executable": chromium.executable, "environment": chromium.environment,
-            "extra_args": list(chromium.args)}
+    return {
+        "executable": chromium.executable,
+        "environment": chromium.environment,
+        "extra_args": list(chromium.args),
+    }
 
 
 def screenshot(driver: BrowserDriver, url: str) -> bytes:
@@ -113,8 +124,10 @@ def bench_build(build: str, url: str, guard: UrlGuard, args, scratch: Path) -> N
         driver = BrowserDriver(guard=guard, **options)
         first = timed(lambda: screenshot(driver, url))
         driver.shutdown()
-        print(f"cold start: unpack {unpacked:.2f} s + launch and first screenshot {first:.2f} s"
-              f" = {unpacked + first:.2f} s")
+        print(
+            f"cold start: unpack {unpacked:.2f} s + launch and first screenshot {first:.2f} s"
+            f" = {unpacked + first:.2f} s"
+        )
     options = build_options(build, scratch / "unpacked")
 
     warm_driver = BrowserDriver(guard=guard, **options)
@@ -154,9 +167,11 @@ def bench_build(build: str, url: str, guard: UrlGuard, args, scratch: Path) -> N
         after_many = rss()
         growth = (after_many - after_10) / after_10 * 100
         policy = f"relaunch every {recycle} pages" if recycle else "never relaunched"
-        print(f"RSS (browser tree + this process, {policy}): after 10 screenshots"
-              f" {after_10 / 1024:.0f} MiB, after {args.memory_requests}"
-              f" {after_many / 1024:.0f} MiB, growth {growth:+.1f} % (target <= 20 %)")
+        print(
+            f"RSS (browser tree + this process, {policy}): after 10 screenshots"
+            f" {after_10 / 1024:.0f} MiB, after {args.memory_requests}"
+            f" {after_many / 1024:.0f} MiB, growth {growth:+.1f} % (target <= 20 %)"
+        )
         memory_driver.shutdown()
 
 

@@ -99,19 +99,28 @@ def not_packaged_modules() -> frozenset[str]:
         for line in distribution.requires or []:
             dependency = Requirement(line)
             if dependency.marker is None or any(
-                    dependency.marker.evaluate({"extra": extra})
-                    for extra in (*requirement.extras, "")):
+                dependency.marker.evaluate({"extra": extra}) for extra in (*requirement.extras, "")
+            ):
                 pending.append(dependency)
     hidden = set()
     for distribution in metadata.distributions():
         if canonicalize_name(distribution.metadata["Name"]) in shipped:
             continue
         top_level = distribution.read_text("top_level.txt")
-        names = top_level.split() if top_level else {
-            file.parts[0].removesuffix(".py") for file in distribution.files or ()
-            if len(file.parts) > 1 or file.suffix == ".py"}
-        hidden |= {name for name in names if name.isidentifier() and not name.endswith(
-            (".dist-info", ".data"))}
+        names = (
+            top_level.split()
+            if top_level
+            else {
+                file.parts[0].removesuffix(".py")
+                for file in distribution.files or ()
+                if len(file.parts) > 1 or file.suffix == ".py"
+            }
+        )
+        hidden |= {
+            name
+            for name in names
+            if name.isidentifier() and not name.endswith((".dist-info", ".data"))
+        }
     return frozenset(hidden)
 
 
@@ -125,21 +134,39 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_cold_process(module: str, settings_dir: Path, project_dir: Path, env: dict,
-                      event: dict, expected: str,
-                      hidden: frozenset[str] = frozenset()) -> tuple[float, float]:
+def time_cold_process(
+    module: str,
+    settings_dir: Path,
+    project_dir: Path,
+    env: dict,
+    event: dict,
+    expected: str,
+    hidden: frozenset[str] = frozenset(),
+) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one fresh process answering `event`, with the `hidden`
     modules unimportable. The CPU time (user + system of the child) is the steadier figure on
     a machine others are loading."""
-    code = CHILD.format(settings_dir=str(settings_dir), project_dir=str(project_dir),
-                        module=module, event=json.dumps(event), hidden=sorted(hidden))
+    code = CHILD.format(
+        settings_dir=str(settings_dir),
+        project_dir=str(project_dir),
+        module=module,
+        event=json.dumps(event),
+        hidden=sorted(hidden),
+    )
     cpu_before, started = _children_cpu_seconds(), time.perf_counter()
-    output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, check=False, cwd=project_dir)
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project_dir,
+    )
     elapsed, cpu = time.perf_counter() - started, _children_cpu_seconds() - cpu_before
     if output.returncode != 0 or expected not in output.stdout:
-        raise SystemExit(f"cold start failed for {module}:\n{output.stdout[-2000:]}\n"
-                         f"{output.stderr[-6000:]}")
+        raise SystemExit(
+            f"cold start failed for {module}:\n{output.stdout[-2000:]}\n{output.stderr[-6000:]}"
+        )
     return elapsed, cpu
 
 
@@ -174,10 +201,13 @@ def prepare_database(jwt_signing_key: str, sqlite_dir: Path):
     if connection.vendor == "sqlite":
         url = f"sqlite:///{settings['NAME']}"
     else:
-        credentials = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"]
-                                          else "")
-        url = (f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:"
-               f"{settings['PORT'] or 5432}/{settings['NAME']}")
+        credentials = settings["USER"] + (
+            f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+        )
+        url = (
+            f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:"
+            f"{settings['PORT'] or 5432}/{settings['NAME']}"
+        )
     connection.close()
 
     def destroy_database() -> None:
@@ -189,8 +219,11 @@ def prepare_database(jwt_signing_key: str, sqlite_dir: Path):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--with-dev-packages", action="store_true",
-                        help="let the children import what only the dev virtualenv has")
+    parser.add_argument(
+        "--with-dev-packages",
+        action="store_true",
+        help="let the children import what only the dev virtualenv has",
+    )
     args = parser.parse_args()
     hidden = frozenset() if args.with_dev_packages else not_packaged_modules()
 
@@ -198,46 +231,77 @@ def main() -> None:
     os.environ.update(aws.environment())
     jwt_signing_key = secrets.token_urlsafe(50)
     prefix = f"cold-start-{secrets.token_hex(4)}"
-    aws.client("secretsmanager").create_secret(Name=f"{prefix}/dev", SecretString=json.dumps({
-        "SECRET_KEY": secrets.token_urlsafe(50), "JWT_SIGNING_KEY": jwt_signing_key,
-        "DATABASE_URL": "sqlite:///:memory:"}))
-    base_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-                "PYTHONDONTWRITEBYTECODE": "1", **aws.environment()}
+    aws.client("secretsmanager").create_secret(
+        Name=f"{prefix}/dev",
+        SecretString=json.dumps(
+            {
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "JWT_SIGNING_KEY": jwt_signing_key,
+                "DATABASE_URL": "sqlite:///:memory:",
+            }
+        ),
+    )
+    base_env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **aws.environment(),
+    }
 
     project_text = zappa_settings_text("dev")
     with tempfile.TemporaryDirectory() as tmp:
         settings_dir = Path(tmp)
         database_url, item_id, token, destroy_database = prepare_database(
-            jwt_signing_key, settings_dir)
-        baseline = write_settings(settings_dir, "zappa_baseline", project_text.replace(
-            "DJANGO_SETTINGS='config.django.aws'", "DJANGO_SETTINGS='baseline_settings'"))
+            jwt_signing_key, settings_dir
+        )
+        baseline = write_settings(
+            settings_dir,
+            "zappa_baseline",
+            project_text.replace(
+                "DJANGO_SETTINGS='config.django.aws'", "DJANGO_SETTINGS='baseline_settings'"
+            ),
+        )
         env_secrets_text = project_text.replace(
-            "ENVIRONMENT_VARIABLES={", "ENVIRONMENT_VARIABLES={'SECRETS_SOURCE': 'env', ")
+            "ENVIRONMENT_VARIABLES={", "ENVIRONMENT_VARIABLES={'SECRETS_SOURCE': 'env', "
+        )
         project_env = write_settings(settings_dir, "zappa_project_env", env_secrets_text)
-        project_sm = write_settings(settings_dir, "zappa_project_sm", project_text.replace(
-            "'SECRETS_PREFIX': 'serverless-handbook'", f"'SECRETS_PREFIX': '{prefix}'"))
+        project_sm = write_settings(
+            settings_dir,
+            "zappa_project_sm",
+            project_text.replace(
+                "'SECRETS_PREFIX': 'serverless-handbook'", f"'SECRETS_PREFIX': '{prefix}'"
+            ),
+        )
 
         # /hello touches no database: SQLite in memory, as this benchmark always measured it
         # (with a PostgreSQL URL Django also imports psycopg while the models load, ~100 ms,
         # which the item cases below include, as on Lambda).
-        env_with_secrets = {**base_env, "SECRET_KEY": secrets.token_urlsafe(50),
-                            "JWT_SIGNING_KEY": jwt_signing_key,
-                            "DATABASE_URL": "sqlite:///:memory:"}
+        env_with_secrets = {
+            **base_env,
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "JWT_SIGNING_KEY": jwt_signing_key,
+            "DATABASE_URL": "sqlite:///:memory:",
+        }
         env_with_database = {**env_with_secrets, "DATABASE_URL": database_url}
         hello = api_gateway_event("GET", "/hello?name=Ann")
         bearer = {"Authorization": f"Bearer {token}"}
         rest_item = api_gateway_event("GET", f"/item/{item_id}", headers=bearer)
-        graphql_item = api_gateway_event("POST", "/graphql", headers=bearer, json_body={
-            "query": "query($id: String!) { item(id: $id) { id name body } }",
-            "variables": {"id": item_id}})
+        graphql_item = api_gateway_event(
+            "POST",
+            "/graphql",
+            headers=bearer,
+            json_body={
+                "query": "query($id: String!) { item(id: $id) { id name body } }",
+                "variables": {"id": item_id},
+            },
+        )
         baseline_dir, project_dir = ROOT / "benchmarks" / "baseline_project", ROOT
         cases = [
             ("baseline", baseline, baseline_dir, base_env, hello, "Hello Ann"),
             ("hello", project_env, project_dir, env_with_secrets, hello, "Hello Ann"),
             ("hello+secrets", project_sm, project_dir, base_env, hello, "Hello Ann"),
             ("rest item", project_env, project_dir, env_with_database, rest_item, item_id),
-            ("graphql item", project_env, project_dir, env_with_database, graphql_item,
-             item_id),
+            ("graphql item", project_env, project_dir, env_with_database, graphql_item, item_id),
         ]
         wall: dict[str, list[float]] = {name: [] for name, *_ in cases}
         cpu: dict[str, list[float]] = {name: [] for name, *_ in cases}
@@ -245,20 +309,27 @@ def main() -> None:
         for _ in range(args.runs):
             for name, module, directory, env, event, expected in cases:
                 seconds, cpu_seconds = time_cold_process(
-                    module, settings_dir, directory, env, event, expected, hidden)
+                    module, settings_dir, directory, env, event, expected, hidden
+                )
                 wall[name].append(seconds)
                 cpu[name].append(cpu_seconds)
     server.stop()
     destroy_database()
 
-    print(f"cold start, first request through Zappa's LambdaHandler "
-          f"({args.runs} fresh processes each; wall and the process's CPU time)")
-    print(f"  {len(hidden)} top-level modules not in the Lambda package hidden"
-          + (f" (e.g. {', '.join(sorted(hidden & NOTABLE_DEV_ONLY))})" if hidden else ""))
+    print(
+        f"cold start, first request through Zappa's LambdaHandler "
+        f"({args.runs} fresh processes each; wall and the process's CPU time)"
+    )
+    print(
+        f"  {len(hidden)} top-level modules not in the Lambda package hidden"
+        + (f" (e.g. {', '.join(sorted(hidden & NOTABLE_DEV_ONLY))})" if hidden else "")
+    )
     for name in wall:
-        print(f"  {name:14s} wall median {statistics.median(wall[name]) * 1000:6.0f} ms "
-              f"(min {min(wall[name]) * 1000:5.0f})   "
-              f"cpu median {statistics.median(cpu[name]) * 1000:6.0f} ms")
+        print(
+            f"  {name:14s} wall median {statistics.median(wall[name]) * 1000:6.0f} ms "
+            f"(min {min(wall[name]) * 1000:5.0f})   "
+            f"cpu median {statistics.median(cpu[name]) * 1000:6.0f} ms"
+        )
     for name in wall:
         if name == "baseline":
             continue

@@ -31,7 +31,8 @@ TRIVIAL = "{ __typename }"
 def spread_family(levels: int, bottom: str) -> str:
     fragments = [f"fragment F0 on Query {{ {bottom} }}"] + [
         f"fragment F{level} on Query {{ " + f"...F{level - 1} " * 4 + "}"
-        for level in range(1, levels + 1)]
+        for level in range(1, levels + 1)
+    ]
     return f"{{ ...F{levels} }} " + " ".join(fragments)
 
 
@@ -73,33 +74,45 @@ def main() -> None:
     from config.graphql.query_limits import check_query_bounds
 
     client = Client()
-    client.post("/graphql", data=json.dumps({"query": TRIVIAL}),
-                content_type="application/json")  # builds the schema
+    client.post(
+        "/graphql", data=json.dumps({"query": TRIVIAL}), content_type="application/json"
+    )  # builds the schema
     trivial_ms = median_ms(client, TRIVIAL, arguments.requests)
-    trivial_checked_ms = median_ms(client, TRIVIAL, arguments.requests,
-                                   before=checked_document.cache_clear)
-    print(f"trivial {TRIVIAL}: {trivial_ms:.3f} ms remembered, "
-          f"{trivial_checked_ms:.3f} ms checked (parsed and validated every time)")
-    print(f"{'document':<16}{'bytes':>7}{'nodes':>7}{'walk us':>9}{'checked ms':>12}"
-          f"{'x trivial':>11}{'remembered ms':>15}{'x trivial':>11}")
+    trivial_checked_ms = median_ms(
+        client, TRIVIAL, arguments.requests, before=checked_document.cache_clear
+    )
+    print(
+        f"trivial {TRIVIAL}: {trivial_ms:.3f} ms remembered, "
+        f"{trivial_checked_ms:.3f} ms checked (parsed and validated every time)"
+    )
+    print(
+        f"{'document':<16}{'bytes':>7}{'nodes':>7}{'walk us':>9}{'checked ms':>12}"
+        f"{'x trivial':>11}{'remembered ms':>15}{'x trivial':>11}"
+    )
     for family, bottom in FAMILIES.items():
         for levels in LEVELS:
             query = spread_family(levels, bottom)
-            response = client.post("/graphql", data=json.dumps({"query": query}),
-                                   content_type="application/json")
+            response = client.post(
+                "/graphql", data=json.dumps({"query": query}), content_type="application/json"
+            )
             assert response.status_code == 400, response.content
             document = parse(query)
             nodes = check_query_bounds(document, query_bounds()).nodes_visited
             walk_us = median_walk_us(document, query_bounds(), arguments.requests)
-            checked_ms = median_ms(client, query, arguments.requests,
-                                   before=rejected_documents.cache_clear)
+            checked_ms = median_ms(
+                client, query, arguments.requests, before=rejected_documents.cache_clear
+            )
             remembered_ms = median_ms(client, query, arguments.requests)
-            print(f"{family + f' {levels}':<16}{len(query):>7}{nodes:>7}{walk_us:>9.1f}"
-                  f"{checked_ms:>12.3f}"
-                  f"{checked_ms / trivial_ms:>11.2f}{remembered_ms:>15.3f}"
-                  f"{remembered_ms / trivial_ms:>11.2f}")
-    print("walk us: the bounds check alone (config/graphql/query_limits.py), median. x trivial: "
-          "the request's median time over the trivial query's (remembered), same run.")
+            print(
+                f"{family + f' {levels}':<16}{len(query):>7}{nodes:>7}{walk_us:>9.1f}"
+                f"{checked_ms:>12.3f}"
+                f"{checked_ms / trivial_ms:>11.2f}{remembered_ms:>15.3f}"
+                f"{remembered_ms / trivial_ms:>11.2f}"
+            )
+    print(
+        "walk us: the bounds check alone (config/graphql/query_limits.py), median. x trivial: "
+        "the request's median time over the trivial query's (remembered), same run."
+    )
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ PASSWORD = "http-load-" + secrets.token_urlsafe(12)
 
 # --- the load generator ------------------------------------------------------------------
 
+
 def _client(port, phase, headers, item_ids, deadline, results):
     """One keep-alive client: requests back to back until the deadline."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -79,9 +80,10 @@ def _load_process(port, phase, headers, item_ids, clients, start_at, seconds):
     """`clients` threads in this process, all starting at `start_at` (time.monotonic)."""
     time.sleep(max(0.0, start_at - time.monotonic()))
     results = []
-    threads = [Thread(target=_client, args=(port, phase, headers, item_ids,
-                                            start_at + seconds, results))
-               for _ in range(clients)]
+    threads = [
+        Thread(target=_client, args=(port, phase, headers, item_ids, start_at + seconds, results))
+        for _ in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -92,10 +94,13 @@ def _load_process(port, phase, headers, item_ids, clients, start_at, seconds):
 
 def run_phase(pool, port, phase, headers, item_ids, *, clients, processes, seconds):
     start_at = time.monotonic() + 0.5
-    per_process = [clients // processes + (1 if i < clients % processes else 0)
-                   for i in range(processes)]
-    futures = [pool.submit(_load_process, port, phase, headers, item_ids, n, start_at, seconds)
-               for n in per_process]
+    per_process = [
+        clients // processes + (1 if i < clients % processes else 0) for i in range(processes)
+    ]
+    futures = [
+        pool.submit(_load_process, port, phase, headers, item_ids, n, start_at, seconds)
+        for n in per_process
+    ]
     latencies, errors, reconnects = [], 0, 0
     for future in futures:
         part, part_errors, part_reconnects = future.result()
@@ -116,6 +121,7 @@ def run_phase(pool, port, phase, headers, item_ids, *, clients, processes, secon
 
 # --- the server under test ---------------------------------------------------------------
 
+
 def free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -128,8 +134,12 @@ def database_on_server(database_url: str, name: str) -> str:
 
 def request_json(port, method, path, payload=None, headers=None):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request(method, path, body=json.dumps(payload) if payload is not None else None,
-                       headers={"Content-Type": "application/json", **(headers or {})})
+    connection.request(
+        method,
+        path,
+        body=json.dumps(payload) if payload is not None else None,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     response = connection.getresponse()
     data = response.read()
     connection.close()
@@ -155,8 +165,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--processes", type=int, default=2,
-                        help="load generator processes the clients are spread over")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="load generator processes the clients are spread over",
+    )
     parser.add_argument("--items", type=int, default=500, help="items GET picks from")
     args = parser.parse_args()
 
@@ -190,49 +204,93 @@ def main() -> None:
     log_path = state / "web.log"
     web = None
     try:
-        subprocess.run([str(ROOT / "scripts" / "migrate"), "-v0"], cwd=ROOT, env=environment,
-                       check=True)
-        subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "manage.py", "createsuperuser",
-                        "--noinput", "--username", USERNAME, "--email", "load@example.com"],
-                       cwd=ROOT, check=True, env={**environment,
-                                                  "DJANGO_SETTINGS_MODULE": "config.django.workers",
-                                                  "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
-        web = subprocess.Popen([str(ROOT / "scripts" / "web")], cwd=ROOT, env=environment,
-                               stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+        subprocess.run(
+            [str(ROOT / "scripts" / "migrate"), "-v0"], cwd=ROOT, env=environment, check=True
+        )
+        subprocess.run(
+            [
+                str(ROOT / ".venv" / "bin" / "python"),
+                "manage.py",
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                USERNAME,
+                "--email",
+                "load@example.com",
+            ],
+            cwd=ROOT,
+            check=True,
+            env={
+                **environment,
+                "DJANGO_SETTINGS_MODULE": "config.django.workers",
+                "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+            },
+        )
+        web = subprocess.Popen(
+            [str(ROOT / "scripts" / "web")],
+            cwd=ROOT,
+            env=environment,
+            stdout=log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_until_serving(port, web, log_path)
-        token = request_json(port, "POST", "/login",
-                             {"username": USERNAME, "password": PASSWORD})["token"]
+        token = request_json(port, "POST", "/login", {"username": USERNAME, "password": PASSWORD})[
+            "token"
+        ]
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        item_ids = [request_json(port, "POST", "/item", {"name": f"item {i}"}, headers)
-                    ["item"]["itemId"] for i in range(args.items)]
+        item_ids = [
+            request_json(port, "POST", "/item", {"name": f"item {i}"}, headers)["item"]["itemId"]
+            for i in range(args.items)
+        ]
 
         cores = os.cpu_count()
-        print(f"gunicorn: WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', 2 * cores + 1)} "
-              f"processes x GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', 4)} threads, "
-              f"access log {environment['GUNICORN_ACCESS_LOG']}; {args.clients} clients in "
-              f"{args.processes} processes; {cores} cores shared by server, PostgreSQL and "
-              f"load generator; {args.seconds:.0f} s per phase")
+        print(
+            f"gunicorn: WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', 2 * cores + 1)} "
+            f"processes x GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', 4)} threads, "
+            f"access log {environment['GUNICORN_ACCESS_LOG']}; {args.clients} clients in "
+            f"{args.processes} processes; {cores} cores shared by server, PostgreSQL and "
+            f"load generator; {args.seconds:.0f} s per phase"
+        )
         phases = ["GET /hello (baseline)", "GET /item/{id}", "POST /item"]
         context = multiprocessing.get_context("fork")
         results = {}
         with ProcessPoolExecutor(args.processes, mp_context=context) as pool:
             # A short warm-up: every gunicorn worker imports the views and opens its connection.
             for phase in phases:
-                run_phase(pool, port, phase, headers, item_ids, clients=args.clients,
-                          processes=args.processes, seconds=2)
+                run_phase(
+                    pool,
+                    port,
+                    phase,
+                    headers,
+                    item_ids,
+                    clients=args.clients,
+                    processes=args.processes,
+                    seconds=2,
+                )
             for phase in phases:
-                results[phase] = run_phase(pool, port, phase, headers, item_ids,
-                                           clients=args.clients, processes=args.processes,
-                                           seconds=args.seconds)
+                results[phase] = run_phase(
+                    pool,
+                    port,
+                    phase,
+                    headers,
+                    item_ids,
+                    clients=args.clients,
+                    processes=args.processes,
+                    seconds=args.seconds,
+                )
         baseline = results[phases[0]]
-        print(f"{'phase':<24}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'errors':>8}{'reconn':>8}{'req/s vs baseline':>19}")
+        print(
+            f"{'phase':<24}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+            f"{'errors':>8}{'reconn':>8}{'req/s vs baseline':>19}"
+        )
         for phase in phases:
             r = results[phase]
-            print(f"{phase:<24}{r['requests']:>10}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}"
-                  f"{r['p99_ms']:>9.1f}{r['errors']:>8}{r['reconnects']:>8}"
-                  f"{r['rps'] / baseline['rps']:>18.2f}x")
+            print(
+                f"{phase:<24}{r['requests']:>10}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}"
+                f"{r['p99_ms']:>9.1f}{r['errors']:>8}{r['reconnects']:>8}"
+                f"{r['rps'] / baseline['rps']:>18.2f}x"
+            )
         errors = sum(r["errors"] for r in results.values())
         print(f"errors: {errors} (target 0)")
         if errors:

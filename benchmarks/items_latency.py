@@ -44,8 +44,9 @@ def _bare_item_view(request, item_id):
     from items.models import Item
     from items.representation import item_rest_representation
 
-    item = Item.objects.filter(owner_id=request.GET["owner"], id=item_id,
-                               deleted_at__isnull=True).first()
+    item = Item.objects.filter(
+        owner_id=request.GET["owner"], id=item_id, deleted_at__isnull=True
+    ).first()
     if item is None:
         return JsonResponse({"status": "error", "error": "Item not found"}, status=404)
     return JsonResponse({"status": "success", "item": item_rest_representation(item)})
@@ -81,8 +82,9 @@ def _urlconf():
     module.urlpatterns = [
         re_path(r"^bare-item/(?P<item_id>[^/]+)$", csrf_exempt(_bare_item_view)),
         re_path(r"^bare-item-jwt/(?P<item_id>[^/]+)$", csrf_exempt(_bare_item_view_with_jwt)),
-        re_path(r"^item-stock-auth/(?P<itemId>[^/]+)$",
-                ItemDetailWithStockAuthentication.as_view()),
+        re_path(
+            r"^item-stock-auth/(?P<itemId>[^/]+)$", ItemDetailWithStockAuthentication.as_view()
+        ),
         *urls.urlpatterns,
     ]
     return module
@@ -110,23 +112,32 @@ def bench(requests: int, clock) -> None:
     from items.services import item_create
 
     user = get_user_model().objects.create_user("bench", password="bench-password-123")  # noqa: S106
-    items = [item_create(owner=user, fields={"name": f"item {n}", "body": "text",
-                                             "color": "blue", "size": n})
-             for n in range(100)]
+    items = [
+        item_create(
+            owner=user, fields={"name": f"item {n}", "body": "text", "color": "blue", "size": n}
+        )
+        for n in range(100)
+    ]
     item = items[0]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token_pair_for_user(user)['token']}"}
     client = Client()
-    graphql_body = json.dumps({
-        "query": "query($id: String!) { item(id: $id) { id name body data createdAt updatedAt } }",
-        "variables": {"id": str(item.id)}})
+    graphql_body = json.dumps(
+        {
+            "query": (
+                "query($id: String!) { item(id: $id) { id name body data createdAt updatedAt } }"
+            ),
+            "variables": {"id": str(item.id)},
+        }
+    )
 
     calls = {
         "bare": lambda: client.get(f"/bare-item/{item.id}", {"owner": user.pk}),
         "bare+jwt": lambda: client.get(f"/bare-item-jwt/{item.id}", **auth),
         "rest": lambda: client.get(f"/item/{item.id}", **auth),
         "rest+stock-auth": lambda: client.get(f"/item-stock-auth/{item.id}", **auth),
-        "graphql": lambda: client.post("/graphql", graphql_body,
-                                       content_type="application/json", **auth),
+        "graphql": lambda: client.post(
+            "/graphql", graphql_body, content_type="application/json", **auth
+        ),
     }
     samples = {name: [] for name in calls}
     with override_settings(ROOT_URLCONF=_urlconf()):
@@ -145,11 +156,16 @@ def bench(requests: int, clock) -> None:
         assert len(page["items"]) == 100
         with CaptureQueriesContext(connection) as rest_queries_small:
             assert len(client.get("/items?limit=1", **auth).json()["items"]) == 1
-        page_query = json.dumps({"query": "{ items(first: 100) { edges { node { id name body "
-                                          "data createdAt updatedAt } } } }"})
+        page_query = json.dumps(
+            {
+                "query": "{ items(first: 100) { edges { node { id name body "
+                "data createdAt updatedAt } } } }"
+            }
+        )
         with CaptureQueriesContext(connection) as graphql_queries:
-            edges = client.post("/graphql", page_query, content_type="application/json",
-                                **auth).json()["data"]["items"]["edges"]
+            edges = client.post(
+                "/graphql", page_query, content_type="application/json", **auth
+            ).json()["data"]["items"]["edges"]
         assert len(edges) == 100
         small_query = page_query.replace("first: 100", "first: 1")
         with CaptureQueriesContext(connection) as graphql_queries_small:
@@ -159,30 +175,43 @@ def bench(requests: int, clock) -> None:
     bare = medians["bare"]
     print(f"database: {connection.vendor}; {requests} requests per path, interleaved")
     print(f"bare view (ORM lookup -> JsonResponse)  median {bare:.3f} ms  (baseline)")
-    print(f"bare view + JWT check                   median {medians['bare+jwt']:.3f} ms  "
-          f"ratio {medians['bare+jwt'] / bare:.2f}  (for reference)")
+    print(
+        f"bare view + JWT check                   median {medians['bare+jwt']:.3f} ms  "
+        f"ratio {medians['bare+jwt'] / bare:.2f}  (for reference)"
+    )
     for name, label, target in (
-            ("rest", "REST GET /item/{id}", REST_TARGET),
-            ("rest+stock-auth", "  same, simplejwt's stock JWT class", REST_TARGET),
-            ("graphql", "GraphQL item(id)", GRAPHQL_TARGET)):
+        ("rest", "REST GET /item/{id}", REST_TARGET),
+        ("rest+stock-auth", "  same, simplejwt's stock JWT class", REST_TARGET),
+        ("graphql", "GraphQL item(id)", GRAPHQL_TARGET),
+    ):
         ratio = medians[name] / bare
         verdict = "OK" if ratio <= target else "MISSED"
-        print(f"{label:<40}median {medians[name]:.3f} ms  ratio {ratio:.2f}  "
-              f"(target <= {target}: {verdict})")
-    print(f"DB queries, REST /items?limit=100:      {len(rest_queries)} "
-          f"(limit=1: {len(rest_queries_small)})")
-    print(f"DB queries, GraphQL items(first: 100):  {len(graphql_queries)} "
-          f"(first: 1: {len(graphql_queries_small)})")
-    constant = (len(rest_queries) == len(rest_queries_small)
-                and len(graphql_queries) == len(graphql_queries_small))
+        print(
+            f"{label:<40}median {medians[name]:.3f} ms  ratio {ratio:.2f}  "
+            f"(target <= {target}: {verdict})"
+        )
+    print(
+        f"DB queries, REST /items?limit=100:      {len(rest_queries)} "
+        f"(limit=1: {len(rest_queries_small)})"
+    )
+    print(
+        f"DB queries, GraphQL items(first: 100):  {len(graphql_queries)} "
+        f"(first: 1: {len(graphql_queries_small)})"
+    )
+    constant = len(rest_queries) == len(rest_queries_small) and len(graphql_queries) == len(
+        graphql_queries_small
+    )
     print(f"queries constant in page size: {'OK' if constant else 'NO (N+1)'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--cpu-time", action="store_true",
-                        help="time requests by this process's CPU time, not the wall clock")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time requests by this process's CPU time, not the wall clock",
+    )
     args = parser.parse_args()
 
     connection = create_benchmark_database()

@@ -34,16 +34,27 @@ def timed_requests(client, count: int) -> float:
 
 def import_cost_ms() -> tuple[float, float]:
     """Fresh processes: Django set up, then importing the observability modules."""
-    code = ("import time, django, os; os.environ['DJANGO_SETTINGS_MODULE']="
-            "'config.django.test'; django.setup(); t=time.perf_counter(); {imports}; "
-            "print((time.perf_counter()-t)*1000)")
+    code = (
+        "import time, django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+        "'config.django.test'; django.setup(); t=time.perf_counter(); {imports}; "
+        "print((time.perf_counter()-t)*1000)"
+    )
     runs = {"with": [], "baseline": []}
     for _ in range(5):
-        for name, imports in (("with", "import monitoring.access, monitoring.metrics, "
-                                       "monitoring.jobs, monitoring.health"),
-                              ("baseline", "pass")):
-            out = subprocess.run([sys.executable, "-c", code.format(imports=imports)],
-                                 cwd=ROOT, capture_output=True, text=True, check=True)
+        for name, imports in (
+            (
+                "with",
+                "import monitoring.access, monitoring.metrics, monitoring.jobs, monitoring.health",
+            ),
+            ("baseline", "pass"),
+        ):
+            out = subprocess.run(
+                [sys.executable, "-c", code.format(imports=imports)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             runs[name].append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(runs["with"]), statistics.median(runs["baseline"])
 
@@ -83,8 +94,10 @@ def main() -> None:
     print(f"  without:                   {without_obs:8.1f} µs/request")
     print(f"  ratio: {with_obs / without_obs:.3f} (target <= 1.05)")
     imported, baseline = import_cost_ms()
-    print(f"cold start: importing the observability modules after django.setup(): "
-          f"{imported - baseline:.1f} ms (median of 5 fresh processes; target <= 30 ms)")
+    print(
+        f"cold start: importing the observability modules after django.setup(): "
+        f"{imported - baseline:.1f} ms (median of 5 fresh processes; target <= 30 ms)"
+    )
 
 
 if __name__ == "__main__":

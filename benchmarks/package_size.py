@@ -19,8 +19,12 @@ UNZIPPED_LIMIT = 250 * 1000 * 1000
 def main() -> None:
     stage = sys.argv[1] if len(sys.argv) > 1 else "dev"
     archive = Path(tempfile.mkdtemp()) / f"{stage}.zip"
-    subprocess.run([str(ROOT / "scripts" / "package"), stage, str(archive)], check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(ROOT / "scripts" / "package"), stage, str(archive)],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     size = archive.stat().st_size
     with zipfile.ZipFile(archive) as zipped:
         entries = zipped.infolist()
@@ -29,8 +33,10 @@ def main() -> None:
     for entry in entries:
         by_top[entry.filename.split("/")[0]] += entry.compress_size
 
-    print(f"zappa package {stage}: {size / 2**20:.1f} MiB zipped ({size / 1e6:.1f} MB), "
-          f"{unzipped / 2**20:.1f} MiB unzipped, {len(entries)} files")
+    print(
+        f"zappa package {stage}: {size / 2**20:.1f} MiB zipped ({size / 1e6:.1f} MB), "
+        f"{unzipped / 2**20:.1f} MiB unzipped, {len(entries)} files"
+    )
     print(f"  ratio to the 50 MB direct-upload limit: {size / DIRECT_UPLOAD_LIMIT:.2f}")
     print(f"  ratio to the 250 MB unzipped limit:     {unzipped / UNZIPPED_LIMIT:.2f}")
     print("  largest top-level entries (zipped):")

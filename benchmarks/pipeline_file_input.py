@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sh_pipelines_bench")
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sh_pipelines_bench"
+)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 QUEUE = f"pipelines-file-bench-{os.getpid()}"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="pipeline-file-bench-")
@@ -63,10 +64,16 @@ def ensure_database() -> None:
 
 
 def setup_django() -> None:
-    os.environ.update({
-        "DATABASE_URL": DATABASE_URL, "CELERY_BROKER_URL": REDIS_URL,
-        "PIPELINE_TRANSPORT": "celery", "PIPELINE_CELERY_MAP_QUEUE": QUEUE,
-        "PIPELINE_CELERY_REDUCE_QUEUE": QUEUE, "MEDIA_ROOT": MEDIA_ROOT})
+    os.environ.update(
+        {
+            "DATABASE_URL": DATABASE_URL,
+            "CELERY_BROKER_URL": REDIS_URL,
+            "PIPELINE_TRANSPORT": "celery",
+            "PIPELINE_CELERY_MAP_QUEUE": QUEUE,
+            "PIPELINE_CELERY_REDUCE_QUEUE": QUEUE,
+            "MEDIA_ROOT": MEDIA_ROOT,
+        }
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.test")
     sys.path.insert(0, str(ROOT))
     import django
@@ -95,20 +102,25 @@ def baseline_insert_and_sum(path: Path) -> tuple[float, int]:
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_file_elements")
-        cursor.execute("CREATE TABLE bench_file_elements (id bigserial PRIMARY KEY, "
-                       "value numeric)")
+        cursor.execute("CREATE TABLE bench_file_elements (id bigserial PRIMARY KEY, value numeric)")
     started = time.perf_counter()
     with connection.cursor() as cursor, path.open() as file:
         rows: list[int] = []
         for line in file:
             rows.append(int(line))
             if len(rows) == 1000:
-                cursor.execute("INSERT INTO bench_file_elements (value) VALUES "  # noqa: S608
-                               + ",".join(["(%s)"] * len(rows)), rows)
+                cursor.execute(
+                    "INSERT INTO bench_file_elements (value) VALUES "  # noqa: S608
+                    + ",".join(["(%s)"] * len(rows)),
+                    rows,
+                )
                 rows = []
         if rows:
-            cursor.execute("INSERT INTO bench_file_elements (value) VALUES "  # noqa: S608
-                           + ",".join(["(%s)"] * len(rows)), rows)
+            cursor.execute(
+                "INSERT INTO bench_file_elements (value) VALUES "  # noqa: S608
+                + ",".join(["(%s)"] * len(rows)),
+                rows,
+            )
         cursor.execute("SELECT SUM(2 * value) FROM bench_file_elements")
         total = int(cursor.fetchone()[0])
     elapsed = time.perf_counter() - started
@@ -139,30 +151,66 @@ def run_pipeline(path: Path, concurrency: int) -> dict:
     log_path = Path(MEDIA_ROOT) / f"worker-{path.stem}.log"
     with log_path.open("wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "--loglevel",
-             "WARNING", "--concurrency", str(concurrency), "--queues", QUEUE,
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config.celery",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                str(concurrency),
+                "--queues",
+                QUEUE,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_until(lambda: len(children_of(worker.pid)) >= concurrency, 60, "worker start")
         time.sleep(2)
-        web = subprocess.run([sys.executable, "-c", WEB_SIDE, str(path)], cwd=ROOT,
-                             env=dict(os.environ), capture_output=True, text=True, check=True)
+        web = subprocess.run(
+            [sys.executable, "-c", WEB_SIDE, str(path)],
+            cwd=ROOT,
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         started = json.loads(web.stdout.strip().splitlines()[-1])
-        wait_until(lambda: PipelineRun.objects.filter(
-            id=started["run_id"], state__in=["done", "failed"]).exists(), 3600, "run finished",
-            interval=0.05)
+        wait_until(
+            lambda: PipelineRun.objects.filter(
+                id=started["run_id"], state__in=["done", "failed"]
+            ).exists(),
+            3600,
+            "run finished",
+            interval=0.05,
+        )
         elapsed = time.time() - started["started"]
         run = PipelineRun.objects.select_related("result").get(id=started["run_id"])
         worker_rss = {pid: peak_rss_kb(pid) for pid in [worker.pid, *children_of(worker.pid)]}
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-    return {"elapsed": elapsed, "accepted": started["accepted"], "state": run.state,
-            "result": exact_json.loads(run.result.value_json), "packets": run.packet_count,
-            "elements": run.element_count, "web_rss_kb": started["peak_rss_kb"],
-            "worker_rss_kb": worker_rss, "failure": run.failure_reason}
+    return {
+        "elapsed": elapsed,
+        "accepted": started["accepted"],
+        "state": run.state,
+        "result": exact_json.loads(run.result.value_json),
+        "packets": run.packet_count,
+        "elements": run.element_count,
+        "web_rss_kb": started["peak_rss_kb"],
+        "worker_rss_kb": worker_rss,
+        "failure": run.failure_reason,
+    }
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.05) -> None:
@@ -192,22 +240,31 @@ def main() -> int:
         ratio = ours["elapsed"] / baseline_seconds
         worker_peak = max(ours["worker_rss_kb"].values())
         rss[size] = (ours["web_rss_kb"], worker_peak)
-        print(f"sumArray from a file, {size} elements ({path.stat().st_size} bytes), "
-              f"PostgreSQL, Celery on Redis ({args.concurrency} processes)")
+        print(
+            f"sumArray from a file, {size} elements ({path.stat().st_size} bytes), "
+            f"PostgreSQL, Celery on Redis ({args.concurrency} processes)"
+        )
         print(f"  result exact:                 {exact} ({ours['state']} {ours['failure']})")
-        print(f"  ours: upload to done          {ours['elapsed']:.2f} s (upload + POST "
-              f"{ours['accepted']:.2f} s; {ours['packets']} packets)")
+        print(
+            f"  ours: upload to done          {ours['elapsed']:.2f} s (upload + POST "
+            f"{ours['accepted']:.2f} s; {ours['packets']} packets)"
+        )
         print(f"  INSERT + SUM same rows:       {baseline_seconds:.2f} s")
         print(f"  ratio ours / baseline:        {ratio:.2f}x (target <= {TARGET_WALL_RATIO}x)")
         print(f"  peak RSS web side:            {ours['web_rss_kb'] / 1024:.1f} MiB")
-        print("  peak RSS worker processes:    " + ", ".join(
-            f"{kb / 1024:.1f}" for kb in ours["worker_rss_kb"].values()) + " MiB")
+        print(
+            "  peak RSS worker processes:    "
+            + ", ".join(f"{kb / 1024:.1f}" for kb in ours["worker_rss_kb"].values())
+            + " MiB"
+        )
         path.unlink()
     sizes = sorted(rss)
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
-        print(f"peak RSS {large} vs {small} elements: web {rss[large][0] / rss[small][0]:.2f}x, "
-              f"worker {rss[large][1] / rss[small][1]:.2f}x (flat: about 1x)")
+        print(
+            f"peak RSS {large} vs {small} elements: web {rss[large][0] / rss[small][0]:.2f}x, "
+            f"worker {rss[large][1] / rss[small][1]:.2f}x (flat: about 1x)"
+        )
     return 0 if ok else 1
 
 

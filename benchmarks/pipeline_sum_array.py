@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sh_pipelines_bench")
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sh_pipelines_bench"
+)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 # A queue of this run's own, so nothing else on the Redis database interferes.
 QUEUE = f"pipelines-bench-{os.getpid()}"
@@ -61,11 +62,16 @@ def setup_django() -> None:
 def make_array(size: int) -> list:
     rng = random.Random(2026)
     # Two thirds integers up to 10^12, one third decimals with three places.
-    return [Decimal(rng.randint(-10**9, 10**9)) / 1000 if i % 3 == 0
-            else rng.randint(-10**12, 10**12) for i in range(size)]
+    return [
+        Decimal(rng.randint(-(10**9), 10**9)) / 1000
+        if i % 3 == 0
+        else rng.randint(-(10**12), 10**12)
+        for i in range(size)
+    ]
 
 
 # --- (b) INSERT the same rows + one SUM -----------------------------------------------------
+
 
 def baseline_insert_and_sum(array: list) -> tuple[float, Decimal, int]:
     from django.db import connection
@@ -79,11 +85,12 @@ def baseline_insert_and_sum(array: list) -> tuple[float, Decimal, int]:
     statements = 0
     with connection.cursor() as cursor:
         for start in range(0, len(array), batch):
-            rows = array[start:start + batch]
+            rows = array[start : start + batch]
             cursor.execute(
                 "INSERT INTO bench_elements (value) VALUES "  # noqa: S608 (placeholders only)
                 + ",".join(["(%s)"] * len(rows)),
-                rows)
+                rows,
+            )
             statements += 1
         cursor.execute("SELECT SUM(2 * value) FROM bench_elements")
         total = cursor.fetchone()[0]
@@ -96,6 +103,7 @@ def baseline_insert_and_sum(array: list) -> tuple[float, Decimal, int]:
 
 # --- (a) the book's design, counted ---------------------------------------------------------
 
+
 def book_design_counts(size: int) -> dict:
     """The book: sumArray sends one message per element to timesTwo; each timesTwo writes its
     value to the scratchpad; a reducer triggered per write scans for two rows, writes their
@@ -107,6 +115,7 @@ def book_design_counts(size: int) -> dict:
 
 
 # --- ours ----------------------------------------------------------------------------------
+
 
 def run_pipeline(array: list, concurrency: int) -> dict:
     import redis
@@ -121,15 +130,32 @@ def run_pipeline(array: list, concurrency: int) -> dict:
     user, _ = user_model.objects.get_or_create(username="bench")
     counts_dir = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
     log_path = counts_dir / "worker.log"
-    env = {**os.environ, "PIPELINE_BENCH_COUNTS_DIR": str(counts_dir),
-           "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+    env = {
+        **os.environ,
+        "PIPELINE_BENCH_COUNTS_DIR": str(counts_dir),
+        "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],
+    }
     with log_path.open("wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, str(ROOT / "benchmarks" / "pipeline_counting_worker.py"),
-             "--loglevel", "INFO", "--concurrency", str(concurrency), "--queues", QUEUE,
-             "--without-gossip",
-             "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "pipeline_counting_worker.py"),
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--queues",
+                QUEUE,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_until(lambda: b"ready." in log_path.read_bytes(), 60, "worker start")
         producer = {"statements": 0, "transactions": 0}
@@ -150,17 +176,23 @@ def run_pipeline(array: list, concurrency: int) -> dict:
             run = run_start(owner=user, pipeline="sumArray", elements=array)
         accepted = time.perf_counter() - started
         BaseDatabaseWrapper.commit = commit
-        wait_until(lambda: PipelineRun.objects.filter(id=run.id, state="done").exists(), 600,
-                   "run done", interval=0.005)
+        wait_until(
+            lambda: PipelineRun.objects.filter(id=run.id, state="done").exists(),
+            600,
+            "run done",
+            interval=0.005,
+        )
         elapsed = time.perf_counter() - started
         run = PipelineRun.objects.select_related("result").get(id=run.id)
         result = exact_json.loads(run.result.value_json)
         # The run is done; the no-op reduce messages still queued count as sent too.
         broker = redis.Redis.from_url(REDIS_URL)
+
         def drained() -> bool:
             log_text = log_path.read_text(errors="replace")
             return broker.llen(QUEUE) == 0 and log_text.count(" received") == (
-                log_text.count(" succeeded in "))
+                log_text.count(" succeeded in ")
+            )
 
         wait_until(drained, 60, "queue drained", interval=0.2)
         time.sleep(0.3)  # the last tasks flush their counts
@@ -170,12 +202,17 @@ def run_pipeline(array: list, concurrency: int) -> dict:
     worker_counts = [json.loads(path.read_text()) for path in counts_dir.glob("*.json")]
     tasks = sum(count["tasks"] for count in worker_counts)
     statements = sum(count["statements"] for count in worker_counts) + producer["statements"]
-    transactions = sum(count["transactions"] for count in worker_counts) + producer[
-        "transactions"]
-    return {"elapsed": elapsed, "accepted": accepted, "result": result,
-            "packets": run.packet_count, "messages": tasks,
-            "round_trips": statements + 2 * transactions,
-            "statements": statements, "transactions": transactions}
+    transactions = sum(count["transactions"] for count in worker_counts) + producer["transactions"]
+    return {
+        "elapsed": elapsed,
+        "accepted": accepted,
+        "result": result,
+        "packets": run.packet_count,
+        "messages": tasks,
+        "round_trips": statements + 2 * transactions,
+        "statements": statements,
+        "transactions": transactions,
+    }
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.05) -> None:
@@ -207,24 +244,38 @@ def main() -> int:
     wall_ratio = ours["elapsed"] / baseline_seconds
     print(f"sumArray, {n} elements, PostgreSQL, Celery on Redis ({args.concurrency} processes)")
     print(f"  result exact:                     {exact} ({ours['result']})")
-    print(f"  ours: wall time end to end        {ours['elapsed']:.3f} s "
-          f"(POST accepted in {ours['accepted']:.3f} s; {ours['packets']} packets)")
-    print(f"  ours: messages                    {ours['messages']} = "
-          f"{messages_per_element:.4f} per element (target <= {TARGET_MESSAGES_PER_ELEMENT})")
-    print(f"  ours: DB round trips              {ours['round_trips']} = "
-          f"{ours['round_trips'] / n:.4f} per element ({ours['statements']} statements, "
-          f"{ours['transactions']} transactions)")
-    print(f"  (a) book's design, counted:       {book['messages']} messages = "
-          f"{book['messages'] / n:.2f} per element; {book['round_trips']} round trips = "
-          f"{book['round_trips'] / n:.2f} per element")
-    print(f"  (b) INSERT {n} rows + SQL SUM:  {baseline_seconds:.3f} s "
-          f"({baseline_trips} statements)")
+    print(
+        f"  ours: wall time end to end        {ours['elapsed']:.3f} s "
+        f"(POST accepted in {ours['accepted']:.3f} s; {ours['packets']} packets)"
+    )
+    print(
+        f"  ours: messages                    {ours['messages']} = "
+        f"{messages_per_element:.4f} per element (target <= {TARGET_MESSAGES_PER_ELEMENT})"
+    )
+    print(
+        f"  ours: DB round trips              {ours['round_trips']} = "
+        f"{ours['round_trips'] / n:.4f} per element ({ours['statements']} statements, "
+        f"{ours['transactions']} transactions)"
+    )
+    print(
+        f"  (a) book's design, counted:       {book['messages']} messages = "
+        f"{book['messages'] / n:.2f} per element; {book['round_trips']} round trips = "
+        f"{book['round_trips'] / n:.2f} per element"
+    )
+    print(
+        f"  (b) INSERT {n} rows + SQL SUM:  {baseline_seconds:.3f} s ({baseline_trips} statements)"
+    )
     print(f"  ratio ours / (b) wall time:       {wall_ratio:.2f}x (target <= {TARGET_WALL_RATIO}x)")
     print(f"  ratio (a) / ours messages:        {book['messages'] / ours['messages']:.0f}x fewer")
-    print(f"  ratio (a) / ours round trips:     "
-          f"{book['round_trips'] / ours['round_trips']:.0f}x fewer")
-    ok = (exact and messages_per_element <= TARGET_MESSAGES_PER_ELEMENT
-          and wall_ratio <= TARGET_WALL_RATIO)
+    print(
+        f"  ratio (a) / ours round trips:     "
+        f"{book['round_trips'] / ours['round_trips']:.0f}x fewer"
+    )
+    ok = (
+        exact
+        and messages_per_element <= TARGET_MESSAGES_PER_ELEMENT
+        and wall_ratio <= TARGET_WALL_RATIO
+    )
     print("  targets met" if ok else "  TARGET MISSED")
     return 0 if ok else 1
 

@@ -51,8 +51,7 @@ def main() -> None:
     def post(rates) -> float:
         settings.RATE_LIMITS = rates
         started = time.perf_counter()
-        response = client.post("/item", data=body, content_type="application/json",
-                               headers=headers)
+        response = client.post("/item", data=body, content_type="application/json", headers=headers)
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.content
         return elapsed

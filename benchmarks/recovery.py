@@ -48,10 +48,12 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL",
-                           os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"))
-AMQP_URL = os.environ.get("BENCH_AMQP_URL", os.environ.get(
-    "TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"))
+REDIS_URL = os.environ.get(
+    "BENCH_REDIS_URL", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+)
+AMQP_URL = os.environ.get(
+    "BENCH_AMQP_URL", os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+)
 TARGET_SECONDS = 300
 TEMPLATE = f"sh_recovery_bench_template_{os.getpid()}"
 BROKERS = {"redis": "Redis", "amqp": "RabbitMQ", "filesystem": "filesystem"}
@@ -89,9 +91,16 @@ def template_create() -> None:
     """One migrated database; each scenario gets a copy (CREATE DATABASE ... TEMPLATE is
     seconds, a migrate per scenario would be minutes on a busy machine)."""
     admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"', f'CREATE DATABASE "{TEMPLATE}"')
-    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env={
-        **os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test",
-        "DATABASE_URL": database_url(TEMPLATE)})
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "-v0"],
+        cwd=ROOT,
+        check=True,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.django.test",
+            "DATABASE_URL": database_url(TEMPLATE),
+        },
+    )
 
 
 @dataclass
@@ -113,8 +122,9 @@ class Scenario:
         self.name = f"{self.broker}-{self.fault}"
         suffix = uuid.uuid4().hex[:8]
         self.database = f"sh_recovery_bench_{self.broker}_{self.fault}_{suffix}"
-        self.queues = {step: f"recovery-{self.name}-{step}-{suffix}"
-                       for step in ("default", "map", "reduce")}
+        self.queues = {
+            step: f"recovery-{self.name}-{step}-{suffix}" for step in ("default", "map", "reduce")
+        }
 
     # --- environment and processes ---
 
@@ -124,8 +134,11 @@ class Scenario:
 
     def environment(self) -> dict:
         common = {
-            **{key: value for key, value in os.environ.items()
-               if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")},
+            **{
+                key: value
+                for key, value in os.environ.items()
+                if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+            },
             "DATABASE_URL": database_url(self.database),
             "PIPELINE_TRANSPORT": "celery",
             "PIPELINE_CELERY_MAP_QUEUE": self.queues["map"],
@@ -133,27 +146,55 @@ class Scenario:
             "LOG_LEVEL": "INFO",
         }
         if self.broker == "filesystem":  # the local mode, as scripts/serve runs it
-            return {**common, "DJANGO_SETTINGS_MODULE": "config.django.local",
-                    "LOCAL_STATE_DIR": str(self.state_dir)}
-        return {**common, "DJANGO_SETTINGS_MODULE": "config.django.workers",
-                "CELERY_BROKER_URL": self.broker_url, "STATE_DIR": str(self.state_dir),
-                "CELERY_TASK_DEFAULT_QUEUE": self.queues["default"],
-                "SECRET_KEY": secrets.token_urlsafe(50),
-                "JWT_SIGNING_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1"}
+            return {
+                **common,
+                "DJANGO_SETTINGS_MODULE": "config.django.local",
+                "LOCAL_STATE_DIR": str(self.state_dir),
+            }
+        return {
+            **common,
+            "DJANGO_SETTINGS_MODULE": "config.django.workers",
+            "CELERY_BROKER_URL": self.broker_url,
+            "STATE_DIR": str(self.state_dir),
+            "CELERY_TASK_DEFAULT_QUEUE": self.queues["default"],
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+        }
 
     def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = (self.state_dir / f"{name}.log").open("ab")
-        return subprocess.Popen(command, cwd=ROOT, env=self.environment(), stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def worker_start(self) -> None:
         self.workers_started += 1
         name = f"worker{self.workers_started}"
         if self.broker == "filesystem":
             queues = ",".join(["celery", self.queues["map"], self.queues["reduce"]])
-            self.worker = self.spawn(name, [
-                PYTHON, "-m", "celery", "-A", "config.celery", "worker", "--concurrency", "2",
-                "--loglevel", "INFO", "--queues", queues])
+            self.worker = self.spawn(
+                name,
+                [
+                    PYTHON,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config.celery",
+                    "worker",
+                    "--concurrency",
+                    "2",
+                    "--loglevel",
+                    "INFO",
+                    "--queues",
+                    queues,
+                ],
+            )
         else:
             self.worker = self.spawn(name, [str(ROOT / "scripts" / "worker"), "--concurrency", "2"])
         log = self.state_dir / f"{name}.log"
@@ -161,9 +202,21 @@ class Scenario:
 
     def beat_start(self) -> None:
         if self.broker == "filesystem":
-            self.beat = self.spawn("beat", [
-                PYTHON, "-m", "celery", "-A", "config.celery", "beat", "--loglevel", "INFO",
-                "--schedule", str(self.state_dir / "celerybeat-schedule")])
+            self.beat = self.spawn(
+                "beat",
+                [
+                    PYTHON,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config.celery",
+                    "beat",
+                    "--loglevel",
+                    "INFO",
+                    "--schedule",
+                    str(self.state_dir / "celerybeat-schedule"),
+                ],
+            )
         else:
             self.beat = self.spawn("beat", [str(ROOT / "scripts" / "beat")])
 
@@ -179,9 +232,14 @@ class Scenario:
     # --- runs and faults ---
 
     def run_start(self) -> str:
-        result = subprocess.run([PYTHON, "-c", START_RUN, str(self.elements), str(PACKET_SIZE)],
-                                cwd=ROOT, env=self.environment(), capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            [PYTHON, "-c", START_RUN, str(self.elements), str(PACKET_SIZE)],
+            cwd=ROOT,
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if result.returncode:
             raise RuntimeError(f"{self.name}: the run did not start:\n{result.stderr}")
         return result.stdout.strip().splitlines()[-1]
@@ -196,8 +254,9 @@ class Scenario:
         return self.query("SELECT state FROM pipelines_pipelinerun WHERE id = %s", run_id)[0]
 
     def mapped_of(self, run_id: str) -> int:
-        return self.query("SELECT count(*) FROM pipelines_scratchpadentry WHERE run_id = %s",
-                          run_id)[0]
+        return self.query(
+            "SELECT count(*) FROM pipelines_scratchpadentry WHERE run_id = %s", run_id
+        )[0]
 
     def fault_inject(self) -> None:
         if self.fault == "kill":
@@ -214,8 +273,9 @@ class Scenario:
         else:
             from kombu import Connection
 
-            with Connection(self.broker_url,
-                            transport_options=self.filesystem_options()) as connection:
+            with Connection(
+                self.broker_url, transport_options=self.filesystem_options()
+            ) as connection:
                 connection.default_channel.queue_purge(self.queues["map"])
 
     def filesystem_options(self) -> dict:
@@ -246,8 +306,12 @@ class Scenario:
 
             run_id = self.run_start()
             packets = -(-self.elements // PACKET_SIZE)
-            self.wait(lambda: self.mapped_of(run_id) >= packets * FAULT_AT_FRACTION, 600,
-                      "the run to be under way", interval=0.05)
+            self.wait(
+                lambda: self.mapped_of(run_id) >= packets * FAULT_AT_FRACTION,
+                600,
+                "the run to be under way",
+                interval=0.05,
+            )
             if self.state_of(run_id) != "pending":
                 raise RuntimeError(f"{self.name}: the run finished before the fault")
             fault_at = time.monotonic()
@@ -260,8 +324,11 @@ class Scenario:
                 self.recovered = time.monotonic() - fault_at
                 self.outcome = "done"
             else:
-                self.outcome = (f"did not recover within {self.give_up_after:.0f} s"
-                                if state == "pending" else f"ended {state}")
+                self.outcome = (
+                    f"did not recover within {self.give_up_after:.0f} s"
+                    if state == "pending"
+                    else f"ended {state}"
+                )
         except Exception as exc:  # one scenario's trouble is its row, not the whole table's
             self.outcome = f"error: {exc}{self.worker_death()}"
         finally:
@@ -305,8 +372,10 @@ def pool_children(pid: int) -> list[int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenarios", default=",".join(
-        f"{broker}-{fault}" for broker in BROKERS for fault in FAULTS))
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(f"{broker}-{fault}" for broker in BROKERS for fault in FAULTS),
+    )
     parser.add_argument("--elements", type=int, default=4000)
     parser.add_argument("--give-up-after", type=float, default=2 * TARGET_SECONDS)
     options = parser.parse_args()
@@ -315,8 +384,14 @@ def main() -> int:
         broker, fault = name.split("-")
         if broker not in BROKERS or fault not in FAULTS:
             parser.error(f"unknown scenario {name}: <{'|'.join(BROKERS)}>-<{'|'.join(FAULTS)}>")
-        scenarios.append(Scenario(broker=broker, fault=fault, elements=options.elements,
-                                  give_up_after=options.give_up_after))
+        scenarios.append(
+            Scenario(
+                broker=broker,
+                fault=fault,
+                elements=options.elements,
+                give_up_after=options.give_up_after,
+            )
+        )
 
     template_create()
     started = time.monotonic()
@@ -331,9 +406,11 @@ def main() -> int:
     finally:
         admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
 
-    print(f"\nTime to recover, default settings: {options.elements} elements in packets of "
-          f"{PACKET_SIZE}, fault once {FAULT_AT_FRACTION:.0%} were mapped; {len(scenarios)} "
-          f"scenarios at once ({time.monotonic() - started:.0f} s in all)\n")
+    print(
+        f"\nTime to recover, default settings: {options.elements} elements in packets of "
+        f"{PACKET_SIZE}, fault once {FAULT_AT_FRACTION:.0%} were mapped; {len(scenarios)} "
+        f"scenarios at once ({time.monotonic() - started:.0f} s in all)\n"
+    )
     print("| broker | fault | run without fault (s) | fault → done (s) | target (s) | ratio |")
     print("|---|---|---|---|---|---|")
     missed = 0
@@ -346,8 +423,10 @@ def main() -> int:
         else:
             recovered, ratio = scenario.outcome, "—"
             missed += 1
-        print(f"| {BROKERS[scenario.broker]} | {scenario.fault} | {baseline} | {recovered} | "
-              f"{TARGET_SECONDS} | {ratio} |")
+        print(
+            f"| {BROKERS[scenario.broker]} | {scenario.fault} | {baseline} | {recovered} | "
+            f"{TARGET_SECONDS} | {ratio} |"
+        )
     return 1 if missed else 0
 
 

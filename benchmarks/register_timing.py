@@ -36,19 +36,24 @@ def bench_register(rounds: int) -> dict[str, float]:
 
     get_user_model().objects.create_user("taken", password="taken-password-123")  # noqa: S106
     client = Client()
-    samples: dict[str, list[float]] = {"free": [], "taken": [], "taken, other case": [],
-                                       "invalid password": []}
+    samples: dict[str, list[float]] = {
+        "free": [],
+        "taken": [],
+        "taken, other case": [],
+        "invalid password": [],
+    }
     expected = {"free": 201, "taken": 400, "taken, other case": 400, "invalid password": 400}
     with override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"],
-            REGISTRATIONS_PER_ADDRESS=0):
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"],
+        REGISTRATIONS_PER_ADDRESS=0,
+    ):
         for n in range(rounds):
             for kind, payload in (
-                    ("free", {"username": f"free{n}", "password": "a-long-passphrase-9"}),
-                    ("taken", {"username": "taken", "password": "a-long-passphrase-9"}),
-                    ("taken, other case", {"username": "TaKeN",
-                                           "password": "a-long-passphrase-9"}),
-                    ("invalid password", {"username": f"weak{n}", "password": "short"})):
+                ("free", {"username": f"free{n}", "password": "a-long-passphrase-9"}),
+                ("taken", {"username": "taken", "password": "a-long-passphrase-9"}),
+                ("taken, other case", {"username": "TaKeN", "password": "a-long-passphrase-9"}),
+                ("invalid password", {"username": f"weak{n}", "password": "short"}),
+            ):
                 body = json.dumps(payload)
                 started = time.perf_counter()
                 response = client.post("/register", body, content_type="application/json")

@@ -13,13 +13,22 @@ from browser.services import capture_delete
 
 @admin.register(Capture)
 class CaptureAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "kind", "owner", "created_at", "source_url", "size",
-                    "dimensions"]
+    list_display = ["thumbnail", "kind", "owner", "created_at", "source_url", "size", "dimensions"]
     list_filter = ["kind", "created_at"]
     search_fields = ["source_url", "owner__username"]
     list_select_related = ["owner"]
-    readonly_fields = ["preview", "kind", "owner", "created_at", "source_url", "file",
-                       "content_type", "size_bytes", "width", "height"]
+    readonly_fields = [
+        "preview",
+        "kind",
+        "owner",
+        "created_at",
+        "source_url",
+        "file",
+        "content_type",
+        "size_bytes",
+        "width",
+        "height",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request):
@@ -30,8 +39,10 @@ class CaptureAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         content = self.admin_site.admin_view(self.content_view)
-        return [path("<int:capture_id>/content/", content, name="browser_capture_content"),
-                *super().get_urls()]
+        return [
+            path("<int:capture_id>/content/", content, name="browser_capture_content"),
+            *super().get_urls(),
+        ]
 
     def content_view(self, request, capture_id: int):
         """The stored bytes, read through the storage (a folder, or S3), for staff only."""
@@ -50,17 +61,21 @@ class CaptureAdmin(admin.ModelAdmin):
     @admin.display(description="Capture")
     def thumbnail(self, capture: Capture):
         if not capture.content_type.startswith("image/"):
-            return format_html('<a href="{}">{}</a>', self._content_url(capture),
-                               capture.kind.upper())
-        return format_html('<img src="{}" alt="" style="max-width:160px;max-height:90px">',
-                           self._content_url(capture))
+            return format_html(
+                '<a href="{}">{}</a>', self._content_url(capture), capture.kind.upper()
+            )
+        return format_html(
+            '<img src="{}" alt="" style="max-width:160px;max-height:90px">',
+            self._content_url(capture),
+        )
 
     @admin.display(description="Preview")
     def preview(self, capture: Capture):
         if not capture.content_type.startswith("image/"):
             return format_html('<a href="{}">Open</a>', self._content_url(capture))
-        return format_html('<img src="{}" alt="" style="max-width:600px">',
-                           self._content_url(capture))
+        return format_html(
+            '<img src="{}" alt="" style="max-width:600px">', self._content_url(capture)
+        )
 
     @admin.display(description="Size", ordering="size_bytes")
     def size(self, capture: Capture) -> str:

@@ -38,17 +38,29 @@ class BrowserApi(APIView):
     required_scopes = [BROWSER_USE]
     throttle_classes = [BrowserUserThrottle]
 
-    def binary_or_stored(self, request, *, kind: str, source_url: str, data: bytes,
-                         content_type: str):
+    def binary_or_stored(
+        self, request, *, kind: str, source_url: str, data: bytes, content_type: str
+    ):
         """The bytes as the body (binary through API Gateway), or with store=1 kept in the
         media storage and answered with its URL."""
         if not wants_store(request):
             return HttpResponse(data, content_type=content_type)
-        capture = services.capture_store(owner=request.user, kind=kind, source_url=source_url,
-                                         data=data, content_type=content_type)
-        return Response({"status": "success", "url": request.build_absolute_uri(
-            capture.file.url) if capture.file.url.startswith("/") else capture.file.url,
-            "captureId": capture.pk})
+        capture = services.capture_store(
+            owner=request.user,
+            kind=kind,
+            source_url=source_url,
+            data=data,
+            content_type=content_type,
+        )
+        return Response(
+            {
+                "status": "success",
+                "url": request.build_absolute_uri(capture.file.url)
+                if capture.file.url.startswith("/")
+                else capture.file.url,
+                "captureId": capture.pk,
+            }
+        )
 
 
 class ScraperApi(BrowserApi):
@@ -63,34 +75,54 @@ class ScraperApi(BrowserApi):
 
 
 class ScreenshotApi(BrowserApi):
-    @extend_schema(operation_id="browser_screenshot", tags=["browser"],
-                   responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="browser_screenshot",
+        tags=["browser"],
+        responses={(200, "image/png"): OpenApiTypes.BINARY},
+    )
     def get(self, request):
         url = request.query_params.get("url", "").strip()
         if not url:
             url = services.search_page_url(required_parameter(request, "search"))
         selector = request.query_params.get("selector", "").strip()
         data = services.screenshot_take(url=url, selector=selector)
-        return self.binary_or_stored(request, kind=Capture.Kind.SCREENSHOT, source_url=url,
-                                     data=data, content_type="image/png")
+        return self.binary_or_stored(
+            request,
+            kind=Capture.Kind.SCREENSHOT,
+            source_url=url,
+            data=data,
+            content_type="image/png",
+        )
 
 
 class PdfApi(BrowserApi):
-    @extend_schema(operation_id="browser_pdf", tags=["browser"],
-                   responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="browser_pdf",
+        tags=["browser"],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
     def get(self, request):
         url = required_parameter(request, "url")
         data = services.pdf_render(url=url)
-        return self.binary_or_stored(request, kind=Capture.Kind.PDF, source_url=url,
-                                     data=data, content_type="application/pdf")
+        return self.binary_or_stored(
+            request,
+            kind=Capture.Kind.PDF,
+            source_url=url,
+            data=data,
+            content_type="application/pdf",
+        )
 
 
 class CardApi(BrowserApi):
-    @extend_schema(operation_id="browser_card", tags=["browser"],
-                   responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="browser_card",
+        tags=["browser"],
+        responses={(200, "image/png"): OpenApiTypes.BINARY},
+    )
     def get(self, request):
         title = required_parameter(request, "title")[:200]
         subtitle = request.query_params.get("subtitle", "").strip()[:300]
         data = services.card_render(title=title, subtitle=subtitle)
-        return self.binary_or_stored(request, kind=Capture.Kind.CARD, source_url="",
-                                     data=data, content_type="image/png")
+        return self.binary_or_stored(
+            request, kind=Capture.Kind.CARD, source_url="", data=data, content_type="image/png"
+        )

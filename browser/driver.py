@@ -84,8 +84,10 @@ async def install_guard(page, guard: UrlGuard, refusals: list[str]) -> None:
             await loop.run_in_executor(None, lambda: guard.check(url, schemes=SUB_REQUEST_SCHEMES))
         except UrlRefused as refused:
             refusals.append(f"{refused.reason} ({url})")
-            await session.send("Fetch.failRequest", {"requestId": event["requestId"],
-                                                     "errorReason": "BlockedByClient"})
+            await session.send(
+                "Fetch.failRequest",
+                {"requestId": event["requestId"], "errorReason": "BlockedByClient"},
+            )
             return
         await session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
 
@@ -94,8 +96,9 @@ async def install_guard(page, guard: UrlGuard, refusals: list[str]) -> None:
         task.add_done_callback(_log_task_error)
 
     session.on("Fetch.requestPaused", on_paused)
-    await session.send("Fetch.enable", {"patterns": [{"urlPattern": "*",
-                                                      "requestStage": "Request"}]})
+    await session.send(
+        "Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}
+    )
 
 
 async def forget_what_the_page_left(page) -> None:
@@ -109,8 +112,9 @@ async def forget_what_the_page_left(page) -> None:
         await session.send("Network.clearBrowserCache")
         origin = await page.evaluate("() => location.origin")
         if origin and origin.startswith(("http://", "https://")):
-            await session.send("Storage.clearDataForOrigin",
-                               {"origin": origin, "storageTypes": "all"})
+            await session.send(
+                "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}
+            )
     finally:
         await session.detach()
 
@@ -124,9 +128,17 @@ def _log_task_error(task: asyncio.Task) -> None:
 class BrowserDriver:
     """One Chromium per process, driven from a background event loop."""
 
-    def __init__(self, *, executable: str, guard: UrlGuard, max_pages: int = 2,
-                 extra_args: list[str] | None = None, viewport: dict | None = None,
-                 environment: dict[str, str] | None = None, recycle_after_pages: int = 0):
+    def __init__(
+        self,
+        *,
+        executable: str,
+        guard: UrlGuard,
+        max_pages: int = 2,
+        extra_args: list[str] | None = None,
+        viewport: dict | None = None,
+        environment: dict[str, str] | None = None,
+        recycle_after_pages: int = 0,
+    ):
         self.executable = executable
         self.environment = dict(environment or {})
         self.guard = guard
@@ -182,14 +194,14 @@ class BrowserDriver:
     def call(self, work: Callable[[], Awaitable[T]], *, deadline: float) -> T:
         """Run `work()` on the browser's loop from sync code, within `deadline` seconds."""
         loop = self._ensure_loop()
-        future = asyncio.run_coroutine_threadsafe(
-            asyncio.wait_for(work(), deadline), loop)
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(work(), deadline), loop)
         try:
             return future.result(deadline + 5)
         except TimeoutError:
             future.cancel()
             raise BrowserDeadlineExceeded(
-                f"The page did not finish within {deadline:g} seconds") from None
+                f"The page did not finish within {deadline:g} seconds"
+            ) from None
 
     # --- the browser ----------------------------------------------------------------------
 
@@ -202,8 +214,12 @@ class BrowserDriver:
     async def browser(self):
         """The warm browser, (re)launched when missing, crashed or disconnected."""
         async with self._launch_lock:
-            if (self._alive() and self.recycle_after_pages and self._open_pages == 0
-                    and self._pages_since_launch >= self.recycle_after_pages):
+            if (
+                self._alive()
+                and self.recycle_after_pages
+                and self._open_pages == 0
+                and self._pages_since_launch >= self.recycle_after_pages
+            ):
                 logger.info("Recycling Chromium after %d pages", self._pages_since_launch)
                 await self._discard()
             if not self._alive():
@@ -220,17 +236,26 @@ class BrowserDriver:
             await self.proxy.start()
         # Every connection goes through the filtering proxy, loopback included (Chromium
         # exempts loopback from proxies unless told "<-loopback>").
-        proxy_args = [f"--proxy-server=http://127.0.0.1:{self.proxy.port}",
-                      "--proxy-bypass-list=<-loopback>"]
+        proxy_args = [
+            f"--proxy-server=http://127.0.0.1:{self.proxy.port}",
+            "--proxy-bypass-list=<-loopback>",
+        ]
         self._profile_dir = tempfile.mkdtemp(prefix="browser-profile-")
         home = os.path.join(self._profile_dir, "home")
         os.makedirs(home, exist_ok=True)
         environment = {**os.environ, **self.environment, "HOME": home}
         browser = await launch(
-            executablePath=self.executable, headless=True,
-            args=[*BASE_ARGS, *proxy_args, *self.extra_args], userDataDir=self._profile_dir,
-            env=environment, autoClose=False, defaultViewport=self.viewport,
-            handleSIGINT=False, handleSIGTERM=False, handleSIGHUP=False)
+            executablePath=self.executable,
+            headless=True,
+            args=[*BASE_ARGS, *proxy_args, *self.extra_args],
+            userDataDir=self._profile_dir,
+            env=environment,
+            autoClose=False,
+            defaultViewport=self.viewport,
+            handleSIGINT=False,
+            handleSIGTERM=False,
+            handleSIGHUP=False,
+        )
         self._disconnected = False
         browser.on("disconnected", self._on_disconnected)
         self.launches += 1
@@ -336,10 +361,13 @@ def get_driver() -> BrowserDriver:
     global _driver
     with _driver_lock:
         if _driver is None:
-            _driver = BrowserDriver(guard=default_guard(), max_pages=settings.BROWSER_MAX_PAGES,
-                                    viewport=settings.BROWSER_VIEWPORT,
-                                    recycle_after_pages=settings.BROWSER_RECYCLE_AFTER_PAGES,
-                                    **chromium_build_options(settings.CHROMIUM_BUILD))
+            _driver = BrowserDriver(
+                guard=default_guard(),
+                max_pages=settings.BROWSER_MAX_PAGES,
+                viewport=settings.BROWSER_VIEWPORT,
+                recycle_after_pages=settings.BROWSER_RECYCLE_AFTER_PAGES,
+                **chromium_build_options(settings.CHROMIUM_BUILD),
+            )
         return _driver
 
 
@@ -350,18 +378,27 @@ def chromium_build_options(build: str) -> dict:
         # Only the Lambda build unpacks Chromium (tarfile and friends: ~3 ms the others skip).
         from browser.lambda_chromium import lambda_chromium_unpack
 
-        chromium = lambda_chromium_unpack(source_dir=Path(settings.CHROMIUM_LAMBDA_DIR),
-                                          target_dir=Path(settings.CHROMIUM_UNPACK_DIR))
-        return {"executable": chromium.executable, "environment": chromium.environment,
-                "extra_args": [*chromium.args, *settings.CHROMIUM_EXTRA_ARGS]}
+        chromium = lambda_chromium_unpack(
+            source_dir=Path(settings.CHROMIUM_LAMBDA_DIR),
+            target_dir=Path(settings.CHROMIUM_UNPACK_DIR),
+        )
+        return {
+            "executable": chromium.executable,
+            "environment": chromium.environment,
+            "extra_args": [*chromium.args, *settings.CHROMIUM_EXTRA_ARGS],
+        }
     if build == "none":
         # Stages whose package excludes pyppeteer: the browser is its own function.
-        raise ApiError("The browser is served by its own function (see docs/browser.md)",
-                       status_code=503)
+        raise ApiError(
+            "The browser is served by its own function (see docs/browser.md)", status_code=503
+        )
     if build != "debian":
         raise ValueError(f"CHROMIUM_BUILD must be debian or lambda, not {build!r}")
-    return {"executable": settings.CHROMIUM_EXECUTABLE, "environment": {},
-            "extra_args": list(settings.CHROMIUM_EXTRA_ARGS)}
+    return {
+        "executable": settings.CHROMIUM_EXECUTABLE,
+        "environment": {},
+        "extra_args": list(settings.CHROMIUM_EXTRA_ARGS),
+    }
 
 
 def set_driver(driver: BrowserDriver | None) -> BrowserDriver | None:

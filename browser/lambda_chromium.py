@@ -75,8 +75,11 @@ def lambda_chromium_unpack(*, source_dir: Path, target_dir: Path) -> LambdaChrom
             # Next to the binary: Chromium looks for vk_swiftshader_icd.json in its own folder.
             _extract(source_dir / "swiftshader.tar.br", staging)
             _extract(source_dir / "fonts.tar.br", staging / "fonts")
-            (staging / "fonts" / "fonts.conf").write_text(FONTS_CONF.format(
-                fonts=target_dir / "fonts" / "fonts", cache=target_dir / "fonts-cache"))
+            (staging / "fonts" / "fonts.conf").write_text(
+                FONTS_CONF.format(
+                    fonts=target_dir / "fonts" / "fonts", cache=target_dir / "fonts-cache"
+                )
+            )
             binary = staging / "chromium"
             binary.write_bytes(_brotli_bytes(source_dir / "chromium.br"))
             binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -88,5 +91,8 @@ def lambda_chromium_unpack(*, source_dir: Path, target_dir: Path) -> LambdaChrom
         libraries.append(os.environ["LD_LIBRARY_PATH"])
     return LambdaChromium(
         executable=str(executable),
-        environment={"LD_LIBRARY_PATH": ":".join(libraries),
-                     "FONTCONFIG_PATH": str(target_dir / "fonts")})
+        environment={
+            "LD_LIBRARY_PATH": ":".join(libraries),
+            "FONTCONFIG_PATH": str(target_dir / "fonts"),
+        },
+    )

@@ -37,10 +37,15 @@ def split_authority(authority: str, default_port: int) -> tuple[str, int]:
 
 def refusal_response(reason: str) -> bytes:
     body = f"{reason}\n".encode()
-    return (b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            + REFUSAL_HEADER.encode() + b": refused\r\nConnection: close\r\n"
-            + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
-            + body)
+    return (
+        b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        + REFUSAL_HEADER.encode()
+        + b": refused\r\nConnection: close\r\n"
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
 
 
 async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -58,8 +63,11 @@ def with_connection_close(head: bytes) -> bytes:
     """A message head without hop-by-hop headers and with `Connection: close`: one request per
     proxied connection, so a reused connection never carries a request to another host."""
     lines = head.decode("latin-1").split("\r\n")
-    kept = [line for line in lines[1:] if line and
-            line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP]
+    kept = [
+        line
+        for line in lines[1:]
+        if line and line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP
+    ]
     return "\r\n".join([lines[0], *kept, "Connection: close", "", ""]).encode("latin-1")
 
 
@@ -71,8 +79,7 @@ class FilteringProxy:
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0,
-                                                  limit=MAX_HEAD_BYTES)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=MAX_HEAD_BYTES)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 
@@ -85,7 +92,8 @@ class FilteringProxy:
         """Check `host:port` and connect to an address the guard checked (pinned)."""
         loop = asyncio.get_running_loop()
         destination = await loop.run_in_executor(
-            None, lambda: self.guard.check_host(host, port, scheme=scheme))
+            None, lambda: self.guard.check_host(host, port, scheme=scheme)
+        )
         last_error: OSError | None = None
         for address in destination.addresses:
             try:
@@ -113,22 +121,31 @@ class FilteringProxy:
                 if parts.query:
                     path += "?" + parts.query
                 upstream_reader, upstream_writer = await self._connect(
-                    parts.hostname, parts.port or 80, "http")
+                    parts.hostname, parts.port or 80, "http"
+                )
                 request_line = f"{method} {path} HTTP/1.1".encode("latin-1")
-                upstream_writer.write(with_connection_close(
-                    request_line + b"\r\n" + head.split(b"\r\n", 1)[1]))
+                upstream_writer.write(
+                    with_connection_close(request_line + b"\r\n" + head.split(b"\r\n", 1)[1])
+                )
                 response_head = await asyncio.wait_for(
-                    upstream_reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT_SECONDS)
+                    upstream_reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT_SECONDS
+                )
                 writer.write(with_connection_close(response_head))
             await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
         except UrlRefused as refused:
             self.refused.append(refused.reason)
             writer.write(refusal_response(refused.reason))
-        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                TimeoutError) as error:
+        except (
+            OSError,
+            ValueError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            TimeoutError,
+        ) as error:
             logger.debug("Proxy connection failed: %s", error)
-            writer.write(b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n"
-                         b"Content-Length: 0\r\n\r\n")
+            writer.write(
+                b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            )
         finally:
             for stream in (writer, upstream_writer):
                 if stream is not None and not stream.is_closing():

@@ -105,8 +105,7 @@ def search_scrape(*, query: str) -> list[dict]:
 
     async def work(guarded: GuardedPage):
         await _open(guarded, url)
-        return await guarded.page.querySelectorAllEval(selectors["result"], SEARCH_JS,
-                                                       selectors)
+        return await guarded.page.querySelectorAllEval(selectors["result"], SEARCH_JS, selectors)
 
     return _scrape_errors(lambda: _run(work))
 
@@ -175,14 +174,19 @@ def png_size(data: bytes) -> tuple[int, int] | None:
 CONTENT_EXTENSIONS = {"image/png": "png", "application/pdf": "pdf"}
 
 
-def capture_store(*, owner, kind: str, source_url: str, data: bytes, content_type: str
-                  ) -> Capture:
+def capture_store(*, owner, kind: str, source_url: str, data: bytes, content_type: str) -> Capture:
     """Save a capture's bytes in the media storage (a folder locally, S3 when configured)
     and record who asked for what."""
     size = png_size(data) if content_type == "image/png" else None
-    capture = Capture(owner=owner, kind=kind, source_url=source_url[:2048],
-                      size_bytes=len(data), content_type=content_type,
-                      width=size[0] if size else None, height=size[1] if size else None)
+    capture = Capture(
+        owner=owner,
+        kind=kind,
+        source_url=source_url[:2048],
+        size_bytes=len(data),
+        content_type=content_type,
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+    )
     name = f"{kind}.{CONTENT_EXTENSIONS.get(content_type, 'bin')}"
     with transaction.atomic():
         capture.file.save(name, ContentFile(data), save=True)

@@ -14,27 +14,59 @@ application/json; and /hello and /health are plain Django views it cannot see.
 TEXT = {"type": "string"}
 
 PLAIN_DJANGO_OPERATIONS = {
-    "/hello": {"get": {
-        "operationId": "hello", "summary": "The book's first function: a greeting",
-        "tags": ["hello"], "security": [],
-        "parameters": [{"name": "name", "in": "query", "required": False,
-                        "schema": TEXT, "description": "Who to greet."}],
-        "responses": {"200": {"description": "`Hello <name> 👋`",
-                              "content": {"text/plain": {"schema": TEXT}}}},
-    }},
-    "/health": {"get": {
-        "operationId": "health", "summary": "Can this instance serve?", "tags": ["health"],
-        "security": [],
-        "responses": {
-            status: {"description": description, "content": {"application/json": {"schema": {
-                "type": "object",
-                "properties": {"status": {"type": "string", "enum": [value]},
-                               "database": TEXT, "stage": TEXT},
-                "required": ["status", "database"]}}}}
-            for status, value, description in (
-                ("200", "ok", "Healthy"), ("503", "error", "A check failed (it says which)"))
-        },
-    }},
+    "/hello": {
+        "get": {
+            "operationId": "hello",
+            "summary": "The book's first function: a greeting",
+            "tags": ["hello"],
+            "security": [],
+            "parameters": [
+                {
+                    "name": "name",
+                    "in": "query",
+                    "required": False,
+                    "schema": TEXT,
+                    "description": "Who to greet.",
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "`Hello <name> 👋`",
+                    "content": {"text/plain": {"schema": TEXT}},
+                }
+            },
+        }
+    },
+    "/health": {
+        "get": {
+            "operationId": "health",
+            "summary": "Can this instance serve?",
+            "tags": ["health"],
+            "security": [],
+            "responses": {
+                status: {
+                    "description": description,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "status": {"type": "string", "enum": [value]},
+                                    "database": TEXT,
+                                    "stage": TEXT,
+                                },
+                                "required": ["status", "database"],
+                            }
+                        }
+                    },
+                }
+                for status, value, description in (
+                    ("200", "ok", "Healthy"),
+                    ("503", "error", "A check failed (it says which)"),
+                )
+            },
+        }
+    },
 }
 
 
@@ -56,8 +88,9 @@ def contract_paths(result, generator, request, public):
             _json_request_body(operation)
             overlay = AUTH_OPERATIONS.get(contract_path, {}).get(method)
             if overlay:
-                operation.update(summary=overlay["summary"], description=overlay["description"],
-                                 tags=["auth"])
+                operation.update(
+                    summary=overlay["summary"], description=overlay["description"], tags=["auth"]
+                )
                 operation["responses"] = {**operation["responses"], **overlay["responses"]}
         paths[contract_path] = operations
     paths.update(PLAIN_DJANGO_OPERATIONS)

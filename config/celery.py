@@ -84,7 +84,8 @@ app.autodiscover_tasks()
 if app.conf.broker_url.startswith("filesystem"):
     # An import path is accepted only here, never from the URL (kombu refuses it there).
     app.conf.broker_transport = app.conf.broker_transport or (
-        f"{__name__}:{EventLoopFilesystemTransport.__name__}")
+        f"{__name__}:{EventLoopFilesystemTransport.__name__}"
+    )
     # kombu's filesystem broker expects its folders to exist.
     for _option in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         _folder = (app.conf.broker_transport_options or {}).get(_option)

@@ -64,17 +64,20 @@ class JsonAccessLogger(Logger):
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         headers = dict((name.lower(), value) for name, value in resp.headers)
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
-        self.access_log.info(f"{method} {path} {status}", extra={
-            "method": method,
-            "path": path,
-            "status": int(status),
-            "duration_ms": round(request_time.total_seconds() * 1000, 2),
-            "bytes": getattr(resp, "sent", None),
-            "remote_addr": environ.get("REMOTE_ADDR"),
-            "user_agent": environ.get("HTTP_USER_AGENT"),
-            # The id the app gave this request (monitoring.request_context), as the client saw.
-            "request_id": headers.get("x-request-id"),
-        })
+        self.access_log.info(
+            f"{method} {path} {status}",
+            extra={
+                "method": method,
+                "path": path,
+                "status": int(status),
+                "duration_ms": round(request_time.total_seconds() * 1000, 2),
+                "bytes": getattr(resp, "sent", None),
+                "remote_addr": environ.get("REMOTE_ADDR"),
+                "user_agent": environ.get("HTTP_USER_AGENT"),
+                # The id the app gave this request (monitoring.request_context), as the client saw.
+                "request_id": headers.get("x-request-id"),
+            },
+        )
 
 
 logger_class = JsonAccessLogger
@@ -85,14 +88,25 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "monitoring.logs.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
-                            "stream": "ext://sys.stdout"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        }
+    },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "gunicorn.error": {"handlers": ["stdout"], "propagate": False,
-                           "level": os.environ.get("LOG_LEVEL", "INFO")},
-        "gunicorn.access": {"handlers": ["stdout"] if accesslog else [], "propagate": False,
-                            "level": "INFO" if accesslog else "CRITICAL"},
+        "gunicorn.error": {
+            "handlers": ["stdout"],
+            "propagate": False,
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+        },
+        "gunicorn.access": {
+            "handlers": ["stdout"] if accesslog else [],
+            "propagate": False,
+            "level": "INFO" if accesslog else "CRITICAL",
+        },
     },
 }
 

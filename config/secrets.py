@@ -19,6 +19,7 @@ class StageConfigurationError(ImproperlyConfigured):
     """A stage cannot start: what is missing is in the message, meant to be printed alone
     (manage.py prints one line instead of a traceback)."""
 
+
 # Without these a stage cannot start safely; each must come from the secret or the environment.
 REQUIRED_SECRETS = ("SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL")
 
@@ -115,8 +116,10 @@ def database_credentials() -> tuple[str, str]:
 def database_url(user: str, password: str, host: str) -> str:
     port = os.environ.get("DATABASE_PORT", "5432")
     name = os.environ.get("DATABASE_NAME", "handbook")
-    return (f"postgres://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/"
-            f"{quote(name, safe='')}?sslmode=require")
+    return (
+        f"postgres://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/"
+        f"{quote(name, safe='')}?sslmode=require"
+    )
 
 
 def refresh_database_secret() -> tuple[str, str]:

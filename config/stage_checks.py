@@ -80,12 +80,12 @@ def stage_resolve(zappa_settings: dict, stage: str) -> dict:
     name = stage
     while name:
         if name in chain:
-            raise StageSettingsError(
-                f"circular `extends`: {' -> '.join([*chain, name])}")
+            raise StageSettingsError(f"circular `extends`: {' -> '.join([*chain, name])}")
         if not isinstance(zappa_settings.get(name), dict):
             raise StageSettingsError(
-                f"stage '{name}' is not defined" + (f" (extended by '{chain[-1]}')"
-                                                    if chain else ""))
+                f"stage '{name}' is not defined"
+                + (f" (extended by '{chain[-1]}')" if chain else "")
+            )
         chain.append(name)
         name = zappa_settings[name].get("extends")
     resolved: dict = {}
@@ -111,6 +111,7 @@ def _environment(stage_settings: dict) -> dict:
 def stage_env_file_values(stage: str, *, base_dir: Path = BASE_DIR) -> dict[str, str]:
     """The stage's `.env.<stage>` (non-secret stage settings, never committed, shipped in the
     package): config.django.aws reads it under the function's environment variables."""
+
     # django-environ parses exactly as the settings will; ENVIRON is its documented target
     # mapping, swapped for a dict so reading the file changes nothing in this process.
     class FileOnly(environ.Env):
@@ -129,23 +130,29 @@ def _effective_environment(stage_settings: dict, env_file_values: dict | None) -
 
 def stage_transport(stage_settings: dict, env_file_values: dict | None = None) -> str:
     """The pipeline transport the stage's settings module will pick."""
-    default = AWS_DEFAULT_TRANSPORT if stage_settings.get("django_settings") == AWS_SETTINGS \
-        else "celery"
-    return (_effective_environment(stage_settings, env_file_values).get("PIPELINE_TRANSPORT")
-            or default)
+    default = (
+        AWS_DEFAULT_TRANSPORT if stage_settings.get("django_settings") == AWS_SETTINGS else "celery"
+    )
+    return (
+        _effective_environment(stage_settings, env_file_values).get("PIPELINE_TRANSPORT") or default
+    )
 
 
 def _sqs_sources(stage_settings: dict) -> list[tuple[str, str, dict]]:
     """(arn, function, event_source) of every SQS event source the stage maps."""
-    return [(str(event["event_source"].get("arn", "")), event.get("function", ""),
-             event["event_source"])
-            for event in stage_settings.get("events") or []
-            if isinstance(event.get("event_source"), dict)
-            and _SQS_ARN.match(str(event["event_source"].get("arn", "")))]
+    return [
+        (
+            str(event["event_source"].get("arn", "")),
+            event.get("function", ""),
+            event["event_source"],
+        )
+        for event in stage_settings.get("events") or []
+        if isinstance(event.get("event_source"), dict)
+        and _SQS_ARN.match(str(event["event_source"].get("arn", "")))
+    ]
 
 
-def _lost_keys_errors(zappa_settings: dict, stage: str,
-                      env_file_values: dict | None) -> list[str]:
+def _lost_keys_errors(zappa_settings: dict, stage: str, env_file_values: dict | None) -> list[str]:
     """Dict settings a stage of the chain redefines, dropping keys its parent had (a
     variable `.env.<stage>` supplies is not lost)."""
     errors = []
@@ -155,20 +162,21 @@ def _lost_keys_errors(zappa_settings: dict, stage: str,
         inherited = stage_resolve(zappa_settings, parent)
         for key, own in zappa_settings[name].items():
             if isinstance(own, dict) and isinstance(inherited.get(key), dict):
-                supplied = set(env_file_values or {}) if key == "environment_variables" \
-                    else set()
+                supplied = set(env_file_values or {}) if key == "environment_variables" else set()
                 lost = sorted(set(inherited[key]) - set(own) - supplied)
                 if lost:
                     errors.append(
                         f"`{key}` of stage '{name}' replaces the one of '{parent}' (Zappa's "
                         f"`extends` copies top-level keys, it does not merge them): "
-                        f"{', '.join(lost)} are lost; repeat them in '{name}'")
+                        f"{', '.join(lost)} are lost; repeat them in '{name}'"
+                    )
         name = parent
     return errors
 
 
-def _queue_errors(zappa_settings: dict, stage_settings: dict,
-                  env_file_values: dict | None) -> list[str]:
+def _queue_errors(
+    zappa_settings: dict, stage_settings: dict, env_file_values: dict | None
+) -> list[str]:
     """A generated configuration: every queue the transport uses has exactly one consumer."""
     errors = []
     environment = _effective_environment(stage_settings, env_file_values)
@@ -197,21 +205,28 @@ def _queue_errors(zappa_settings: dict, stage_settings: dict,
             queue_arns[arn] = step
             consumers = consumers_by_arn.get(arn, [])
             if not consumers:
-                errors.append(f"queue {arn} has no consumer: map it to {function} in "
-                              "`events` (Zappa deletes an unmapped queue's messages unread)")
+                errors.append(
+                    f"queue {arn} has no consumer: map it to {function} in "
+                    "`events` (Zappa deletes an unmapped queue's messages unread)"
+                )
             elif len(consumers) > 1:
-                errors.append(f"queue {arn} has {len(consumers)} consumers (stages "
-                              f"{', '.join(sorted(n for n, _ in consumers))}); exactly one")
+                errors.append(
+                    f"queue {arn} has {len(consumers)} consumers (stages "
+                    f"{', '.join(sorted(n for n, _ in consumers))}); exactly one"
+                )
             elif consumers[0][1] != function:
                 errors.append(f"queue {arn} is mapped to {consumers[0][1]}, not {function}")
     for arn, function, source in own_sources:
         step = queue_arns.get(arn)
         if step is None and function in CONSUMERS.values():
-            errors.append(f"{function} consumes {arn}, which is not one of the stage's "
-                          "PIPELINE_*_QUEUE_URL queues")
+            errors.append(
+                f"{function} consumes {arn}, which is not one of the stage's "
+                "PIPELINE_*_QUEUE_URL queues"
+            )
         batch = source.get("batch_size", 10)
         if batch > SQS_MAX_BATCH_WITHOUT_WINDOW and not source.get(
-                "maximum_batching_window_in_seconds"):
+            "maximum_batching_window_in_seconds"
+        ):
             errors.append(f"queue {arn}: batch_size {batch} > 10 needs a batching window")
         if source.get("enabled") is False:
             errors.append(f"queue {arn}: its event source is disabled")
@@ -222,11 +237,14 @@ def _typed_account_values_errors(stage_settings: dict) -> list[str]:
     errors = [
         f"queue ARN {arn} is typed into the settings file: ARNs come from the "
         "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)"
-        for arn, _, _ in _sqs_sources(stage_settings)]
+        for arn, _, _ in _sqs_sources(stage_settings)
+    ]
     errors += [
         f"{name} is typed into the settings file: queue URLs come from the infrastructure "
         "stack's outputs, in the generated settings (docs/contract.md §4)"
-        for name in CONSUMERS_URL_VARIABLES if _environment(stage_settings).get(name)]
+        for name in CONSUMERS_URL_VARIABLES
+        if _environment(stage_settings).get(name)
+    ]
     return errors
 
 
@@ -237,8 +255,11 @@ def _shape_errors(stage_settings: dict) -> list[str]:
         return ["`events` must be a list of objects"]
     if not isinstance(stage_settings.get("environment_variables") or {}, dict):
         return ["`environment_variables` must be an object"]
-    if any(not isinstance(event["event_source"].get("batch_size", 10), int)
-           for event in events if isinstance(event.get("event_source"), dict)):
+    if any(
+        not isinstance(event["event_source"].get("batch_size", 10), int)
+        for event in events
+        if isinstance(event.get("event_source"), dict)
+    ):
         return ["an event source's `batch_size` must be a number"]
     return []
 
@@ -253,8 +274,13 @@ def companion_of(zappa_settings: dict, stage: str) -> str | None:
     return None
 
 
-def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False,
-                 env_file_values: dict | None = None) -> list[str]:
+def stage_errors(
+    zappa_settings: dict,
+    stage: str,
+    *,
+    generated: bool = False,
+    env_file_values: dict | None = None,
+) -> list[str]:
     """What keeps `stage` of a Zappa settings dict from a safe deploy; [] when nothing.
 
     `generated=False`: the committed zappa_settings.json, where typed queue ARNs/URLs are
@@ -275,9 +301,12 @@ def stage_errors(zappa_settings: dict, stage: str, *, generated: bool = False,
     errors += _lost_keys_errors(zappa_settings, stage, env_file_values)
     environment = _effective_environment(stage_settings, env_file_values)
     if stage_settings.get("django_settings") == AWS_SETTINGS:
-        errors += [f"{name} is set neither in environment_variables nor in .env.{stage} "
-                   f"({AWS_SETTINGS} needs it)"
-                   for name in REQUIRED_ENVIRONMENT if not environment.get(name)]
+        errors += [
+            f"{name} is set neither in environment_variables nor in .env.{stage} "
+            f"({AWS_SETTINGS} needs it)"
+            for name in REQUIRED_ENVIRONMENT
+            if not environment.get(name)
+        ]
     errors += _schedule_errors(zappa_settings, stage, stage_settings)
     if generated:
         errors += _queue_errors(zappa_settings, stage_settings, env_file_values)
@@ -290,12 +319,17 @@ def _schedule_errors(zappa_settings: dict, stage: str, stage_settings: dict) -> 
     errors = []
     main_stage = companion_of(zappa_settings, stage)
     for job in SCHEDULED_JOBS:
-        schedules = [event for event in stage_settings.get("events") or []
-                     if event.get("function") == job and event.get("expression")]
+        schedules = [
+            event
+            for event in stage_settings.get("events") or []
+            if event.get("function") == job and event.get("expression")
+        ]
         if main_stage:
             if schedules:
-                errors.append(f"{job} is scheduled in '{main_stage}' already; the function "
-                              f"stage '{stage}' must not run it a second time")
+                errors.append(
+                    f"{job} is scheduled in '{main_stage}' already; the function "
+                    f"stage '{stage}' must not run it a second time"
+                )
         elif not schedules:
             errors.append(f"no schedule (`expression`) event runs {job}")
         elif len(schedules) > 1:
@@ -311,8 +345,11 @@ def process_errors() -> list[str]:
     if settings.PIPELINE_TRANSPORT != "sqs":
         return []
     urls = settings.PIPELINE_QUEUE_URLS or {}
-    return [f"PIPELINE_TRANSPORT=sqs but PIPELINE_{step.upper()}_QUEUE_URL is not set"
-            for step in CONSUMERS if not urls.get(step)]
+    return [
+        f"PIPELINE_TRANSPORT=sqs but PIPELINE_{step.upper()}_QUEUE_URL is not set"
+        for step in CONSUMERS
+        if not urls.get(step)
+    ]
 
 
 def zappa_settings_file() -> Path:
@@ -337,14 +374,21 @@ def deploy_check(app_configs=None, **kwargs):
         return messages
     try:
         zappa_settings = zappa_settings_load(path)
-        problems = stage_errors(
-            zappa_settings, stage, env_file_values=stage_env_file_values(stage),
-        ) if stage in zappa_settings else []
+        problems = (
+            stage_errors(
+                zappa_settings,
+                stage,
+                env_file_values=stage_env_file_values(stage),
+            )
+            if stage in zappa_settings
+            else []
+        )
     except StageSettingsError as exc:
         problems = [str(exc)]
     if problems:
-        messages += [checks.Error(f"stage '{stage}': {text}", id="config.E002")
-                     for text in problems]
+        messages += [
+            checks.Error(f"stage '{stage}': {text}", id="config.E002") for text in problems
+        ]
     return messages
 
 

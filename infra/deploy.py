@@ -76,6 +76,7 @@ def say(text: str) -> None:
 
 # --- Stages ------------------------------------------------------------------------------
 
+
 def zappa_stage_name(stage: str) -> str:
     """Zappa's stage names match [a-zA-Z0-9_]: `preview-pr-7` deploys as `preview_pr_7`."""
     return stage.replace("-", "_")
@@ -89,12 +90,14 @@ def stage_settings_with_preview(committed: dict, *, stage: str) -> dict:
     if main in settings:
         return settings
     if not stage.startswith(PREVIEW_PREFIX) or len(stage) == len(PREVIEW_PREFIX):
-        raise DeployError(f"stage '{stage}' is not in zappa_settings.json (previews are "
-                          f"named {PREVIEW_PREFIX}<name>)")
+        raise DeployError(
+            f"stage '{stage}' is not in zappa_settings.json (previews are "
+            f"named {PREVIEW_PREFIX}<name>)"
+        )
     settings[main] = {"extends": PREVIEW_BASE}
     for name in list(committed):
         if companion_of(committed, name) == PREVIEW_BASE:
-            function = name[len(PREVIEW_BASE) + 1:]
+            function = name[len(PREVIEW_BASE) + 1 :]
             settings[f"{main}_{function}"] = {**committed[name], "extends": main}
     return settings
 
@@ -120,6 +123,7 @@ def consumer_timeout_seconds(settings: dict, *, stage: str) -> int:
 
 # --- AWS clients (imported lazily: the stage checks and dry runs do not need them) --------
 
+
 def aws_client(service: str):
     import boto3
 
@@ -127,6 +131,7 @@ def aws_client(service: str):
 
 
 # --- 1. Infrastructure -------------------------------------------------------------------
+
 
 def stack_status(*, cloudformation, name: str) -> dict | None:
     from botocore.exceptions import ClientError
@@ -150,11 +155,16 @@ def stack_wait(*, cloudformation, name: str, verb: str) -> dict:
             raise DeployError(f"stack {name} still {status} after {STACK_WAIT_SECONDS} s")
         time.sleep(STACK_POLL_SECONDS)
     if status not in (f"{verb}_COMPLETE", "UPDATE_COMPLETE", "CREATE_COMPLETE") and not (
-            verb == "DELETE" and status == "DELETE_COMPLETE"):
-        events = cloudformation.describe_stack_events(StackName=name)["StackEvents"] \
-            if stack else []
-        reasons = [f"  {event['LogicalResourceId']}: {event.get('ResourceStatusReason')}"
-                   for event in events if event["ResourceStatus"].endswith("_FAILED")][:5]
+        verb == "DELETE" and status == "DELETE_COMPLETE"
+    ):
+        events = (
+            cloudformation.describe_stack_events(StackName=name)["StackEvents"] if stack else []
+        )
+        reasons = [
+            f"  {event['LogicalResourceId']}: {event.get('ResourceStatusReason')}"
+            for event in events
+            if event["ResourceStatus"].endswith("_FAILED")
+        ][:5]
         raise DeployError(f"stack {name} is {status}:\n" + "\n".join(reasons))
     return stack or {}
 
@@ -164,8 +174,10 @@ def change_lines(changes: list[dict]) -> list[str]:
     for change in changes:
         resource = change["ResourceChange"]
         replacement = " (replaced)" if resource.get("Replacement") == "True" else ""
-        lines.append(f"  {resource['Action']:<7} {resource['LogicalResourceId']} "
-                     f"({resource['ResourceType']}){replacement}")
+        lines.append(
+            f"  {resource['Action']:<7} {resource['LogicalResourceId']} "
+            f"({resource['ResourceType']}){replacement}"
+        )
     return lines
 
 
@@ -182,34 +194,44 @@ def stack_apply(*, stage: str, template: dict, parameters: dict, dry_run: bool) 
         # A new stack: create_stack, not a change set (moto's CloudFormation gives a stack
         # created from a change set no outputs); the plan is the template's resources.
         resources = resources_created(template, parameters=parameters)
-        say(f"  {'would create' if dry_run else 'create'} stack {name} with "
-            f"{len(resources)} resources:")
+        say(
+            f"  {'would create' if dry_run else 'create'} stack {name} with "
+            f"{len(resources)} resources:"
+        )
         for logical, kind in sorted(resources.items()):
             say(f"  Add     {logical} ({kind})")
         if dry_run:
             return True
         cloudformation.create_stack(
-            StackName=name, TemplateBody=template_body(template),
-            Parameters=[{"ParameterKey": key, "ParameterValue": value}
-                        for key, value in parameters.items()],
-            Capabilities=["CAPABILITY_NAMED_IAM"], OnFailure="DELETE",
-            Tags=[{"Key": "stage", "Value": stage}, {"Key": "project", "Value": PROJECT}])
+            StackName=name,
+            TemplateBody=template_body(template),
+            Parameters=[
+                {"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()
+            ],
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+            OnFailure="DELETE",
+            Tags=[{"Key": "stage", "Value": stage}, {"Key": "project", "Value": PROJECT}],
+        )
         stack_wait(cloudformation=cloudformation, name=name, verb="CREATE")
         return True
     change_set = f"deploy-{int(time.time())}"
     cloudformation.create_change_set(
-        StackName=name, ChangeSetName=change_set,
+        StackName=name,
+        ChangeSetName=change_set,
         ChangeSetType="UPDATE",
         TemplateBody=template_body(template),
-        Parameters=[{"ParameterKey": key, "ParameterValue": value}
-                    for key, value in parameters.items()],
+        Parameters=[
+            {"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()
+        ],
         Capabilities=["CAPABILITY_NAMED_IAM"],
-        Tags=[{"Key": "stage", "Value": stage}, {"Key": "project", "Value": PROJECT}])
+        Tags=[{"Key": "stage", "Value": stage}, {"Key": "project", "Value": PROJECT}],
+    )
     described = change_set_wait(cloudformation=cloudformation, name=name, change_set=change_set)
     if described["Status"] == "FAILED":
         cloudformation.delete_change_set(StackName=name, ChangeSetName=change_set)
-        if "didn't contain changes" in described.get("StatusReason", "") or \
-                "No updates" in described.get("StatusReason", ""):
+        if "didn't contain changes" in described.get(
+            "StatusReason", ""
+        ) or "No updates" in described.get("StatusReason", ""):
             say(f"  stack {name}: no changes")
             return False
         raise DeployError(f"change set of {name} failed: {described.get('StatusReason')}")
@@ -227,11 +249,12 @@ def stack_apply(*, stage: str, template: dict, parameters: dict, dry_run: bool) 
 def resources_created(template: dict, *, parameters: dict) -> dict[str, str]:
     """Logical id -> type of the resources whose condition holds (stage.yaml's conditions are
     `Fn::Equals` of a parameter and a literal, combined with `Fn::And` / `Fn::Not`)."""
+
     def holds(condition: str) -> bool:
         return evaluate(template["Conditions"][condition])
 
     def evaluate(expression: dict) -> bool:
-        (function, arguments), = expression.items()
+        ((function, arguments),) = expression.items()
         if function == "Condition":
             return holds(arguments)
         if function == "Fn::And":
@@ -239,18 +262,24 @@ def resources_created(template: dict, *, parameters: dict) -> dict[str, str]:
         if function == "Fn::Not":
             return not evaluate(arguments[0])
         left, right = arguments  # Fn::Equals
-        return parameters.get(left["Ref"], template["Parameters"][left["Ref"]].get(
-            "Default")) == right
+        return (
+            parameters.get(left["Ref"], template["Parameters"][left["Ref"]].get("Default")) == right
+        )
 
-    return {logical: resource["Type"] for logical, resource in template["Resources"].items()
-            if "Condition" not in resource or holds(resource["Condition"])}
+    return {
+        logical: resource["Type"]
+        for logical, resource in template["Resources"].items()
+        if "Condition" not in resource or holds(resource["Condition"])
+    }
 
 
 def stack_parameter(stage: str, key: str) -> str | None:
     """The value the stage's stack was last deployed with; None without a stack."""
     stack = stack_status(cloudformation=aws_client("cloudformation"), name=stack_name(stage))
-    return {parameter["ParameterKey"]: parameter["ParameterValue"]
-            for parameter in (stack or {}).get("Parameters", [])}.get(key)
+    return {
+        parameter["ParameterKey"]: parameter["ParameterValue"]
+        for parameter in (stack or {}).get("Parameters", [])
+    }.get(key)
 
 
 def existing_database_for_stack(stage: str, requested: bool | None) -> bool:
@@ -261,7 +290,8 @@ def existing_database_for_stack(stage: str, requested: bool | None) -> bool:
         raise DeployError(
             f"stack {stack_name(stage)} has its own database: --existing-database would "
             f"delete it and its data. Dump it into the other database first, then destroy "
-            f"and deploy the stage again.")
+            f"and deploy the stage again."
+        )
     if requested is None:
         return current == "true"
     return requested
@@ -275,7 +305,8 @@ def engine_for_stack(stage: str, requested: str | None) -> str:
         raise DeployError(
             f"stack {stack_name(stage)} runs its database on {current}: moving it to "
             f"{requested} would replace the database and lose its data. Dump and restore it "
-            f"into a new stage instead.")
+            f"into a new stage instead."
+        )
     return current or requested or DATABASE_ENGINES[0]
 
 
@@ -303,12 +334,14 @@ def database_endpoint(*, stage: str, outputs: dict) -> dict[str, str]:
 
     rds = aws_client("rds")
     if "DatabaseInstanceId" in outputs:
-        database = rds.describe_db_instances(
-            DBInstanceIdentifier=outputs["DatabaseInstanceId"])["DBInstances"][0]
+        database = rds.describe_db_instances(DBInstanceIdentifier=outputs["DatabaseInstanceId"])[
+            "DBInstances"
+        ][0]
         direct_host = database["Endpoint"]["Address"]
     elif "DatabaseClusterId" in outputs:
-        database = rds.describe_db_clusters(
-            DBClusterIdentifier=outputs["DatabaseClusterId"])["DBClusters"][0]
+        database = rds.describe_db_clusters(DBClusterIdentifier=outputs["DatabaseClusterId"])[
+            "DBClusters"
+        ][0]
         direct_host = database["Endpoint"]  # the writer's
     else:
         return {}  # an existing database: its DATABASE_URL is in the stage secret
@@ -325,23 +358,33 @@ def database_endpoint(*, stage: str, outputs: dict) -> dict[str, str]:
 
 # --- 2. Generated settings -------------------------------------------------------------
 
+
 def events_filled(events: list[dict], *, outputs: dict) -> list[dict]:
     filled = []
     for event in events:
         source = event.get("event_source")
         arn = source.get("arn", "") if isinstance(source, dict) else ""
         if arn.startswith(STACK_OUTPUT_PREFIX):
-            key = arn[len(STACK_OUTPUT_PREFIX):]
+            key = arn[len(STACK_OUTPUT_PREFIX) :]
             if key not in outputs:
-                raise DeployError(f"event of {event.get('function')} names the stack output "
-                                  f"{key}, which the stack does not have")
+                raise DeployError(
+                    f"event of {event.get('function')} names the stack output "
+                    f"{key}, which the stack does not have"
+                )
             event = {**event, "event_source": {**source, "arn": outputs[key]}}
         filled.append(event)
     return filled
 
 
-def generated_settings(committed: dict, *, stage: str, outputs: dict, database: dict,
-                       skip_lambda_invoke: bool, layer_arn=None) -> dict:
+def generated_settings(
+    committed: dict,
+    *,
+    stage: str,
+    outputs: dict,
+    database: dict,
+    skip_lambda_invoke: bool,
+    layer_arn=None,
+) -> dict:
     """`layer_arn(name)` gives the ARN of a `published-layer:<name>` (layers_publisher);
     without it (destroy, which needs no layer) such layers are left as they are."""
     settings = stage_settings_with_preview(committed, stage=stage)
@@ -360,17 +403,24 @@ def generated_settings(committed: dict, *, stage: str, outputs: dict, database: 
             "s3_bucket": outputs["DeployBucketName"],
             "role_arn": outputs["LambdaRoleArn"],
             "manage_roles": False,
-            "vpc_config": {"SubnetIds": outputs["SubnetIds"].split(","),
-                           "SecurityGroupIds": [outputs["FunctionSecurityGroupId"]]},
+            "vpc_config": {
+                "SubnetIds": outputs["SubnetIds"].split(","),
+                "SecurityGroupIds": [outputs["FunctionSecurityGroupId"]],
+            },
             # the whole dict: Zappa's `extends` would replace, not merge, a partial one
-            "environment_variables": {**(resolved.get("environment_variables") or {}),
-                                      **stack_environment},
+            "environment_variables": {
+                **(resolved.get("environment_variables") or {}),
+                **stack_environment,
+            },
             "events": events_filled(resolved.get("events") or [], outputs=outputs),
         }
         if resolved.get("layers") and layer_arn:
-            own["layers"] = [layer_arn(layer.removeprefix(PUBLISHED_LAYER_PREFIX))
-                             if layer.startswith(PUBLISHED_LAYER_PREFIX) else layer
-                             for layer in resolved["layers"]]
+            own["layers"] = [
+                layer_arn(layer.removeprefix(PUBLISHED_LAYER_PREFIX))
+                if layer.startswith(PUBLISHED_LAYER_PREFIX)
+                else layer
+                for layer in resolved["layers"]
+            ]
         if skip_lambda_invoke:
             own["touch"] = False  # the touch is a GET through API Gateway into the function
         generated[name] = own
@@ -397,30 +447,41 @@ def layer_version_arn(name: str, *, deploy_bucket: str) -> str:
     import hashlib
 
     if name not in LAYER_BUILDS:
-        raise DeployError(f"{PUBLISHED_LAYER_PREFIX}{name}: the deploy publishes only "
-                          f"{', '.join(LAYER_BUILDS)}")
+        raise DeployError(
+            f"{PUBLISHED_LAYER_PREFIX}{name}: the deploy publishes only {', '.join(LAYER_BUILDS)}"
+        )
     lambda_client = aws_client("lambda")
     versions = lambda_client.list_layer_versions(LayerName=name).get("LayerVersions", [])
     latest = max(versions, key=lambda version: version["Version"], default=None)
     builds = sorted(PROJECT_ROOT.glob(LAYER_BUILDS[name]), key=lambda path: path.stat().st_mtime)
     if not builds:
         if latest is None:
-            raise DeployError(f"layer {name} was never published and there is no "
-                              f"{LAYER_BUILDS[name]} to publish: run scripts/chromium-lambda "
-                              f"layer, then deploy again")
+            raise DeployError(
+                f"layer {name} was never published and there is no "
+                f"{LAYER_BUILDS[name]} to publish: run scripts/chromium-lambda "
+                f"layer, then deploy again"
+            )
         say(f"  layer {name}: version {latest['Version']} (no local build to compare)")
         return latest["LayerVersionArn"]
     build = builds[-1]
     digest = base64.b64encode(hashlib.sha256(build.read_bytes()).digest()).decode()
-    if latest and lambda_client.get_layer_version(
-            LayerName=name, VersionNumber=latest["Version"])["Content"]["CodeSha256"] == digest:
+    if (
+        latest
+        and lambda_client.get_layer_version(LayerName=name, VersionNumber=latest["Version"])[
+            "Content"
+        ]["CodeSha256"]
+        == digest
+    ):
         say(f"  layer {name}: version {latest['Version']} holds {build.name} already")
         return latest["LayerVersionArn"]
     key = f"layers/{name}/{build.name}"
     aws_client("s3").upload_file(str(build), deploy_bucket, key)
     published = lambda_client.publish_layer_version(
-        LayerName=name, Description=build.name, CompatibleRuntimes=["python3.12"],
-        Content={"S3Bucket": deploy_bucket, "S3Key": key})
+        LayerName=name,
+        Description=build.name,
+        CompatibleRuntimes=["python3.12"],
+        Content={"S3Bucket": deploy_bucket, "S3Key": key},
+    )
     say(f"  layer {name}: published version {published['Version']} from {build.name}")
     return published["LayerVersionArn"]
 
@@ -431,45 +492,73 @@ def generated_settings_path(stage: str) -> Path:
 
 # --- 3-5. Checks, package, deploy ----------------------------------------------------------
 
-def run(command: list[str], *, what: str, rollback: str | None = None,
-        passed_over=lambda output: False) -> str:
+
+def run(
+    command: list[str], *, what: str, rollback: str | None = None, passed_over=lambda output: False
+) -> str:
     """Run one of our scripts; its failure stops the deploy, unless `passed_over(output)`
     says the failure is one to go on after."""
     say(f"  $ {' '.join(command)}")
-    process = subprocess.run(command, cwd=PROJECT_ROOT, text=True,  # noqa: S603 - our scripts
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.run(  # noqa: S603 - our scripts
+        command,
+        cwd=PROJECT_ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     if process.returncode != 0 and not passed_over(process.stdout):
         hint = f"\nto roll back the code: {rollback}" if rollback else ""
-        raise DeployError(f"{what} failed (exit {process.returncode}):\n"
-                          f"{process.stdout[-4000:]}{hint}")
+        raise DeployError(
+            f"{what} failed (exit {process.returncode}):\n{process.stdout[-4000:]}{hint}"
+        )
     return process.stdout
 
 
 def settings_errors(settings: dict, *, names: list[str]) -> list[str]:
-    return [f"stage '{name}': {error}" for name in names
-            for error in stage_errors(settings, name, generated=True)]
+    return [
+        f"stage '{name}': {error}"
+        for name in names
+        for error in stage_errors(settings, name, generated=True)
+    ]
 
 
-def packages_build(settings: dict, *, names: list[str], settings_file: Path,
-                   build_dir: Path) -> dict[str, Path]:
+def packages_build(
+    settings: dict, *, names: list[str], settings_file: Path, build_dir: Path
+) -> dict[str, Path]:
     """One `zappa package` per distinct `exclude` list; the other functions of the group get
     a copy with their own zappa_settings.py (what `zappa package` would have written)."""
     build_dir.mkdir(parents=True, exist_ok=True)
     built: dict[str, Path] = {}
     archives: dict[str, Path] = {}
     for name in names:
-        group = json.dumps([stage_resolve(settings, name).get(key)
-                            for key in ("exclude", "exclude_glob", "slim_handler")])
+        group = json.dumps(
+            [
+                stage_resolve(settings, name).get(key)
+                for key in ("exclude", "exclude_glob", "slim_handler")
+            ]
+        )
         archive = build_dir / f"{name}.zip"
         if group not in built:
-            run(["scripts/zappa", "package", name, "-s", str(settings_file),
-                 "-o", str(archive)], what=f"packaging {name}")
+            run(
+                ["scripts/zappa", "package", name, "-s", str(settings_file), "-o", str(archive)],
+                what=f"packaging {name}",
+            )
             built[group] = archive
         else:
             module = build_dir / name / "zappa_settings.py"
             module.parent.mkdir(parents=True, exist_ok=True)
-            run(["scripts/zappa", "save-python-settings-file", name, "-s", str(settings_file),
-                 "-o", str(module)], what=f"settings module of {name}")
+            run(
+                [
+                    "scripts/zappa",
+                    "save-python-settings-file",
+                    name,
+                    "-s",
+                    str(settings_file),
+                    "-o",
+                    str(module),
+                ],
+                what=f"settings module of {name}",
+            )
             archive_with_settings(built[group], archive, module)
         archives[name] = archive
         say(f"  {name}: {archive} ({archive.stat().st_size / 2**20:.1f} MiB)")
@@ -477,8 +566,10 @@ def packages_build(settings: dict, *, names: list[str], settings_file: Path,
 
 
 def archive_with_settings(source: Path, target: Path, module: Path) -> None:
-    with zipfile.ZipFile(source) as original, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
         for item in original.infolist():
             if item.filename != "zappa_settings.py":
                 copy.writestr(item, original.read(item.filename))
@@ -492,8 +583,10 @@ def emulator_lacks_function_urls(zappa_output: str) -> bool:
     (AWS_ENDPOINT_URL, which a deploy to AWS never sets) is that one failure passed over."""
     import os
 
-    return bool(os.environ.get("AWS_ENDPOINT_URL")) and \
-        "(404) when calling the ListFunctionUrlConfigs operation" in zappa_output
+    return (
+        bool(os.environ.get("AWS_ENDPOINT_URL"))
+        and "(404) when calling the ListFunctionUrlConfigs operation" in zappa_output
+    )
 
 
 def function_exists(name: str) -> bool:
@@ -508,12 +601,17 @@ def function_exists(name: str) -> bool:
 
 # --- 6-7. Event source mappings ----------------------------------------------------------
 
+
 def maximum_concurrency_by_queue(settings: dict, *, names: list[str]) -> dict[str, int]:
-    return {event["event_source"]["arn"]: int(event["event_source"].get(
-                "maximum_concurrency", DEFAULT_MAXIMUM_CONCURRENCY))
-            for name in names for event in stage_resolve(settings, name).get("events") or []
-            if isinstance(event.get("event_source"), dict)
-            and ":sqs:" in event["event_source"].get("arn", "")}
+    return {
+        event["event_source"]["arn"]: int(
+            event["event_source"].get("maximum_concurrency", DEFAULT_MAXIMUM_CONCURRENCY)
+        )
+        for name in names
+        for event in stage_resolve(settings, name).get("events") or []
+        if isinstance(event.get("event_source"), dict)
+        and ":sqs:" in event["event_source"].get("arn", "")
+    }
 
 
 def mappings_of(*, function_names: list[str], queue_arns: list[str]) -> list[dict]:
@@ -522,11 +620,13 @@ def mappings_of(*, function_names: list[str], queue_arns: list[str]) -> list[dic
     found: dict[str, dict] = {}
     for function in function_names:
         for page in lambda_client.get_paginator("list_event_source_mappings").paginate(
-                FunctionName=function):
+            FunctionName=function
+        ):
             found.update({m["UUID"]: m for m in page["EventSourceMappings"]})
     for arn in queue_arns:
         for page in lambda_client.get_paginator("list_event_source_mappings").paginate(
-                EventSourceArn=arn):
+            EventSourceArn=arn
+        ):
             found.update({m["UUID"]: m for m in page["EventSourceMappings"]})
     return list(found.values())
 
@@ -538,30 +638,41 @@ def mappings_configure(*, mappings: list[dict], concurrency: dict[str, int]) -> 
         if ":sqs:" not in arn or arn not in concurrency:
             continue
         lambda_client.update_event_source_mapping(
-            UUID=mapping["UUID"], FunctionResponseTypes=["ReportBatchItemFailures"],
-            ScalingConfig={"MaximumConcurrency": concurrency[arn]})
-        say(f"  {arn.rsplit(':', 1)[1]} -> {mapping['FunctionArn'].rsplit(':', 1)[1]}: "
-            f"ReportBatchItemFailures, maximum concurrency {concurrency[arn]}")
+            UUID=mapping["UUID"],
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+            ScalingConfig={"MaximumConcurrency": concurrency[arn]},
+        )
+        say(
+            f"  {arn.rsplit(':', 1)[1]} -> {mapping['FunctionArn'].rsplit(':', 1)[1]}: "
+            f"ReportBatchItemFailures, maximum concurrency {concurrency[arn]}"
+        )
 
 
 def mapping_errors(*, mappings: list[dict], queue_arns: list[str]) -> list[str]:
     """Every queue of the stack has exactly one consumer; every mapping reads a stack queue."""
     errors = []
     for arn in queue_arns:
-        consumers = [m["FunctionArn"].rsplit(":", 1)[1] for m in mappings
-                     if m["EventSourceArn"] == arn]
+        consumers = [
+            m["FunctionArn"].rsplit(":", 1)[1] for m in mappings if m["EventSourceArn"] == arn
+        ]
         if not consumers:
             errors.append(f"queue {arn} has no consumer (an event source mapping)")
         elif len(consumers) > 1:
-            errors.append(f"queue {arn} has {len(consumers)} consumers: "
-                          f"{', '.join(sorted(consumers))}; exactly one")
-    errors += [f"function {m['FunctionArn'].rsplit(':', 1)[1]} consumes {m['EventSourceArn']}, "
-               f"a queue that is not in the stage's stack"
-               for m in mappings if m["EventSourceArn"] not in queue_arns]
+            errors.append(
+                f"queue {arn} has {len(consumers)} consumers: "
+                f"{', '.join(sorted(consumers))}; exactly one"
+            )
+    errors += [
+        f"function {m['FunctionArn'].rsplit(':', 1)[1]} consumes {m['EventSourceArn']}, "
+        f"a queue that is not in the stage's stack"
+        for m in mappings
+        if m["EventSourceArn"] not in queue_arns
+    ]
     return errors
 
 
 # --- 8. Lambda invocations ---------------------------------------------------------------
+
 
 def health_check(*, zappa_stage: str) -> None:
     import urllib.request
@@ -580,39 +691,55 @@ def health_check(*, zappa_stage: str) -> None:
 
 # --- The commands ----------------------------------------------------------------------------
 
-def deploy(*, stage: str, dry_run: bool = False, skip_lambda_invoke: bool = False,
-           use_existing_database: bool | None = None, use_nat_gateway: bool = False,
-           database_engine: str | None = None,
-           committed_file: Path = PROJECT_ROOT / "zappa_settings.json") -> None:
+
+def deploy(
+    *,
+    stage: str,
+    dry_run: bool = False,
+    skip_lambda_invoke: bool = False,
+    use_existing_database: bool | None = None,
+    use_nat_gateway: bool = False,
+    database_engine: str | None = None,
+    committed_file: Path = PROJECT_ROOT / "zappa_settings.json",
+) -> None:
     committed = zappa_settings_load(committed_file)
     settings = stage_settings_with_preview(committed, stage=stage)
     names = function_stages(settings, stage=stage)
     steps = 8
-    say(f"==> 1/{steps} infrastructure: stack {stack_name(stage)} "
-        f"(functions: {', '.join(names)})")
-    template = template_render(stage=stage, consumer_timeout_seconds=consumer_timeout_seconds(
-        settings, stage=stage))
-    parameters = template_parameters(stage=stage,
-                                     use_existing_database=existing_database_for_stack(
-                                         stage, use_existing_database),
-                                     use_nat_gateway=use_nat_gateway,
-                                     database_engine=engine_for_stack(stage, database_engine))
+    say(f"==> 1/{steps} infrastructure: stack {stack_name(stage)} (functions: {', '.join(names)})")
+    template = template_render(
+        stage=stage, consumer_timeout_seconds=consumer_timeout_seconds(settings, stage=stage)
+    )
+    parameters = template_parameters(
+        stage=stage,
+        use_existing_database=existing_database_for_stack(stage, use_existing_database),
+        use_nat_gateway=use_nat_gateway,
+        database_engine=engine_for_stack(stage, database_engine),
+    )
     stack_apply(stage=stage, template=template, parameters=parameters, dry_run=dry_run)
     if dry_run:
-        say(f"==> dry run: would then write {generated_settings_path(stage)}, check it, "
+        say(
+            f"==> dry run: would then write {generated_settings_path(stage)}, check it, "
             f"package and {'/'.join(('deploy', 'update'))} {', '.join(names)}, configure and "
             "check the SQS mappings"
-            + ("" if skip_lambda_invoke else f", run `zappa manage {names[0]} migrate` and "
-               "GET /health"))
+            + (
+                ""
+                if skip_lambda_invoke
+                else f", run `zappa manage {names[0]} migrate` and GET /health"
+            )
+        )
         return
 
     say(f"==> 2/{steps} generated settings from the stack's outputs")
     outputs = stack_outputs(stage=stage)
     generated = generated_settings(
-        committed, stage=stage, outputs=outputs,
+        committed,
+        stage=stage,
+        outputs=outputs,
         database=database_endpoint(stage=stage, outputs=outputs),
         skip_lambda_invoke=skip_lambda_invoke,
-        layer_arn=layers_publisher(deploy_bucket=outputs["DeployBucketName"]))
+        layer_arn=layers_publisher(deploy_bucket=outputs["DeployBucketName"]),
+    )
     settings_file = generated_settings_path(stage)
     (PROJECT_ROOT / settings_file).parent.mkdir(parents=True, exist_ok=True)
     (PROJECT_ROOT / settings_file).write_text(json.dumps(generated, indent=2) + "\n")
@@ -621,45 +748,59 @@ def deploy(*, stage: str, dry_run: bool = False, skip_lambda_invoke: bool = Fals
     say(f"==> 3/{steps} stage checks of {settings_file}; existing mappings")
     errors = settings_errors(generated, names=names)
     if errors:
-        raise DeployError("the generated settings fail the stage checks:\n  "
-                          + "\n  ".join(errors))
+        raise DeployError("the generated settings fail the stage checks:\n  " + "\n  ".join(errors))
 
     queue_arns = [outputs[key] for key in PIPELINE_QUEUE_OUTPUTS.values()]
     function_names = [lambda_function_name(name) for name in names]
     # Before anything is built: a mapping of the stage's functions to a foreign queue would
     # fail step 7 after the code changed; fail now, with nothing changed.
-    foreign = [error for error in mapping_errors(
-        mappings=mappings_of(function_names=[name for name in function_names
-                                             if function_exists(name)], queue_arns=[]),
-        queue_arns=queue_arns) if "not in the stage's stack" in error]
+    foreign = [
+        error
+        for error in mapping_errors(
+            mappings=mappings_of(
+                function_names=[name for name in function_names if function_exists(name)],
+                queue_arns=[],
+            ),
+            queue_arns=queue_arns,
+        )
+        if "not in the stage's stack" in error
+    ]
     if foreign:
         raise DeployError("event source mappings:\n  " + "\n  ".join(foreign))
 
     say(f"==> 4/{steps} package")
     build_dir = GENERATED_DIR / "build" / stage
-    archives = packages_build(generated, names=names, settings_file=settings_file,
-                              build_dir=PROJECT_ROOT / build_dir)
+    archives = packages_build(
+        generated, names=names, settings_file=settings_file, build_dir=PROJECT_ROOT / build_dir
+    )
 
     say(f"==> 5/{steps} deploy the functions")
     for name in names:
         verb = "update" if function_exists(lambda_function_name(name)) else "deploy"
         rollback = f"scripts/zappa rollback {name} -s {settings_file} -n 1"
-        output = run(["scripts/zappa", verb, name, "-s", str(settings_file),
-                      "--zip", str(archives[name])], what=f"zappa {verb} {name}",
-                     rollback=rollback if verb == "update" else None,
-                     passed_over=emulator_lacks_function_urls if verb == "update" else
-                     lambda output: False)
+        output = run(
+            ["scripts/zappa", verb, name, "-s", str(settings_file), "--zip", str(archives[name])],
+            what=f"zappa {verb} {name}",
+            rollback=rollback if verb == "update" else None,
+            passed_over=emulator_lacks_function_urls if verb == "update" else lambda output: False,
+        )
         if emulator_lacks_function_urls(output):
-            say("  the emulator has no ListFunctionUrlConfigs: the rest of the update "
-                "(schedules, event sources) runs as `zappa schedule`")
-            run(["scripts/zappa", "schedule", name, "-s", str(settings_file)],
-                what=f"zappa schedule {name}", rollback=rollback)
+            say(
+                "  the emulator has no ListFunctionUrlConfigs: the rest of the update "
+                "(schedules, event sources) runs as `zappa schedule`"
+            )
+            run(
+                ["scripts/zappa", "schedule", name, "-s", str(settings_file)],
+                what=f"zappa schedule {name}",
+                rollback=rollback,
+            )
         say(f"  {verb}d {lambda_function_name(name)}")
 
     say(f"==> 6/{steps} SQS event source mappings: ReportBatchItemFailures, concurrency")
     mappings = mappings_of(function_names=function_names, queue_arns=queue_arns)
-    mappings_configure(mappings=mappings,
-                       concurrency=maximum_concurrency_by_queue(generated, names=names))
+    mappings_configure(
+        mappings=mappings, concurrency=maximum_concurrency_by_queue(generated, names=names)
+    )
 
     say(f"==> 7/{steps} every stack queue has exactly one consumer")
     errors = mapping_errors(mappings=mappings, queue_arns=queue_arns)
@@ -671,8 +812,11 @@ def deploy(*, stage: str, dry_run: bool = False, skip_lambda_invoke: bool = Fals
         say(f"==> 8/{steps} migrate and GET /health: skipped (--skip-lambda-invoke)")
     else:
         say(f"==> 8/{steps} migrate and GET /health")
-        run(["scripts/zappa", "manage", names[0], "migrate", "-s", str(settings_file)],
-            what="migrate", rollback=f"scripts/zappa rollback {names[0]} -s {settings_file} -n 1")
+        run(
+            ["scripts/zappa", "manage", names[0], "migrate", "-s", str(settings_file)],
+            what="migrate",
+            rollback=f"scripts/zappa rollback {names[0]} -s {settings_file} -n 1",
+        )
         health_check(zappa_stage=names[0])
     say(f"stage {stage} deployed")
 
@@ -683,8 +827,10 @@ def bucket_empty_and_delete(bucket: str) -> None:
     s3 = aws_client("s3")
     try:
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            objects = [{"Key": item["Key"], "VersionId": item["VersionId"]}
-                       for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            objects = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
             if objects:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
         s3.delete_bucket(Bucket=bucket)
@@ -718,24 +864,33 @@ def network_release(*, stage: str) -> None:
     cloudformation, ec2 = aws_client("cloudformation"), aws_client("ec2")
     physical: dict[str, list[str]] = {}
     for page in cloudformation.get_paginator("list_stack_resources").paginate(
-            StackName=stack_name(stage)):
+        StackName=stack_name(stage)
+    ):
         for resource in page["StackResourceSummaries"]:
             if resource.get("PhysicalResourceId"):
                 physical.setdefault(resource["ResourceType"], []).append(
-                    resource["PhysicalResourceId"])
+                    resource["PhysicalResourceId"]
+                )
     subnets = physical.get("AWS::EC2::Subnet", [])
 
     def lambda_interfaces() -> list[dict]:
         if not subnets:
             return []
-        interfaces = ec2.describe_network_interfaces(Filters=[
-            {"Name": "subnet-id", "Values": subnets}])["NetworkInterfaces"]
-        return [interface for interface in interfaces
-                if interface.get("InterfaceType") == "lambda"
-                or interface.get("Description", "").startswith("AWS Lambda VPC ENI")]
+        interfaces = ec2.describe_network_interfaces(
+            Filters=[{"Name": "subnet-id", "Values": subnets}]
+        )["NetworkInterfaces"]
+        return [
+            interface
+            for interface in interfaces
+            if interface.get("InterfaceType") == "lambda"
+            or interface.get("Description", "").startswith("AWS Lambda VPC ENI")
+        ]
 
-    wait_until(lambda: not lambda_interfaces(), what="Lambda's network interfaces to go",
-               timeout=NETWORK_RELEASE_SECONDS)
+    wait_until(
+        lambda: not lambda_interfaces(),
+        what="Lambda's network interfaces to go",
+        timeout=NETWORK_RELEASE_SECONDS,
+    )
     endpoints = physical.get("AWS::EC2::VPCEndpoint", [])
     if endpoints:
         ec2.delete_vpc_endpoints(VpcEndpointIds=endpoints)
@@ -751,8 +906,9 @@ def network_release(*, stage: str) -> None:
                 raise
             return all(endpoint["State"].lower() == "deleted" for endpoint in described)
 
-        wait_until(endpoints_gone, what="the VPC endpoints to be deleted",
-                   timeout=NETWORK_RELEASE_SECONDS)
+        wait_until(
+            endpoints_gone, what="the VPC endpoints to be deleted", timeout=NETWORK_RELEASE_SECONDS
+        )
         say(f"  deleted {len(endpoints)} VPC endpoints")
     tables = physical.get("AWS::EC2::RouteTable", [])
     if tables:
@@ -760,7 +916,8 @@ def network_release(*, stage: str) -> None:
             for association in table.get("Associations", []):
                 if not association.get("Main"):
                     ec2.disassociate_route_table(
-                        AssociationId=association["RouteTableAssociationId"])
+                        AssociationId=association["RouteTableAssociationId"]
+                    )
             ec2.delete_route_table(RouteTableId=table["RouteTableId"])
         say(f"  deleted {len(tables)} route table(s)")
 
@@ -769,23 +926,28 @@ def wait_until(condition, *, what: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise DeployError(f"gave up waiting for {what} after {timeout:.0f} s; run the "
-                              "destroy again later")
+            raise DeployError(
+                f"gave up waiting for {what} after {timeout:.0f} s; run the destroy again later"
+            )
         time.sleep(STACK_POLL_SECONDS * 5)
 
 
-def destroy(*, stage: str, yes: bool = False,
-            committed_file: Path = PROJECT_ROOT / "zappa_settings.json") -> None:
+def destroy(
+    *, stage: str, yes: bool = False, committed_file: Path = PROJECT_ROOT / "zappa_settings.json"
+) -> None:
     if stage in PROTECTED_STAGES:
         raise DeployError(
             f"{stage} is protected: its database has deletion protection and keeps a final "
             "snapshot. Turn protection off first (aws rds modify-db-instance "
             f"--db-instance-identifier {PROJECT}-{stage} --no-deletion-protection) and delete "
-            f"the stack {stack_name(stage)} by hand if you really mean it")
+            f"the stack {stack_name(stage)} by hand if you really mean it"
+        )
     if not yes:
         try:
-            answer = input(f"Destroy stage {stage}: its functions, queues, buckets (emptied), "
-                           f"database and stack {stack_name(stage)}? Type the stage name: ")
+            answer = input(
+                f"Destroy stage {stage}: its functions, queues, buckets (emptied), "
+                f"database and stack {stack_name(stage)}? Type the stage name: "
+            )
         except EOFError:  # no terminal
             answer = ""
         if answer.strip() != stage:
@@ -795,15 +957,26 @@ def destroy(*, stage: str, yes: bool = False,
     names = function_stages(settings, stage=stage)
     outputs = stack_outputs(stage=stage)
     say(f"==> 1/4 undeploy the functions: {', '.join(names)}")
-    generated = generated_settings(committed, stage=stage, outputs=outputs, database={},
-                                   skip_lambda_invoke=True)
+    generated = generated_settings(
+        committed, stage=stage, outputs=outputs, database={}, skip_lambda_invoke=True
+    )
     settings_file = generated_settings_path(stage)
     (PROJECT_ROOT / settings_file).parent.mkdir(parents=True, exist_ok=True)
     (PROJECT_ROOT / settings_file).write_text(json.dumps(generated, indent=2) + "\n")
     for name in names:
         if function_exists(lambda_function_name(name)):
-            run(["scripts/zappa", "undeploy", name, "-s", str(settings_file), "--yes",
-                 "--remove-logs"], what=f"zappa undeploy {name}")
+            run(
+                [
+                    "scripts/zappa",
+                    "undeploy",
+                    name,
+                    "-s",
+                    str(settings_file),
+                    "--yes",
+                    "--remove-logs",
+                ],
+                what=f"zappa undeploy {name}",
+            )
         rest_apis_delete(lambda_function_name(name))
     say("==> 2/4 empty and delete the buckets (the stack retains them)")
     for key in ("MediaBucketName", "DeployBucketName"):
@@ -821,21 +994,32 @@ def destroy(*, stage: str, yes: bool = False,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="scripts/deploy",
-        description="Deploy a stage with one command, or `destroy <stage>`.")
+        prog="scripts/deploy", description="Deploy a stage with one command, or `destroy <stage>`."
+    )
     parser.add_argument("stage", help="dev, staging, prod, preview-<name>; or `destroy`")
     parser.add_argument("destroy_stage", nargs="?", help="with `destroy`: the stage")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
-    parser.add_argument("--skip-lambda-invoke", action="store_true",
-                        help="skip migrate and GET /health (an emulator cannot invoke Lambda)")
-    parser.add_argument("--existing-database", action="store_true", default=None,
-                        help="no RDS in the stack: DATABASE_URL is in the stage secret "
-                             "(when the stack is created; later deploys keep it)")
-    parser.add_argument("--nat", action="store_true",
-                        help="a NAT gateway, for functions that reach the internet")
-    parser.add_argument("--database-engine", choices=DATABASE_ENGINES,
-                        help="the stack's database, when it is created (default postgres); "
-                             "an existing stack keeps its own")
+    parser.add_argument(
+        "--skip-lambda-invoke",
+        action="store_true",
+        help="skip migrate and GET /health (an emulator cannot invoke Lambda)",
+    )
+    parser.add_argument(
+        "--existing-database",
+        action="store_true",
+        default=None,
+        help="no RDS in the stack: DATABASE_URL is in the stage secret "
+        "(when the stack is created; later deploys keep it)",
+    )
+    parser.add_argument(
+        "--nat", action="store_true", help="a NAT gateway, for functions that reach the internet"
+    )
+    parser.add_argument(
+        "--database-engine",
+        choices=DATABASE_ENGINES,
+        help="the stack's database, when it is created (default postgres); "
+        "an existing stack keeps its own",
+    )
     parser.add_argument("--yes", action="store_true", help="destroy without asking")
     args = parser.parse_args(argv)
     try:
@@ -846,10 +1030,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if args.destroy_stage:
                 parser.error(f"unexpected argument {args.destroy_stage}")
-            deploy(stage=args.stage, dry_run=args.dry_run,
-                   skip_lambda_invoke=args.skip_lambda_invoke,
-                   use_existing_database=args.existing_database, use_nat_gateway=args.nat,
-                   database_engine=args.database_engine)
+            deploy(
+                stage=args.stage,
+                dry_run=args.dry_run,
+                skip_lambda_invoke=args.skip_lambda_invoke,
+                use_existing_database=args.existing_database,
+                use_nat_gateway=args.nat,
+                database_engine=args.database_engine,
+            )
     except (DeployError, StageSettingsError) as exc:
         print(f"scripts/deploy: {exc}", file=sys.stderr)
         return 1

@@ -35,8 +35,9 @@ def template_render(*, stage: str, consumer_timeout_seconds: int) -> dict:
     template = yaml.safe_load(TEMPLATE_FILE.read_text())
     resources = template["Resources"]
     for queue in QUEUES:
-        resources[queue]["Properties"]["VisibilityTimeout"] = \
+        resources[queue]["Properties"]["VisibilityTimeout"] = (
             VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds
+        )
     if stage in PROTECTED_STAGES:
         for database in DATABASES:
             resources[database]["DeletionPolicy"] = "Snapshot"
@@ -49,8 +50,11 @@ def alarms_escalated(resources: dict) -> None:
     """Email at once, Slack when the condition held 3 periods, SMS at 6: CloudWatch's way
     to escalate is one alarm per step on the same metric; each step's OK is its resolved
     message, sent to the channel it alarmed."""
-    alarms = {name: resource for name, resource in resources.items()
-              if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    alarms = {
+        name: resource
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
     for name, alarm in alarms.items():
         properties = alarm["Properties"]
         properties["OKActions"] = list(properties["AlarmActions"])
@@ -60,16 +64,22 @@ def alarms_escalated(resources: dict) -> None:
             step = json.loads(json.dumps(alarm))
             step_properties = step["Properties"]
             step_properties["AlarmName"] = {
-                "Fn::Sub": f"{properties['AlarmName']['Fn::Sub']}-{channel.lower()}"}
+                "Fn::Sub": f"{properties['AlarmName']['Fn::Sub']}-{channel.lower()}"
+            }
             step_properties["EvaluationPeriods"] = step_properties["DatapointsToAlarm"] = (
-                first + periods)
+                first + periods
+            )
             step_properties["AlarmActions"] = step_properties["OKActions"] = [{"Ref": topic}]
             resources[f"{name}{channel}"] = step
 
 
-def template_parameters(*, stage: str, use_existing_database: bool = False,
-                        use_nat_gateway: bool = False,
-                        database_engine: str = "postgres") -> dict[str, str]:
+def template_parameters(
+    *,
+    stage: str,
+    use_existing_database: bool = False,
+    use_nat_gateway: bool = False,
+    database_engine: str = "postgres",
+) -> dict[str, str]:
     if database_engine not in DATABASE_ENGINES:
         raise ValueError(f"database engine must be one of {', '.join(DATABASE_ENGINES)}")
     return {

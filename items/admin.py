@@ -52,8 +52,7 @@ class ItemAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     ordering = ("-created_at",)
     readonly_fields = ("id", "created_at", "last_updated_at", "deleted_at")
-    fields = ("id", "owner", "name", "body", "data", "created_at", "last_updated_at",
-              "deleted_at")
+    fields = ("id", "owner", "name", "body", "data", "created_at", "last_updated_at", "deleted_at")
     raw_id_fields = ("owner",)
     actions = ["restore_items"]
     form = ItemAdminForm

@@ -9,8 +9,12 @@ import copy
 from api import api_docs as shared_api_docs
 
 ITEM_ID = {"type": "string", "format": "uuid", "description": "Assigned by the server."}
-TIMESTAMP = {"type": "string", "format": "date-time", "example": "2020-04-16T15:47:34.325Z",
-             "description": "ISO 8601 UTC with milliseconds."}
+TIMESTAMP = {
+    "type": "string",
+    "format": "date-time",
+    "example": "2020-04-16T15:47:34.325Z",
+    "description": "ISO 8601 UTC with milliseconds.",
+}
 
 ITEM = {
     "type": "object",
@@ -35,7 +39,8 @@ ITEM_INPUT = {
     "description": (
         "Any JSON object. `name` and `body` must be strings (null removes them); itemId, "
         "createdAt and lastUpdatedAt are ignored. Nesting deeper than 64 levels, NUL "
-        "characters (\\u0000) and unpaired surrogates anywhere are refused with 400."),
+        "characters (\\u0000) and unpaired surrogates anywhere are refused with 400."
+    ),
     "properties": {
         "name": STORABLE_STRING,
         "body": STORABLE_STRING,
@@ -53,8 +58,11 @@ DELETED_ITEM_RESPONSE = {
     "type": "object",
     "properties": {
         "status": {"type": "string", "enum": ["success"]},
-        "itemWas": {**copy.deepcopy(ITEM), "nullable": True,
-                    "description": "The item as it was; null when there was nothing to delete."},
+        "itemWas": {
+            **copy.deepcopy(ITEM),
+            "nullable": True,
+            "description": "The item as it was; null when there was nothing to delete.",
+        },
     },
     "required": ["status", "itemWas"],
 }
@@ -64,8 +72,11 @@ ITEM_LIST_RESPONSE = {
     "properties": {
         "status": {"type": "string", "enum": ["success"]},
         "items": {"type": "array", "items": ITEM},
-        "next": {"type": "string", "nullable": True,
-                 "description": "Pass as ?cursor= for the next page; null on the last page."},
+        "next": {
+            "type": "string",
+            "nullable": True,
+            "description": "Pass as ?cursor= for the next page; null on the last page.",
+        },
     },
     "required": ["status", "items", "next"],
 }

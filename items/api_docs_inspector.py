@@ -13,4 +13,3 @@ class JsonBodyRequiredAutoSchema(AutoSchema):
         if request_body:
             request_body["required"] = True
         return request_body
-

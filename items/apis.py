@@ -27,10 +27,14 @@ BODY_ERRORS = {
     400: OpenApiResponse(api_docs.ERROR, description="No body, malformed JSON or not an object"),
     413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
 }
-WRITE_ERRORS = {429: OpenApiResponse(
-    api_docs.ERROR, description="Too many item writes by this user (Retry-After says when)")}
+WRITE_ERRORS = {
+    429: OpenApiResponse(
+        api_docs.ERROR, description="Too many item writes by this user (Retry-After says when)"
+    )
+}
 ITEM_ID_PARAMETER = OpenApiParameter(
-    "itemId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's itemId.")
+    "itemId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's itemId."
+)
 
 
 def rest_error_of(exc: Exception) -> Exception:
@@ -96,10 +100,17 @@ class ItemCreateApi(ItemsApi):
     required_scopes = WRITE_SCOPES
 
     @extend_schema(
-        operation_id="item_create", summary="Create an item", tags=["items"],
+        operation_id="item_create",
+        summary="Create an item",
+        tags=["items"],
         request={"application/json": api_docs.ITEM_INPUT},
-        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The new item"),
-                   **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
+        responses={
+            200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The new item"),
+            **BODY_ERRORS,
+            **COMMON_ERRORS,
+            **WRITE_ERRORS,
+        },
+    )
     def post(self, request):
         item = item_create(owner=request.user, fields=json_body_of(request, shape="object"))
         return item_response(item)
@@ -107,32 +118,53 @@ class ItemCreateApi(ItemsApi):
 
 class ItemDetailApi(ItemsApi):
     @extend_schema(
-        operation_id="item_get", summary="Read an item", tags=["items"],
+        operation_id="item_get",
+        summary="Read an item",
+        tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The item"),
-                   404: OpenApiResponse(api_docs.ERROR, description=(
-                       "Item not found (also for an itemId that is not a UUID)")),
-                   **COMMON_ERRORS})
+        responses={
+            200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The item"),
+            404: OpenApiResponse(
+                api_docs.ERROR,
+                description=("Item not found (also for an itemId that is not a UUID)"),
+            ),
+            **COMMON_ERRORS,
+        },
+    )
     def get(self, request, itemId):  # the book names the path parameter itemId
         return item_response(item_get(owner=request.user, item_id=itemId))
 
     @extend_schema(
-        operation_id="item_update", summary="Update an item (sent fields only)", tags=["items"],
+        operation_id="item_update",
+        summary="Update an item (sent fields only)",
+        tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
         request={"application/json": api_docs.ITEM_INPUT},
-        responses={200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The updated item"),
-                   404: OpenApiResponse(api_docs.ERROR, description="Item not found"),
-                   **BODY_ERRORS, **COMMON_ERRORS, **WRITE_ERRORS})
+        responses={
+            200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The updated item"),
+            404: OpenApiResponse(api_docs.ERROR, description="Item not found"),
+            **BODY_ERRORS,
+            **COMMON_ERRORS,
+            **WRITE_ERRORS,
+        },
+    )
     def post(self, request, itemId):
         fields = json_body_of(request, shape="object")
         return item_response(item_update(owner=request.user, item_id=itemId, fields=fields))
 
     @extend_schema(
-        operation_id="item_delete", summary="Delete an item (soft, restorable)", tags=["items"],
+        operation_id="item_delete",
+        summary="Delete an item (soft, restorable)",
+        tags=["items"],
         parameters=[ITEM_ID_PARAMETER],
-        responses={200: OpenApiResponse(api_docs.DELETED_ITEM_RESPONSE,
-                                        description="The item as it was, or null"),
-                   **COMMON_ERRORS, **WRITE_ERRORS})
+        responses={
+            200: OpenApiResponse(
+                api_docs.DELETED_ITEM_RESPONSE, description="The item as it was, or null"
+            ),
+            **COMMON_ERRORS,
+            **WRITE_ERRORS,
+        },
+    )
     def delete(self, request, itemId):
         item = item_delete(owner=request.user, item_id=itemId)
         item_was = item_rest_representation(item) if item is not None else None
@@ -153,23 +185,39 @@ class ItemListApi(ItemsApi):
     required_scopes = READ_SCOPES
 
     @extend_schema(
-        operation_id="item_list", summary="List your items, newest first", tags=["items"],
+        operation_id="item_list",
+        summary="List your items, newest first",
+        tags=["items"],
         parameters=[
-            OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 100},
-                             OpenApiParameter.QUERY,
-                             description="Page size, 1 to 100 (default 20)."),
-            OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY,
-                             description="The `next` of the previous page (opaque; any "
-                                         "other value is a 400)."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 100},
+                OpenApiParameter.QUERY,
+                description="Page size, 1 to 100 (default 20).",
+            ),
+            OpenApiParameter(
+                "cursor",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="The `next` of the previous page (opaque; any other value is a 400).",
+            ),
         ],
-        responses={200: OpenApiResponse(api_docs.ITEM_LIST_RESPONSE, description="One page"),
-                   400: OpenApiResponse(api_docs.ERROR, description="Bad limit or cursor"),
-                   **COMMON_ERRORS})
+        responses={
+            200: OpenApiResponse(api_docs.ITEM_LIST_RESPONSE, description="One page"),
+            400: OpenApiResponse(api_docs.ERROR, description="Bad limit or cursor"),
+            **COMMON_ERRORS,
+        },
+    )
     def get(self, request):
-        page = item_page(owner=request.user, limit=_limit_from(request.query_params),
-                         cursor=request.query_params.get("cursor") or None)
-        return Response({
-            "status": "success",
-            "items": [item_rest_representation(item) for item in page.items],
-            "next": page.next_cursor,
-        })
+        page = item_page(
+            owner=request.user,
+            limit=_limit_from(request.query_params),
+            cursor=request.query_params.get("cursor") or None,
+        )
+        return Response(
+            {
+                "status": "success",
+                "items": [item_rest_representation(item) for item in page.items],
+                "next": page.next_cursor,
+            }
+        )

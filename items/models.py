@@ -12,7 +12,8 @@ class Item(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="items")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="items"
+    )
     # NULL means "the client never sent it" (the REST item has no such key), unlike "".
     name = models.TextField(null=True, blank=True)  # noqa: DJ001
     body = models.TextField(null=True, blank=True)  # noqa: DJ001

@@ -67,7 +67,8 @@ def item_page(*, owner, limit: int | None = None, cursor: str | None = None) -> 
     if cursor:
         created_at, item_id = decode_cursor(cursor)
         queryset = queryset.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=item_id))
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=item_id)
+        )
     # One row more than asked tells whether a next page exists without a COUNT.
     rows = list(queryset[: page_size + 1])
     items = rows[:page_size]

@@ -21,7 +21,8 @@ def item_create(*, owner, fields: dict) -> Item:
     columns, data = client_fields(fields)
     now = _now()
     return Item.objects.create(
-        owner=owner, data=data, created_at=now, last_updated_at=now, **columns)
+        owner=owner, data=data, created_at=now, last_updated_at=now, **columns
+    )
 
 
 @transaction.atomic

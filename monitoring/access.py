@@ -14,13 +14,27 @@ access_logger = logging.getLogger("monitoring.access")
 
 # First path segment -> the part of the system it belongs to (metrics and dashboards).
 ROUTE_GROUPS = {
-    "item": "api.items", "items": "api.items", "graphql": "api.graphql",
-    "sumArray": "api.pipelines", "wordCount": "api.pipelines",
-    "login": "api.auth", "register": "api.auth", "verify": "api.auth", "token": "api.auth",
-    "logout": "api.auth", "private": "api.auth", "password": "api.auth",
-    "scraper": "api.browser", "screenshot": "api.browser", "pdf": "api.browser",
-    "card": "api.browser", "hello": "api.hello", "health": "api.health",
-    "admin": "admin", "openapi.json": "api.docs", "docs": "api.docs",
+    "item": "api.items",
+    "items": "api.items",
+    "graphql": "api.graphql",
+    "sumArray": "api.pipelines",
+    "wordCount": "api.pipelines",
+    "login": "api.auth",
+    "register": "api.auth",
+    "verify": "api.auth",
+    "token": "api.auth",
+    "logout": "api.auth",
+    "private": "api.auth",
+    "password": "api.auth",
+    "scraper": "api.browser",
+    "screenshot": "api.browser",
+    "pdf": "api.browser",
+    "card": "api.browser",
+    "hello": "api.hello",
+    "health": "api.health",
+    "admin": "admin",
+    "openapi.json": "api.docs",
+    "docs": "api.docs",
 }
 
 
@@ -51,11 +65,19 @@ class AccessLogMiddleware:
         part = route_group(request.path_info)
         failed = response.status_code >= 500
         access_logger.info(
-            "%s %s %s", request.method, request.path, response.status_code,
-            extra={"method": request.method, "path": request.path, "route": part,
-                   "status": response.status_code, "duration_ms": round(duration_ms, 3),
-                   "user_id": _known_user_id(request),
-                   "cold_start": cold_start})
-        metric_record(part=part, errors=int(failed), failures=int(failed),
-                      duration_ms=duration_ms)
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "route": part,
+                "status": response.status_code,
+                "duration_ms": round(duration_ms, 3),
+                "user_id": _known_user_id(request),
+                "cold_start": cold_start,
+            },
+        )
+        metric_record(part=part, errors=int(failed), failures=int(failed), duration_ms=duration_ms)
         return response

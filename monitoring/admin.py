@@ -22,16 +22,26 @@ class PulseAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        context = {**self.admin_site.each_context(request), "title": "Pulse",
-                   "opts": self.model._meta,
-                   **pulse(range_name=request.GET.get("range", "hour"))}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Pulse",
+            "opts": self.model._meta,
+            **pulse(range_name=request.GET.get("range", "hour")),
+        }
         return TemplateResponse(request, "admin/monitoring/pulse.html", context)
 
 
 @admin.register(AlarmIncident)
 class AlarmIncidentAdmin(admin.ModelAdmin):
-    list_display = ["rule", "severity", "detail", "opened_at", "level", "last_notified_at",
-                    "resolved_at"]
+    list_display = [
+        "rule",
+        "severity",
+        "detail",
+        "opened_at",
+        "level",
+        "last_notified_at",
+        "resolved_at",
+    ]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter), "severity"]
     readonly_fields = list_display
 

@@ -35,9 +35,13 @@ class Firing:
 
 # --- rules -------------------------------------------------------------------------------
 
+
 def _part_totals(since, until) -> dict[str, dict]:
-    rows = (MetricMinute.objects.filter(minute__gte=since, minute__lt=until)
-            .values("part").annotate(count=Sum("count"), errors=Sum("errors")))
+    rows = (
+        MetricMinute.objects.filter(minute__gte=since, minute__lt=until)
+        .values("part")
+        .annotate(count=Sum("count"), errors=Sum("errors"))
+    )
     return {row["part"]: row for row in rows}
 
 
@@ -48,31 +52,51 @@ def rules_firing(*, now) -> list[Firing]:
     for part, totals in sorted(recent.items()):
         count, errors = totals["count"] or 0, totals["errors"] or 0
         if count >= settings.ALARM_ERROR_MIN_EVENTS and errors / count > settings.ALARM_ERROR_RATE:
-            firing.append(Firing(f"error_rate:{part}", "high",
-                                 f"{part}: {errors} errors in {count} events "
-                                 f"({errors / count:.0%}) in the last "
-                                 f"{settings.ALARM_WINDOW_MINUTES} minutes"))
+            firing.append(
+                Firing(
+                    f"error_rate:{part}",
+                    "high",
+                    f"{part}: {errors} errors in {count} events "
+                    f"({errors / count:.0%}) in the last "
+                    f"{settings.ALARM_WINDOW_MINUTES} minutes",
+                )
+            )
     before = _part_totals(window_start - timedelta(hours=1), window_start)
     for part, totals in sorted(before.items()):
         if (totals["count"] or 0) >= settings.ALARM_BUSY_PART_PER_HOUR and not (
-                recent.get(part, {}).get("count")):
-            firing.append(Firing(f"throughput_zero:{part}", "medium",
-                                 f"{part}: {totals['count']} events in the hour before, none "
-                                 f"in the last {settings.ALARM_WINDOW_MINUTES} minutes"))
+            recent.get(part, {}).get("count")
+        ):
+            firing.append(
+                Firing(
+                    f"throughput_zero:{part}",
+                    "medium",
+                    f"{part}: {totals['count']} events in the hour before, none "
+                    f"in the last {settings.ALARM_WINDOW_MINUTES} minutes",
+                )
+            )
     open_letters = DeadLetter.objects.filter(resolved_at__isnull=True).count()
     if open_letters:
-        firing.append(Firing("dead_letters", "high",
-                             f"{open_letters} open dead letters (admin: Dead letters)"))
+        firing.append(
+            Firing(
+                "dead_letters", "high", f"{open_letters} open dead letters (admin: Dead letters)"
+            )
+        )
     stuck_since = now - timedelta(minutes=settings.ALARM_RUN_STUCK_MINUTES)
     stuck = PipelineRun.objects.filter(state=RunState.PENDING, created_at__lte=stuck_since).count()
     if stuck:
-        firing.append(Firing("runs_stuck", "medium",
-                             f"{stuck} pipeline runs pending for more than "
-                             f"{settings.ALARM_RUN_STUCK_MINUTES} minutes"))
+        firing.append(
+            Firing(
+                "runs_stuck",
+                "medium",
+                f"{stuck} pipeline runs pending for more than "
+                f"{settings.ALARM_RUN_STUCK_MINUTES} minutes",
+            )
+        )
     return firing
 
 
 # --- channels ------------------------------------------------------------------------------
+
 
 def _email(subject: str, text: str) -> None:
     send_mail(subject, text, None, settings.ALARM_EMAILS)
@@ -82,9 +106,11 @@ def _slack(subject: str, text: str) -> None:
     if not settings.ALARM_SLACK_WEBHOOK_URL.startswith(("https://", "http://")):
         raise ValueError("ALARM_SLACK_WEBHOOK_URL must be an http(s) URL")
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        settings.ALARM_SLACK_WEBHOOK_URL, method="POST",
+        settings.ALARM_SLACK_WEBHOOK_URL,
+        method="POST",
         data=json.dumps({"text": f"*{subject}*\n{text}"}).encode(),
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         response.read()
 
@@ -92,8 +118,9 @@ def _slack(subject: str, text: str) -> None:
 def _sms(subject: str, text: str) -> None:
     import boto3  # only a process that escalates to SMS pays for it
 
-    boto3.client("sns").publish(TopicArn=settings.ALARM_SMS_TOPIC_ARN,
-                                Message=f"{subject}: {text}"[:1400])
+    boto3.client("sns").publish(
+        TopicArn=settings.ALARM_SMS_TOPIC_ARN, Message=f"{subject}: {text}"[:1400]
+    )
 
 
 def alarm_channels() -> list[tuple[str, Callable[[str, str], None]]]:
@@ -120,14 +147,17 @@ def _notify(channel, subject: str, text: str) -> bool:
 
 # --- evaluation ----------------------------------------------------------------------------
 
+
 def alarms_evaluate(*, now=None) -> dict:
     """Open, escalate and resolve incidents; returns the rules per outcome."""
     now = now or timezone.now()
     stage = settings.STAGE
     channels = alarm_channels()
     firing = {fire.rule: fire for fire in rules_firing(now=now)}
-    open_incidents = {incident.rule: incident
-                      for incident in AlarmIncident.objects.filter(resolved_at__isnull=True)}
+    open_incidents = {
+        incident.rule: incident
+        for incident in AlarmIncident.objects.filter(resolved_at__isnull=True)
+    }
     summary: dict[str, list[str]] = {"opened": [], "escalated": [], "resolved": []}
     escalate_after = timedelta(minutes=settings.ALARM_ESCALATE_AFTER_MINUTES)
 
@@ -136,28 +166,33 @@ def alarms_evaluate(*, now=None) -> dict:
         if incident is None:
             try:
                 with transaction.atomic():
-                    AlarmIncident.objects.create(rule=rule, severity=fire.severity,
-                                                 detail=fire.detail, last_notified_at=now)
+                    AlarmIncident.objects.create(
+                        rule=rule, severity=fire.severity, detail=fire.detail, last_notified_at=now
+                    )
             except IntegrityError:
                 continue  # another evaluator opened it at the same moment
             if channels:
                 _notify(channels[0], f"[{stage}] ALARM {rule}", fire.detail)
             summary["opened"].append(rule)
         elif now - incident.last_notified_at >= escalate_after and (
-                incident.level + 1 < len(channels)):
+            incident.level + 1 < len(channels)
+        ):
             incident.level += 1
             incident.last_notified_at = now
             incident.detail = fire.detail
             incident.save(update_fields=["level", "last_notified_at", "detail"])
-            _notify(channels[incident.level], f"[{stage}] ESCALATED {rule}",
-                    f"{fire.detail} (open since {incident.opened_at:%Y-%m-%d %H:%M} UTC)")
+            _notify(
+                channels[incident.level],
+                f"[{stage}] ESCALATED {rule}",
+                f"{fire.detail} (open since {incident.opened_at:%Y-%m-%d %H:%M} UTC)",
+            )
             summary["escalated"].append(rule)
     for rule, incident in open_incidents.items():
         if rule in firing:
             continue
         incident.resolved_at = now
         incident.save(update_fields=["resolved_at"])
-        for channel in channels[:incident.level + 1]:
+        for channel in channels[: incident.level + 1]:
             _notify(channel, f"[{stage}] RESOLVED {rule}", incident.detail)
         summary["resolved"].append(rule)
     metrics_purge(now=now)

@@ -9,8 +9,11 @@ from django.core.cache import cache
 
 # GetMetricData statistic per dashboard field: counts are sums, latency CloudWatch's own
 # percentiles (computed from every EMF value, not from our histogram buckets).
-COUNT_FIELDS = (("count", "Throughput", "Sum"), ("errors", "Errors", "Sum"),
-                ("failures", "Failures", "Sum"))
+COUNT_FIELDS = (
+    ("count", "Throughput", "Sum"),
+    ("errors", "Errors", "Sum"),
+    ("failures", "Failures", "Sum"),
+)
 MAX_QUERIES = 500  # GetMetricData's limit per call
 
 
@@ -24,8 +27,10 @@ def cloudwatch_parts(client) -> list[str]:
     paginator = client.get_paginator("list_metrics")
     parts = set()
     for page in paginator.paginate(
-            Namespace=settings.METRICS_NAMESPACE, MetricName="Throughput",
-            Dimensions=[{"Name": "Stage", "Value": settings.STAGE}]):
+        Namespace=settings.METRICS_NAMESPACE,
+        MetricName="Throughput",
+        Dimensions=[{"Name": "Stage", "Value": settings.STAGE}],
+    ):
         for metric in page["Metrics"]:
             dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
             if "Part" in dimensions:
@@ -44,33 +49,50 @@ def cloudwatch_cells(*, start, width: timedelta, buckets: int) -> dict[str, list
     # percentiles: the tests ask for Average and Maximum instead).
     p50, p95 = settings.PULSE_LATENCY_STATISTICS
     fields = (*COUNT_FIELDS, ("p50", "Latency", p50), ("p95", "Latency", p95))
-    parts = cloudwatch_parts(client)[:MAX_QUERIES // len(fields)]
+    parts = cloudwatch_parts(client)[: MAX_QUERIES // len(fields)]
     queries, targets = [], {}
     for index, part in enumerate(parts):
         for field, metric, stat in fields:
             query_id = f"q{index}_{field}"
             targets[query_id] = (part, field)
-            queries.append({"Id": query_id, "ReturnData": True, "MetricStat": {
-                "Metric": {"Namespace": settings.METRICS_NAMESPACE, "MetricName": metric,
-                           "Dimensions": [{"Name": "Stage", "Value": settings.STAGE},
-                                          {"Name": "Part", "Value": part}]},
-                "Period": int(width.total_seconds()), "Stat": stat}})
-    cells = {part: [{"count": 0, "errors": 0, "failures": 0, "p50": None, "p95": None}
-                    for _ in range(buckets)] for part in parts}
+            queries.append(
+                {
+                    "Id": query_id,
+                    "ReturnData": True,
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": settings.METRICS_NAMESPACE,
+                            "MetricName": metric,
+                            "Dimensions": [
+                                {"Name": "Stage", "Value": settings.STAGE},
+                                {"Name": "Part", "Value": part},
+                            ],
+                        },
+                        "Period": int(width.total_seconds()),
+                        "Stat": stat,
+                    },
+                }
+            )
+    cells = {
+        part: [
+            {"count": 0, "errors": 0, "failures": 0, "p50": None, "p95": None}
+            for _ in range(buckets)
+        ]
+        for part in parts
+    }
     if queries:
         end = start + width * buckets
         paginator = client.get_paginator("get_metric_data")
-        for page in paginator.paginate(MetricDataQueries=queries, StartTime=start,
-                                       EndTime=end):
+        for page in paginator.paginate(MetricDataQueries=queries, StartTime=start, EndTime=end):
             for result in page["MetricDataResults"]:
                 part, field = targets[result["Id"]]
-                for timestamp, value in zip(result["Timestamps"], result["Values"],
-                                            strict=True):
+                for timestamp, value in zip(result["Timestamps"], result["Values"], strict=True):
                     if value is None:
                         continue
                     index = int((timestamp - start) / width)
                     if 0 <= index < buckets:
                         cells[part][index][field] = (
-                            int(value) if field in ("count", "errors", "failures") else value)
+                            int(value) if field in ("count", "errors", "failures") else value
+                        )
     cache.set(key, cells, settings.PULSE_CACHE_SECONDS)
     return cells

@@ -42,8 +42,11 @@ class Chart:
 
 def _bucketed(rows, start, width, buckets: int):
     per_part: dict[str, list[dict]] = defaultdict(
-        lambda: [{"count": 0, "errors": 0, "failures": 0,
-                  "latency": [0] * len(LATENCY_BUCKETS_MS)} for _ in range(buckets)])
+        lambda: [
+            {"count": 0, "errors": 0, "failures": 0, "latency": [0] * len(LATENCY_BUCKETS_MS)}
+            for _ in range(buckets)
+        ]
+    )
     for row in rows:
         index = min(int((row["minute"] - start) / width), buckets - 1)
         cell = per_part[row["part"]][index]
@@ -68,11 +71,18 @@ def _points(values: list[float | None], top: float) -> str:
 
 def _chart(title: str, unit: str, parts: list[str], values_of) -> Chart:
     raw = {part: values_of(part) for part in parts}
-    top = max([value for values in raw.values() for value in values if value is not None]
-              or [0]) or 1
-    return Chart(title, unit, [
-        Series(part, PALETTE[index % len(PALETTE)], values, _points(values, top))
-        for index, (part, values) in enumerate(raw.items())], top)
+    top = (
+        max([value for values in raw.values() for value in values if value is not None] or [0]) or 1
+    )
+    return Chart(
+        title,
+        unit,
+        [
+            Series(part, PALETTE[index % len(PALETTE)], values, _points(values, top))
+            for index, (part, values) in enumerate(raw.items())
+        ],
+        top,
+    )
 
 
 def _latency(cell: dict, fraction: float, name: str) -> float | None:
@@ -97,25 +107,39 @@ def pulse(*, range_name: str = "hour", now=None) -> dict:
     else:
         start = now - span
         rows = MetricMinute.objects.filter(minute__gte=start, minute__lte=now).values(
-            "part", "minute", "count", "errors", "failures", "latency_buckets")
+            "part", "minute", "count", "errors", "failures", "latency_buckets"
+        )
         per_part = _bucketed(rows, start, width, buckets)
     volume = {part: sum(cell["count"] for cell in cells) for part, cells in per_part.items()}
     parts = sorted(volume, key=lambda part: -volume[part])[:MAX_PARTS]
     minutes = width.total_seconds() / 60
 
     def rate(field):
-        return lambda part: [cell[field] / cell["count"] if cell["count"] else None
-                             for cell in per_part[part]]
+        return lambda part: [
+            cell[field] / cell["count"] if cell["count"] else None for cell in per_part[part]
+        ]
 
     charts = [
-        _chart("Throughput", "events/min", parts,
-               lambda part: [cell["count"] / minutes for cell in per_part[part]]),
+        _chart(
+            "Throughput",
+            "events/min",
+            parts,
+            lambda part: [cell["count"] / minutes for cell in per_part[part]],
+        ),
         _chart("Error rate", "share of events", parts, rate("errors")),
         _chart("Failure rate", "share of events", parts, rate("failures")),
-        _chart("Latency p50", "ms", parts, lambda part: [_latency(cell, 0.50, "p50")
-                                                         for cell in per_part[part]]),
-        _chart("Latency p95", "ms", parts, lambda part: [_latency(cell, 0.95, "p95")
-                                                         for cell in per_part[part]]),
+        _chart(
+            "Latency p50",
+            "ms",
+            parts,
+            lambda part: [_latency(cell, 0.50, "p50") for cell in per_part[part]],
+        ),
+        _chart(
+            "Latency p95",
+            "ms",
+            parts,
+            lambda part: [_latency(cell, 0.95, "p95") for cell in per_part[part]],
+        ),
     ]
     return {
         "range": range_name if range_name in RANGES else "hour",

@@ -23,9 +23,20 @@ def scheduled_job_run(name: str, job: Callable[[], Any]) -> Any:
             raise
         finally:
             duration_ms = (time.perf_counter() - started) * 1000
-            access_logger.info("scheduled %s %s", name, outcome, extra={
-                "route": f"jobs.{name}", "outcome": outcome,
-                "duration_ms": round(duration_ms, 3)})
-            metric_record(part=f"jobs.{name}", errors=int(outcome != "ok"),
-                          failures=int(outcome != "ok"), duration_ms=duration_ms)
+            access_logger.info(
+                "scheduled %s %s",
+                name,
+                outcome,
+                extra={
+                    "route": f"jobs.{name}",
+                    "outcome": outcome,
+                    "duration_ms": round(duration_ms, 3),
+                },
+            )
+            metric_record(
+                part=f"jobs.{name}",
+                errors=int(outcome != "ok"),
+                failures=int(outcome != "ok"),
+                duration_ms=duration_ms,
+            )
     return result

@@ -61,22 +61,29 @@ _last_flush = time.monotonic()
 _statsd_socket: socket.socket | None = None
 
 
-def metric_record(*, part: str, count: int = 1, errors: int = 0, failures: int = 0,
-                  duration_ms: float | None = None) -> None:
+def metric_record(
+    *,
+    part: str,
+    count: int = 1,
+    errors: int = 0,
+    failures: int = 0,
+    duration_ms: float | None = None,
+) -> None:
     """One event of `part`: a request, a queue message, a run's outcome."""
     sinks = settings.METRICS_SINKS
     if "emf" in sinks:
-        _emf_write(part=part, count=count, errors=errors, failures=failures,
-                   duration_ms=duration_ms)
+        _emf_write(
+            part=part, count=count, errors=errors, failures=failures, duration_ms=duration_ms
+        )
     if "statsd" in sinks and settings.STATSD_HOST:
-        _statsd_send(part=part, count=count, errors=errors, failures=failures,
-                     duration_ms=duration_ms)
+        _statsd_send(
+            part=part, count=count, errors=errors, failures=failures, duration_ms=duration_ms
+        )
     if "db" in sinks:
         minute = int(time.time() // 60)
         with _pending_lock:
             aggregate = _pending.setdefault((part, minute), MinuteAggregate())
-            aggregate.add(count=count, errors=errors, failures=failures,
-                          duration_ms=duration_ms)
+            aggregate.add(count=count, errors=errors, failures=failures, duration_ms=duration_ms)
         if time.monotonic() - _last_flush >= settings.METRICS_FLUSH_SECONDS:
             metrics_flush()
 
@@ -90,18 +97,30 @@ def metrics_flush() -> int:
         _last_flush = time.monotonic()
     if not pending:
         return 0
-    MetricMinute.objects.bulk_create([
-        MetricMinute(part=part, minute=datetime.fromtimestamp(minute * 60, UTC),
-                     count=aggregate.count, errors=aggregate.errors,
-                     failures=aggregate.failures, latency_count=aggregate.latency_count,
-                     latency_sum_ms=aggregate.latency_sum_ms, latency_buckets=aggregate.buckets)
-        for (part, minute), aggregate in pending.items()])
+    MetricMinute.objects.bulk_create(
+        [
+            MetricMinute(
+                part=part,
+                minute=datetime.fromtimestamp(minute * 60, UTC),
+                count=aggregate.count,
+                errors=aggregate.errors,
+                failures=aggregate.failures,
+                latency_count=aggregate.latency_count,
+                latency_sum_ms=aggregate.latency_sum_ms,
+                latency_buckets=aggregate.buckets,
+            )
+            for (part, minute), aggregate in pending.items()
+        ]
+    )
     return len(pending)
 
 
 def _emf_write(*, part, count, errors, failures, duration_ms) -> None:
-    metrics = [{"Name": "Throughput", "Unit": "Count"}, {"Name": "Errors", "Unit": "Count"},
-               {"Name": "Failures", "Unit": "Count"}]
+    metrics = [
+        {"Name": "Throughput", "Unit": "Count"},
+        {"Name": "Errors", "Unit": "Count"},
+        {"Name": "Failures", "Unit": "Count"},
+    ]
     values = {"Throughput": count, "Errors": errors, "Failures": failures}
     if duration_ms is not None:
         metrics.append({"Name": "Latency", "Unit": "Milliseconds"})
@@ -109,8 +128,13 @@ def _emf_write(*, part, count, errors, failures, duration_ms) -> None:
     line = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [{"Namespace": settings.METRICS_NAMESPACE,
-                                   "Dimensions": [["Stage", "Part"]], "Metrics": metrics}],
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": settings.METRICS_NAMESPACE,
+                    "Dimensions": [["Stage", "Part"]],
+                    "Metrics": metrics,
+                }
+            ],
         },
         "Stage": settings.STAGE,
         "Part": part,

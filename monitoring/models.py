@@ -33,15 +33,20 @@ class AlarmIncident(models.Model):
     detail = models.TextField()
     opened_at = models.DateTimeField(auto_now_add=True)
     level = models.PositiveSmallIntegerField(
-        default=0, help_text="Index of the last channel told (email, Slack, SMS).")
+        default=0, help_text="Index of the last channel told (email, Slack, SMS)."
+    )
     last_notified_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
-        constraints = [models.UniqueConstraint(
-            fields=["rule"], condition=models.Q(resolved_at__isnull=True),
-            name="one_open_incident_per_rule")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_incident_per_rule",
+            )
+        ]
 
     def __str__(self):
         state = "resolved" if self.resolved_at else "open"

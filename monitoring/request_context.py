@@ -13,13 +13,11 @@ from contextvars import ContextVar
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 # The id of the last response this thread finished: the development server and gunicorn log
 # their access line after the middleware has returned, in the same thread.
-last_served_request_id: ContextVar[str | None] = ContextVar("last_served_request_id",
-                                                             default=None)
+last_served_request_id: ContextVar[str | None] = ContextVar("last_served_request_id", default=None)
 # What the client sent as X-Request-Id: kept for correlation, never trusted as our id.
 client_request_id: ContextVar[str | None] = ContextVar("client_request_id", default=None)
 
-current_invocation_id: ContextVar[str | None] = ContextVar("current_invocation_id",
-                                                            default=None)
+current_invocation_id: ContextVar[str | None] = ContextVar("current_invocation_id", default=None)
 
 CLIENT_REQUEST_ID_MAX_LENGTH = 64
 
@@ -69,8 +67,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         request_id = (
-            request_id_from_lambda_context(request.META.get("lambda.context"))
-            or new_request_id()
+            request_id_from_lambda_context(request.META.get("lambda.context")) or new_request_id()
         )
         request.request_id = request_id
         sent = request.headers.get("X-Request-Id", "")[:CLIENT_REQUEST_ID_MAX_LENGTH] or None

@@ -63,16 +63,46 @@ class PacketInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(PipelineRun)
 class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "pipeline", "owner", "state", "progress", "packet_count",
-                    "redrive_count", "queued", "last_sent_at", "created_at", "finished_at"]
+    list_display = [
+        "id",
+        "pipeline",
+        "owner",
+        "state",
+        "progress",
+        "packet_count",
+        "redrive_count",
+        "queued",
+        "last_sent_at",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["state", "pipeline"]
     search_fields = ["id", "owner__username", "request_id"]
     list_select_related = ["owner", "result"]
-    readonly_fields = ["id", "pipeline", "owner", "state", "progress", "result_value",
-                       "element_count", "packet_size", "packet_count", "redrive_count",
-                       "failure_reason", "queued", "last_sent_at", "request_id", "upload_link",
-                       "load_offset", "load_line", "loaded_at", "purged_at", "created_at",
-                       "updated_at", "finished_at"]
+    readonly_fields = [
+        "id",
+        "pipeline",
+        "owner",
+        "state",
+        "progress",
+        "result_value",
+        "element_count",
+        "packet_size",
+        "packet_count",
+        "redrive_count",
+        "failure_reason",
+        "queued",
+        "last_sent_at",
+        "request_id",
+        "upload_link",
+        "load_offset",
+        "load_line",
+        "loaded_at",
+        "purged_at",
+        "created_at",
+        "updated_at",
+        "finished_at",
+    ]
     fields = readonly_fields
     inlines = [PacketInline]
     actions = ["redrive"]
@@ -111,8 +141,16 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["pipeline"]
     search_fields = ["id", "owner__username", "storage_name"]
     list_select_related = ["owner", "run"]
-    readonly_fields = ["id", "pipeline", "owner", "storage_name", "size", "state", "run_link",
-                       "created_at"]
+    readonly_fields = [
+        "id",
+        "pipeline",
+        "owner",
+        "storage_name",
+        "size",
+        "state",
+        "run_link",
+        "created_at",
+    ]
     fields = readonly_fields
     # Each row asks the media storage for its file's size (on S3 one HEAD request).
     list_per_page = 50
@@ -135,8 +173,11 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def state(self, upload):
         run = getattr(upload, "run", None)
         if run is None:
-            return ("waiting for the file" if self._file_size(upload) is None
-                    else "uploaded, no run started")
+            return (
+                "waiting for the file"
+                if self._file_size(upload) is None
+                else "uploaded, no run started"
+            )
         if run.purged_at:
             return f"run {run.state}; file deleted by retention"
         if run.loading:
@@ -158,8 +199,14 @@ class PacketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ScratchpadEntry)
 class ScratchpadEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["run", "packet_index", "element_count", "value_json", "created_at",
-                    "reduced_at"]
+    list_display = [
+        "run",
+        "packet_index",
+        "element_count",
+        "value_json",
+        "created_at",
+        "reduced_at",
+    ]
     search_fields = ["run__id"]
     list_filter = [("reduced_at", admin.EmptyFieldListFilter)]
 
@@ -172,12 +219,30 @@ class RunResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(DeadLetter)
 class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "source", "step", "run_link", "attempts", "short_body", "error",
-                    "created_at", "resolved_at"]
+    list_display = [
+        "id",
+        "source",
+        "step",
+        "run_link",
+        "attempts",
+        "short_body",
+        "error",
+        "created_at",
+        "resolved_at",
+    ]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter), "source", "step"]
     search_fields = ["body", "message_id", "error"]
-    readonly_fields = ["source", "step", "run", "attempts", "message_id", "body", "error",
-                       "created_at", "resolved_at"]
+    readonly_fields = [
+        "source",
+        "step",
+        "run",
+        "attempts",
+        "message_id",
+        "body",
+        "error",
+        "created_at",
+        "resolved_at",
+    ]
     actions = ["replay", "drop"]
     change_list_template = "admin/pipelines/deadletter/change_list.html"
 
@@ -213,8 +278,11 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("fetch-sqs/", self.admin_site.admin_view(self.fetch_sqs_view),
-                 name="pipelines_deadletter_fetch_sqs"),
+            path(
+                "fetch-sqs/",
+                self.admin_site.admin_view(self.fetch_sqs_view),
+                name="pipelines_deadletter_fetch_sqs",
+            ),
             *super().get_urls(),
         ]
 
@@ -223,9 +291,13 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             try:
                 fetched = sqs_dead_letters_fetch()
-                self.message_user(request, f"Fetched {fetched} messages from the SQS "
-                                           "dead-letter queues.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"Fetched {fetched} messages from the SQS dead-letter queues.",
+                    messages.SUCCESS,
+                )
             except Exception as exc:
-                self.message_user(request, f"Could not read the SQS dead-letter queues: {exc}",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"Could not read the SQS dead-letter queues: {exc}", messages.ERROR
+                )
         return HttpResponseRedirect(reverse("admin:pipelines_deadletter_changelist"))

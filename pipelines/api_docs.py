@@ -15,7 +15,8 @@ NUMBERS = {
         "The numbers to double and sum. Each has at most "
         f"{MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_FRACTION_DIGITS} "
         "after it; decimals are kept exact (never floats). At most PIPELINE_MAX_ELEMENTS "
-        "elements (100 000 by default)."),
+        "elements (100 000 by default)."
+    ),
     "example": [1, 2.5, -3],
 }
 TEXTS = {
@@ -24,11 +25,17 @@ TEXTS = {
     "description": "The texts whose words to count. At most PIPELINE_MAX_ELEMENTS elements.",
     "example": ["the quick fox", "The dog"],
 }
-SUM = {"type": "number", "nullable": True,
-       "description": "sum(2*x for x in array), exact; null until the run is done."}
-WORD_COUNTS = {"type": "object", "nullable": True,
-               "additionalProperties": {"type": "integer"},
-               "description": "Lower-cased word → count; null until the run is done."}
+SUM = {
+    "type": "number",
+    "nullable": True,
+    "description": "sum(2*x for x in array), exact; null until the run is done.",
+}
+WORD_COUNTS = {
+    "type": "object",
+    "nullable": True,
+    "additionalProperties": {"type": "integer"},
+    "description": "Lower-cased word → count; null until the run is done.",
+}
 
 
 def started(elements: dict) -> dict:
@@ -36,13 +43,22 @@ def started(elements: dict) -> dict:
         "type": "object",
         "properties": {
             "status": {"type": "string", "enum": ["success"]},
-            "array": elements, "arrayId": ARRAY_ID,
-            "upload": {"type": "string", "description": (
-                'Instead of "array" when the body was {"upload": "<uploadId>"}: the input '
-                "is that uploaded file (docs/pipelines.md, Big inputs)")},
-            "queued": {"type": "boolean", "description": (
-                "false: the queue did not answer; the run is stored and the cleanup job "
-                "queues it within minutes")},
+            "array": elements,
+            "arrayId": ARRAY_ID,
+            "upload": {
+                "type": "string",
+                "description": (
+                    'Instead of "array" when the body was {"upload": "<uploadId>"}: the input '
+                    "is that uploaded file (docs/pipelines.md, Big inputs)"
+                ),
+            },
+            "queued": {
+                "type": "boolean",
+                "description": (
+                    "false: the queue did not answer; the run is stored and the cleanup job "
+                    "queues it within minutes"
+                ),
+            },
             "message": {"type": "string", "description": "Only when queued is false."},
         },
         "required": ["status", "arrayId", "queued"],
@@ -70,9 +86,14 @@ UPLOAD_TARGET = {
     "properties": {
         "status": {"type": "string", "enum": ["success"]},
         "uploadId": {"type": "string", "format": "uuid"},
-        "method": {"type": "string", "enum": ["POST", "PUT"], "description": (
-            "POST: a multipart form to uploadUrl with every field, then the file (S3); PUT: "
-            "the file as the body to uploadUrl, with the bearer token")},
+        "method": {
+            "type": "string",
+            "enum": ["POST", "PUT"],
+            "description": (
+                "POST: a multipart form to uploadUrl with every field, then the file (S3); PUT: "
+                "the file as the body to uploadUrl, with the bearer token"
+            ),
+        },
         "uploadUrl": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         "maxBytes": {"type": "integer"},
@@ -81,7 +102,10 @@ UPLOAD_TARGET = {
 }
 UPLOAD_STORED = {
     "type": "object",
-    "properties": {"status": {"type": "string", "enum": ["success"]},
-                   "uploadId": {"type": "string"}, "bytes": {"type": "integer"}},
+    "properties": {
+        "status": {"type": "string", "enum": ["success"]},
+        "uploadId": {"type": "string"},
+        "bytes": {"type": "integer"},
+    },
     "required": ["status", "uploadId", "bytes"],
 }

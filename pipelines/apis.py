@@ -16,8 +16,11 @@ from pipelines.uploads import run_start_from_upload, upload_create, upload_store
 
 ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
 ARRAY_ID_PARAMETER = OpenApiParameter(
-    "arrayId", {"type": "string"}, OpenApiParameter.PATH,
-    description="The arrayId the POST returned.")
+    "arrayId",
+    {"type": "string"},
+    OpenApiParameter.PATH,
+    description="The arrayId the POST returned.",
+)
 
 
 class RunStartApi(APIView):
@@ -31,8 +34,9 @@ class RunStartApi(APIView):
         data = request.data if request.stream is not None else None
         if isinstance(data, dict) and "upload" in data:
             # The input is a file uploaded before (POST /<pipeline>/uploads).
-            run = run_start_from_upload(owner=request.user, pipeline=self.pipeline,
-                                        upload_id=data["upload"])
+            run = run_start_from_upload(
+                owner=request.user, pipeline=self.pipeline, upload_id=data["upload"]
+            )
             body = {"status": "success", "upload": str(run.upload_id)}
         else:
             elements = json_body_of(request, shape="array")
@@ -41,8 +45,10 @@ class RunStartApi(APIView):
         body.update({"arrayId": str(run.id), "queued": run.queued is not False})
         if run.queued is False:
             # Kept, not lost: the cleanup job sends it once the queue answers again.
-            body["message"] = ("The run is stored but the queue is not answering; it will be "
-                               "queued automatically within minutes.")
+            body["message"] = (
+                "The run is stored but the queue is not answering; it will be "
+                "queued automatically within minutes."
+            )
         return Response(body)
 
 
@@ -55,11 +61,19 @@ class UploadCreateApi(APIView):
 
     def post(self, request):
         target = upload_create(owner=request.user, pipeline=self.pipeline)
-        body = {"status": "success", "uploadId": str(target.upload.id),
-                "maxBytes": target.max_bytes}
+        body = {
+            "status": "success",
+            "uploadId": str(target.upload.id),
+            "maxBytes": target.max_bytes,
+        }
         if target.presigned_post is not None:
-            body.update({"method": "POST", "uploadUrl": target.presigned_post["url"],
-                         "fields": target.presigned_post["fields"]})
+            body.update(
+                {
+                    "method": "POST",
+                    "uploadUrl": target.presigned_post["url"],
+                    "fields": target.presigned_post["fields"],
+                }
+            )
         else:
             url = request.build_absolute_uri(f"{request.path.rstrip('/')}/{target.upload.id}")
             body.update({"method": "PUT", "uploadUrl": url, "fields": {}})
@@ -77,8 +91,13 @@ class UploadBodyApi(APIView):
             content_length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             content_length = None
-        stored = upload_store(owner=request.user, pipeline=self.pipeline, upload_id=uploadId,
-                              stream=request.stream, content_length=content_length)
+        stored = upload_store(
+            owner=request.user,
+            pipeline=self.pipeline,
+            upload_id=uploadId,
+            stream=request.stream,
+            content_length=content_length,
+        )
         return Response({"status": "success", "uploadId": uploadId, "bytes": stored})
 
 
@@ -88,8 +107,7 @@ class RunDetailApi(APIView):
     pipeline = "sumArray"
 
     def get(self, request, arrayId: str):  # the contract names the path parameter arrayId
-        status = run_status(run=run_get(owner=request.user, run_id=arrayId,
-                                        pipeline=self.pipeline))
+        status = run_status(run=run_get(owner=request.user, run_id=arrayId, pipeline=self.pipeline))
         body = {
             "status": "success",
             "arrayId": str(status.run.id),
@@ -105,23 +123,37 @@ class RunDetailApi(APIView):
 
 def _start_schema(name: str, elements: dict):
     return extend_schema(
-        operation_id=f"{name}_start", summary=f"Start a {name} run (returns at once)",
-        tags=["pipelines"], request={"application/json": elements},
-        responses={200: OpenApiResponse(api_docs.started(elements), description="Started"),
-                   400: OpenApiResponse(api_docs.ERROR, description=(
-                       "Not a JSON array, an invalid element (named with its index), too "
-                       "many elements, malformed JSON")),
-                   413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
-                   **ERRORS})
+        operation_id=f"{name}_start",
+        summary=f"Start a {name} run (returns at once)",
+        tags=["pipelines"],
+        request={"application/json": elements},
+        responses={
+            200: OpenApiResponse(api_docs.started(elements), description="Started"),
+            400: OpenApiResponse(
+                api_docs.ERROR,
+                description=(
+                    "Not a JSON array, an invalid element (named with its index), too "
+                    "many elements, malformed JSON"
+                ),
+            ),
+            413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
+            **ERRORS,
+        },
+    )
 
 
 def _detail_schema(name: str, result: dict):
     return extend_schema(
-        operation_id=f"{name}_get", summary=f"A {name} run's state, progress and result",
-        tags=["pipelines"], parameters=[ARRAY_ID_PARAMETER],
-        responses={200: OpenApiResponse(api_docs.state(result), description="The run"),
-                   404: OpenApiResponse(api_docs.ERROR, description="Unknown arrayId"),
-                   **ERRORS})
+        operation_id=f"{name}_get",
+        summary=f"A {name} run's state, progress and result",
+        tags=["pipelines"],
+        parameters=[ARRAY_ID_PARAMETER],
+        responses={
+            200: OpenApiResponse(api_docs.state(result), description="The run"),
+            404: OpenApiResponse(api_docs.ERROR, description="Unknown arrayId"),
+            **ERRORS,
+        },
+    )
 
 
 class SumArrayStartApi(RunStartApi):
@@ -157,30 +189,43 @@ class WordCountDetailApi(RunDetailApi):
 
 
 UPLOAD_ID_PARAMETER = OpenApiParameter(
-    "uploadId", {"type": "string"}, OpenApiParameter.PATH,
-    description="The uploadId POST /<pipeline>/uploads returned.")
+    "uploadId",
+    {"type": "string"},
+    OpenApiParameter.PATH,
+    description="The uploadId POST /<pipeline>/uploads returned.",
+)
 
 
 def _upload_create_schema(name: str):
     return extend_schema(
-        operation_id=f"{name}_upload_create", tags=["pipelines"], request=None,
+        operation_id=f"{name}_upload_create",
+        tags=["pipelines"],
+        request=None,
         summary=f"Where to send a {name} input file (a presigned S3 POST on AWS, else a PUT "
-                "to this API); then POST /" + name + ' {"upload": "<uploadId>"}',
-        responses={200: OpenApiResponse(api_docs.UPLOAD_TARGET, description="The upload slot"),
-                   **ERRORS})
+        "to this API); then POST /" + name + ' {"upload": "<uploadId>"}',
+        responses={
+            200: OpenApiResponse(api_docs.UPLOAD_TARGET, description="The upload slot"),
+            **ERRORS,
+        },
+    )
 
 
 def _upload_body_schema(name: str):
     return extend_schema(
-        operation_id=f"{name}_upload_body", tags=["pipelines"], parameters=[UPLOAD_ID_PARAMETER],
+        operation_id=f"{name}_upload_body",
+        tags=["pipelines"],
+        parameters=[UPLOAD_ID_PARAMETER],
         summary=f"The {name} input file as the body (CSV or JSON lines; off S3 only)",
         request={"text/csv": {"type": "string", "format": "binary"}},
-        responses={200: OpenApiResponse(api_docs.UPLOAD_STORED, description="Stored"),
-                   400: OpenApiResponse(api_docs.ERROR, description="The storage is S3"),
-                   404: OpenApiResponse(api_docs.ERROR, description="Unknown uploadId"),
-                   409: OpenApiResponse(api_docs.ERROR, description="Already started a run"),
-                   413: OpenApiResponse(api_docs.ERROR, description="Over maxBytes"),
-                   **ERRORS})
+        responses={
+            200: OpenApiResponse(api_docs.UPLOAD_STORED, description="Stored"),
+            400: OpenApiResponse(api_docs.ERROR, description="The storage is S3"),
+            404: OpenApiResponse(api_docs.ERROR, description="Unknown uploadId"),
+            409: OpenApiResponse(api_docs.ERROR, description="Already started a run"),
+            413: OpenApiResponse(api_docs.ERROR, description="Over maxBytes"),
+            **ERRORS,
+        },
+    )
 
 
 class SumArrayUploadCreateApi(UploadCreateApi):

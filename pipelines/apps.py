@@ -1,4 +1,5 @@
 """Book chapter "Lambda pipelines": queue-driven map-reduce, replayable and dead-lettered."""
+
 from django.apps import AppConfig
 
 

@@ -77,11 +77,13 @@ def _integer_digits(number: int) -> int:
         return 1
     # 2**(b-1) <= magnitude < 2**b, so the count is this lower bound or one more.
     lower_bound = int((magnitude.bit_length() - 1) * 0.30102999566398120) + 1
-    return lower_bound + 1 if magnitude >= 10 ** lower_bound else lower_bound
+    return lower_bound + 1 if magnitude >= 10**lower_bound else lower_bound
 
 
-_RULE = (f"a number may have at most {MAX_INTEGER_DIGITS} digits before the decimal point "
-         f"and {MAX_FRACTION_DIGITS} after it")
+_RULE = (
+    f"a number may have at most {MAX_INTEGER_DIGITS} digits before the decimal point "
+    f"and {MAX_FRACTION_DIGITS} after it"
+)
 # Integers below this many bits have fewer than MAX_INTEGER_DIGITS digits: no count needed.
 _SURELY_SHORT_BITS = int((MAX_INTEGER_DIGITS - 1) / 0.30103)
 
@@ -101,9 +103,11 @@ def number_range_problem(number) -> str | None:
     _, digits, exponent = number.as_tuple()
     integer_digits, fraction_digits = len(digits) + exponent, -exponent
     if integer_digits > MAX_INTEGER_DIGITS:
-        return (f"{_shown(str(number))} has {integer_digits} digits before the decimal point "
-                f"({_RULE})")
+        return (
+            f"{_shown(str(number))} has {integer_digits} digits before the decimal point ({_RULE})"
+        )
     if fraction_digits > MAX_FRACTION_DIGITS:
-        return (f"{_shown(str(number))} has {fraction_digits} digits after the decimal point "
-                f"({_RULE})")
+        return (
+            f"{_shown(str(number))} has {fraction_digits} digits after the decimal point ({_RULE})"
+        )
     return None

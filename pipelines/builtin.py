@@ -26,14 +26,16 @@ def _add(left, right):
     return left + right
 
 
-SUM_ARRAY = pipeline_register(Pipeline(
-    name="sumArray",
-    validate_element=_number,
-    map_element=lambda number: 2 * number,  # the book's timesTwo
-    reduce=_add,
-    empty=lambda: 0,
-    element_description="number",
-))
+SUM_ARRAY = pipeline_register(
+    Pipeline(
+        name="sumArray",
+        validate_element=_number,
+        map_element=lambda number: 2 * number,  # the book's timesTwo
+        reduce=_add,
+        empty=lambda: 0,
+        element_description="number",
+    )
+)
 
 
 _WORD = re.compile(r"[\w']+")
@@ -56,11 +58,13 @@ def _merge_counts(left: dict[str, int], right: dict[str, int]) -> dict[str, int]
     return merged
 
 
-WORD_COUNT = pipeline_register(Pipeline(
-    name="wordCount",
-    validate_element=_text,
-    map_element=_word_counts,
-    reduce=_merge_counts,
-    empty=dict,
-    element_description="text",
-))
+WORD_COUNT = pipeline_register(
+    Pipeline(
+        name="wordCount",
+        validate_element=_text,
+        map_element=_word_counts,
+        reduce=_merge_counts,
+        empty=dict,
+        element_description="text",
+    )
+)

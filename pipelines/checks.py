@@ -15,15 +15,19 @@ def visibility_timeout_covers_retries(app_configs=None, **kwargs):
     visibility = options.get("visibility_timeout")
     if visibility is None:
         return []  # brokers without one (RabbitMQ, the filesystem broker)
-    longest_hold = max(settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS,
-                       settings.PIPELINE_STEP_TIME_LIMIT)
+    longest_hold = max(
+        settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS, settings.PIPELINE_STEP_TIME_LIMIT
+    )
     if visibility <= longest_hold:
-        return [checks.Error(
-            f"CELERY_VISIBILITY_TIMEOUT ({visibility} s) must be longer than the longest time "
-            f"a worker holds a pipeline message ({longest_hold:g} s: "
-            f"PIPELINE_RETRY_BACKOFF_MAX_SECONDS, PIPELINE_STEP_TIME_LIMIT)",
-            hint="Raise CELERY_VISIBILITY_TIMEOUT or lower the backoff ceiling.",
-            id="pipelines.E010")]
+        return [
+            checks.Error(
+                f"CELERY_VISIBILITY_TIMEOUT ({visibility} s) must be longer than the longest time "
+                f"a worker holds a pipeline message ({longest_hold:g} s: "
+                f"PIPELINE_RETRY_BACKOFF_MAX_SECONDS, PIPELINE_STEP_TIME_LIMIT)",
+                hint="Raise CELERY_VISIBILITY_TIMEOUT or lower the backoff ceiling.",
+                id="pipelines.E010",
+            )
+        ]
     return []
 
 
@@ -39,11 +43,14 @@ def pipeline_body_limit_fits_lambda(app_configs=None, **kwargs):
 
     limit = pipeline_body_max_bytes()
     if limit > LAMBDA_BODY_BYTES:
-        return [checks.Warning(
-            f"The pipelines' body limit (PIPELINE_MAX_ELEMENTS x "
-            f"PIPELINE_BODY_BYTES_PER_ELEMENT = {limit} bytes) is over what Lambda accepts "
-            f"({LAMBDA_BODY_BYTES} bytes once base64-encoded): such bodies fail on AWS",
-            hint="Lower PIPELINE_MAX_ELEMENTS or the budget; larger inputs go through an "
-                 "upload (POST /sumArray/uploads).",
-            id="pipelines.W011")]
+        return [
+            checks.Warning(
+                f"The pipelines' body limit (PIPELINE_MAX_ELEMENTS x "
+                f"PIPELINE_BODY_BYTES_PER_ELEMENT = {limit} bytes) is over what Lambda accepts "
+                f"({LAMBDA_BODY_BYTES} bytes once base64-encoded): such bodies fail on AWS",
+                hint="Lower PIPELINE_MAX_ELEMENTS or the budget; larger inputs go through an "
+                "upload (POST /sumArray/uploads).",
+                id="pipelines.W011",
+            )
+        ]
     return []

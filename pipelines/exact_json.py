@@ -38,8 +38,11 @@ def dumps(value: Any) -> str:
     if kind is str:
         return _dump_str(value)
     if isinstance(value, dict):
-        return "{" + ",".join(
-            f"{_dump_str(str(key))}:{dumps(item)}" for key, item in value.items()) + "}"
+        return (
+            "{"
+            + ",".join(f"{_dump_str(str(key))}:{dumps(item)}" for key, item in value.items())
+            + "}"
+        )
     if isinstance(value, list | tuple):
         return "[" + ",".join(map(dumps, value)) + "]"
     return json.dumps(value, separators=(",", ":"), allow_nan=False)

@@ -44,8 +44,11 @@ def _consume_records(step: str, event) -> dict:
         # A malformed event: report nothing processed rather than crash the signature dance.
         logger.exception("pipeline %s consumer got an unreadable event", step)
         records = event.get("Records") if isinstance(event, dict) else None
-        failures = [{"itemIdentifier": record.get("messageId", "")}
-                    for record in records or [] if isinstance(record, dict)]
+        failures = [
+            {"itemIdentifier": record.get("messageId", "")}
+            for record in records or []
+            if isinstance(record, dict)
+        ]
     finally:
         close_old_connections()
     if failures and not settings.PIPELINE_SQS_PARTIAL_BATCH_RESPONSE:
@@ -66,8 +69,7 @@ def consume_reduce(event, context):
 
 def _scheduled(name: str, job, context):
     try:
-        with trace_bound(request_id=None,
-                         invocation_id=request_id_from_lambda_context(context)):
+        with trace_bound(request_id=None, invocation_id=request_id_from_lambda_context(context)):
             return scheduled_job_run(name, job)
     except Exception as exc:
         # Never a TypeError out of here: Zappa would run the job again with another signature.

@@ -44,8 +44,11 @@ class StepMessage:
     offset: int | None = None  # load: the byte of the file the slice starts at
 
     def to_json(self) -> str:
-        body: dict[str, Any] = {"step": self.step, "pipeline": self.pipeline,
-                                "runId": str(self.run_id)}
+        body: dict[str, Any] = {
+            "step": self.step,
+            "pipeline": self.pipeline,
+            "runId": str(self.run_id),
+        }
         if self.request_id:
             body["requestId"] = self.request_id
         if self.step == LOAD:
@@ -57,8 +60,15 @@ class StepMessage:
         return exact_json.dumps(body)[:-1] + ',"elements":' + elements + "}"
 
 
-def map_message(*, pipeline: str, run_id, packet: int, elements: list | None,
-                elements_json: str | None = None, request_id: str | None = None) -> StepMessage:
+def map_message(
+    *,
+    pipeline: str,
+    run_id,
+    packet: int,
+    elements: list | None,
+    elements_json: str | None = None,
+    request_id: str | None = None,
+) -> StepMessage:
     return StepMessage(MAP, pipeline, run_id, packet, elements, elements_json, request_id)
 
 
@@ -66,8 +76,9 @@ def reduce_message(*, pipeline: str, run_id, request_id: str | None = None) -> S
     return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
 
 
-def load_message(*, pipeline: str, run_id, offset: int,
-                 request_id: str | None = None) -> StepMessage:
+def load_message(
+    *, pipeline: str, run_id, offset: int, request_id: str | None = None
+) -> StepMessage:
     return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
 
 
@@ -90,8 +101,11 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
                 raise MalformedMessage("offset must be a byte position")
             return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
         packet, elements = data["packet"], data["elements"]
-        if isinstance(packet, bool) or not isinstance(packet, int) or not isinstance(
-                elements, list):
+        if (
+            isinstance(packet, bool)
+            or not isinstance(packet, int)
+            or not isinstance(elements, list)
+        ):
             raise MalformedMessage("packet must be an integer and elements a list")
         return StepMessage(MAP, pipeline, run_id, packet, elements, request_id=request_id)
     except MalformedMessage:

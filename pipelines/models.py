@@ -22,7 +22,8 @@ class Upload(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipeline_uploads")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipeline_uploads"
+    )
     pipeline = models.CharField(max_length=64)
     storage_name = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -40,36 +41,53 @@ class PipelineRun(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     pipeline = models.CharField(max_length=64)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipeline_runs")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pipeline_runs"
+    )
     state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.PENDING)
     element_count = models.PositiveIntegerField()
     packet_size = models.PositiveIntegerField()
     packet_count = models.PositiveIntegerField()
     failure_reason = models.TextField(blank=True)
     redrive_count = models.PositiveIntegerField(
-        default=0, help_text="How often the cleanup job re-sent this run's unfinished work.")
+        default=0, help_text="How often the cleanup job re-sent this run's unfinished work."
+    )
     last_sent_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="When its messages were last handed to the queue (empty: never sent, e.g. "
-                  "the broker was down at start; the cleanup job sends it).")
+        "the broker was down at start; the cleanup job sends it).",
+    )
     request_id = models.CharField(
-        max_length=64, blank=True,
+        max_length=64,
+        blank=True,
         help_text="The HTTP request that started it: its messages carry it into every log "
-                  "line of the run.")
+        "line of the run.",
+    )
     purged_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="When the retention job dropped its packets' input text (finished runs).")
+        null=True,
+        blank=True,
+        help_text="When the retention job dropped its packets' input text (finished runs).",
+    )
     upload = models.OneToOneField(
-        Upload, null=True, blank=True, on_delete=models.PROTECT, related_name="run",
-        help_text="The uploaded file the run reads its input from (empty: the POST's array).")
+        Upload,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="run",
+        help_text="The uploaded file the run reads its input from (empty: the POST's array).",
+    )
     load_offset = models.BigIntegerField(
-        default=0, help_text="Upload runs: bytes of the file loaded into packets so far.")
+        default=0, help_text="Upload runs: bytes of the file loaded into packets so far."
+    )
     load_line = models.BigIntegerField(
-        default=0, help_text="Upload runs: lines of the file loaded so far.")
+        default=0, help_text="Upload runs: lines of the file loaded so far."
+    )
     loaded_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Upload runs: when the whole file was loaded (until then the run cannot "
-                  "finish: more packets may come).")
+        "finish: more packets may come).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -121,8 +139,10 @@ class ScratchpadEntry(models.Model):
         ordering = ["run", "packet_index"]
         indexes = [
             models.Index(
-                fields=["run", "packet_index"], condition=models.Q(reduced_at__isnull=True),
-                name="scratchpad_unreduced"),
+                fields=["run", "packet_index"],
+                condition=models.Q(reduced_at__isnull=True),
+                name="scratchpad_unreduced",
+            ),
         ]
 
     def __str__(self):
@@ -133,7 +153,8 @@ class RunResult(models.Model):
     """The reduce step's accumulator: folded partials so far, and how much they cover."""
 
     run = models.OneToOneField(
-        PipelineRun, on_delete=models.CASCADE, primary_key=True, related_name="result")
+        PipelineRun, on_delete=models.CASCADE, primary_key=True, related_name="result"
+    )
     value_json = models.TextField()
     packets_reduced = models.PositiveIntegerField(default=0)
     elements_reduced = models.PositiveIntegerField(default=0)
@@ -159,20 +180,29 @@ class DeadLetter(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     message_id = models.CharField(max_length=128, blank=True)
     run = models.ForeignKey(
-        PipelineRun, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="dead_letters", db_constraint=False)
+        PipelineRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dead_letters",
+        db_constraint=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="Set when its run finished after all (e.g. a re-drive): nothing left to do.")
+        null=True,
+        blank=True,
+        help_text="Set when its run finished after all (e.g. a re-drive): nothing left to do.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             # Fetching a DLQ twice must not list a message twice.
             models.UniqueConstraint(
-                fields=["source", "message_id"], condition=~models.Q(message_id=""),
-                name="dead_letter_unique_message"),
+                fields=["source", "message_id"],
+                condition=~models.Q(message_id=""),
+                name="dead_letter_unique_message",
+            ),
         ]
 
     def __str__(self):

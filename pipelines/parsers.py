@@ -28,8 +28,7 @@ class ExactJSONParser(LimitedAnyContentTypeParser):
     def decode(self, raw: bytes):
         if not raw.strip():  # an array is what most clients should send
             raise ApiError(empty_body_message("array"))
-        return decode_json(raw, shape=self.shape, parse_float=client_decimal,
-                           parse_int=client_int)
+        return decode_json(raw, shape=self.shape, parse_float=client_decimal, parse_int=client_int)
 
 
 class ExactJSONRenderer(JSONRenderer):

@@ -57,8 +57,9 @@ def runs_stalled(*, now=None, after_seconds: float | None = None):
         after_seconds = settings.PIPELINE_STALL_AFTER_SECONDS
     cutoff = now - timedelta(seconds=after_seconds)
     return (
-        PipelineRun.objects.filter(state=RunState.PENDING, updated_at__lte=cutoff,
-                                   last_sent_at__lte=cutoff)
+        PipelineRun.objects.filter(
+            state=RunState.PENDING, updated_at__lte=cutoff, last_sent_at__lte=cutoff
+        )
         .annotate(last_mapped_at=Max("scratchpad__created_at"))
         .filter(Q(last_mapped_at__isnull=True) | Q(last_mapped_at__lte=cutoff))
         .filter(Q(result__isnull=True) | Q(result__updated_at__lte=cutoff))
@@ -71,5 +72,7 @@ def runs_unsent(*, now=None):
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.PIPELINE_UNSENT_AFTER_SECONDS)
     return PipelineRun.objects.filter(
-        state=RunState.PENDING, last_sent_at__isnull=True, created_at__lte=cutoff,
+        state=RunState.PENDING,
+        last_sent_at__isnull=True,
+        created_at__lte=cutoff,
     ).order_by("created_at", "id")

@@ -24,9 +24,14 @@ from pipelines.services.steps import step_handle
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="pipelines.run_step", bind=True, acks_late=True,
-             reject_on_worker_lost=True, max_retries=None,
-             time_limit=settings.PIPELINE_STEP_TIME_LIMIT)
+@shared_task(
+    name="pipelines.run_step",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    time_limit=settings.PIPELINE_STEP_TIME_LIMIT,
+)
 def run_step(self, step: str, body: str) -> None:
     with trace_bound(request_id=None, invocation_id=self.request.id):
         _run_step(self, step, body)
@@ -40,15 +45,21 @@ def _run_step(self, step: str, body: str) -> None:
         if attempt >= settings.PIPELINE_MAX_ATTEMPTS:
             logger.exception("pipeline %s message dead-lettered after %s attempts", step, attempt)
             try:
-                dead_letter_store(source=DeadLetterSource.CELERY, step=step, body=body,
-                                  error=f"{type(exc).__name__}: {exc}", attempts=attempt,
-                                  message_id=self.request.id or "")
+                dead_letter_store(
+                    source=DeadLetterSource.CELERY,
+                    step=step,
+                    body=body,
+                    error=f"{type(exc).__name__}: {exc}",
+                    attempts=attempt,
+                    message_id=self.request.id or "",
+                )
             except Exception as store_exc:
-                logger.exception("pipeline %s dead letter could not be stored: back to the "
-                                 "broker", step)
-                raise self.retry(exc=store_exc,
-                                 countdown=settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS
-                                 ) from store_exc
+                logger.exception(
+                    "pipeline %s dead letter could not be stored: back to the broker", step
+                )
+                raise self.retry(
+                    exc=store_exc, countdown=settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS
+                ) from store_exc
             return
         logger.warning("pipeline %s message failed (attempt %s): %r", step, attempt, exc)
         raise self.retry(exc=exc, countdown=retry_delay_seconds(attempt)) from exc

@@ -67,6 +67,7 @@ def _s3_key(storage, name: str) -> str:
 
 # --- the upload ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class UploadTarget:
     upload: Upload
@@ -79,8 +80,7 @@ def upload_create(*, owner, pipeline: str) -> UploadTarget:
     spec = pipeline_get(pipeline)
     upload_id = uuid.uuid4()
     name = f"{settings.PIPELINE_UPLOAD_PREFIX}/{owner.pk}/{upload_id}.txt"
-    upload = Upload.objects.create(id=upload_id, owner=owner, pipeline=spec.name,
-                                   storage_name=name)
+    upload = Upload.objects.create(id=upload_id, owner=owner, pipeline=spec.name, storage_name=name)
     max_bytes = upload_max_bytes()
     storage = default_storage
     presigned = None
@@ -90,9 +90,12 @@ def upload_create(*, owner, pipeline: str) -> UploadTarget:
         client = storage.connection.meta.client
         encryption = {"x-amz-server-side-encryption": "AES256"}
         presigned = client.generate_presigned_post(
-            Bucket=storage.bucket_name, Key=_s3_key(storage, name), Fields=encryption,
+            Bucket=storage.bucket_name,
+            Key=_s3_key(storage, name),
+            Fields=encryption,
             Conditions=[encryption, ["content-length-range", 0, max_bytes]],
-            ExpiresIn=settings.PIPELINE_UPLOAD_URL_EXPIRE_SECONDS)
+            ExpiresIn=settings.PIPELINE_UPLOAD_URL_EXPIRE_SECONDS,
+        )
     return UploadTarget(upload=upload, presigned_post=presigned, max_bytes=max_bytes)
 
 
@@ -117,8 +120,9 @@ class _LimitedReader:
         data = self.stream.read(size if size and size > 0 else 64 * 1024)
         self.read_bytes += len(data)
         if self.read_bytes > self.max_bytes:
-            raise ApiError(f"The file is too large (more than {self.max_bytes} bytes)",
-                           status_code=413)
+            raise ApiError(
+                f"The file is too large (more than {self.max_bytes} bytes)", status_code=413
+            )
         return data
 
 
@@ -137,8 +141,9 @@ def upload_store(*, owner, pipeline: str, upload_id, stream, content_length: int
         default_storage.delete(upload.storage_name)  # a second PUT replaces the first
     reader = _LimitedReader(stream, max_bytes) if stream is not None else None
     try:
-        saved = default_storage.save(upload.storage_name, File(reader or _Empty(),
-                                                               name=upload.storage_name))
+        saved = default_storage.save(
+            upload.storage_name, File(reader or _Empty(), name=upload.storage_name)
+        )
     except ApiError:
         default_storage.delete(upload.storage_name)  # never leave half a file behind
         raise
@@ -154,6 +159,7 @@ class _Empty:
 
 # --- starting the run ------------------------------------------------------------------------
 
+
 def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
     """Store the run and queue the load of the file's first slice. Like run_start, `queued`
     says whether the queue took it (False: the cleanup job sends it later)."""
@@ -162,28 +168,35 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
     if PipelineRun.objects.filter(upload=upload).exists():
         raise ApiError("This upload already started a run", status_code=409)
     if not default_storage.exists(upload.storage_name):
-        raise ApiError("Nothing was uploaded for this uploadId yet: send the file first",
-                       fields={"upload": "no file"})
+        raise ApiError(
+            "Nothing was uploaded for this uploadId yet: send the file first",
+            fields={"upload": "no file"},
+        )
     size = default_storage.size(upload.storage_name)
     if size > upload_max_bytes():
-        raise ApiError(f"The file is too large ({size} bytes, the limit is "
-                       f"{upload_max_bytes()})", status_code=413)
+        raise ApiError(
+            f"The file is too large ({size} bytes, the limit is {upload_max_bytes()})",
+            status_code=413,
+        )
     request_id = current_request_id.get() or ""
     try:
         with transaction.atomic():
             run = PipelineRun.objects.create(
-                pipeline=spec.name, owner=owner, element_count=0,
-                packet_size=settings.PIPELINE_UPLOAD_PACKET_SIZE, packet_count=0, upload=upload,
-                request_id=request_id)
+                pipeline=spec.name,
+                owner=owner,
+                element_count=0,
+                packet_size=settings.PIPELINE_UPLOAD_PACKET_SIZE,
+                packet_count=0,
+                upload=upload,
+                request_id=request_id,
+            )
             RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
     except IntegrityError:  # a concurrent POST with the same upload won
         raise ApiError("This upload already started a run", status_code=409) from None
-    first = load_message(pipeline=spec.name, run_id=run.id, offset=0,
-                         request_id=request_id or None)
+    first = load_message(pipeline=spec.name, run_id=run.id, offset=0, request_id=request_id or None)
     if connection.in_atomic_block:
         # A caller's transaction: the run exists for the load step only once it commits.
-        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, [first]),
-                              robust=True)
+        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, [first]), robust=True)
         run.queued = None
     else:
         run.queued = run_send_or_leave_to_cleanup(run.id, [first])
@@ -191,6 +204,7 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
 
 
 # --- the load step ---------------------------------------------------------------------------
+
 
 class BadLine(ValueError):
     """A line of the file the pipeline cannot take; the message names it."""
@@ -204,7 +218,8 @@ def _read_range(name: str, start: int, length: int) -> bytes:
 
         try:
             body = storage.bucket.Object(_s3_key(storage, name)).get(
-                Range=f"bytes={start}-{start + length - 1}")["Body"]
+                Range=f"bytes={start}-{start + length - 1}"
+            )["Body"]
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "InvalidRange":
                 return b""  # at or past the end (an empty file, or a slice-sized tail)
@@ -219,8 +234,9 @@ def _read_range(name: str, start: int, length: int) -> bytes:
 
 
 def _decode_line_values(text: str):
-    return decode_json(("[" + text + "]").encode(), shape="array",
-                       parse_float=client_decimal, parse_int=client_int)
+    return decode_json(
+        ("[" + text + "]").encode(), shape="array", parse_float=client_decimal, parse_int=client_int
+    )
 
 
 def _slice_elements(spec, data: bytes, *, first_line: int) -> list:
@@ -261,10 +277,18 @@ def run_load_slice(*, message: StepMessage) -> None:
     slice_bytes = settings.PIPELINE_LOAD_SLICE_BYTES
     to_send: list[StepMessage] = []
     with transaction.atomic():
-        run = (PipelineRun.objects.select_for_update(of=("self",)).select_related("upload")
-               .filter(id=message.run_id).first())
-        if (run is None or run.state != RunState.PENDING or not run.loading
-                or run.load_offset != message.offset):
+        run = (
+            PipelineRun.objects.select_for_update(of=("self",))
+            .select_related("upload")
+            .filter(id=message.run_id)
+            .first()
+        )
+        if (
+            run is None
+            or run.state != RunState.PENDING
+            or not run.loading
+            or run.load_offset != message.offset
+        ):
             return  # a duplicate or stale delivery: that slice is loaded already
         data = _read_range(run.upload.storage_name, run.load_offset, slice_bytes)
         at_end = len(data) < slice_bytes
@@ -275,27 +299,31 @@ def run_load_slice(*, message: StepMessage) -> None:
             if cut < 0:
                 _load_fail(run, f"Line {run.load_line + 1} is longer than {slice_bytes} bytes")
                 return
-            data = data[:cut + 1]
+            data = data[: cut + 1]
         lines = data.count(b"\n") + (1 if at_end and data and not data.endswith(b"\n") else 0)
         try:
             elements = _slice_elements(spec, data, first_line=run.load_line + 1)
             if run.element_count + len(elements) > settings.PIPELINE_UPLOAD_MAX_ELEMENTS:
-                raise BadLine(f"Too many elements: more than "
-                              f"{settings.PIPELINE_UPLOAD_MAX_ELEMENTS} (the limit)")
+                raise BadLine(
+                    f"Too many elements: more than "
+                    f"{settings.PIPELINE_UPLOAD_MAX_ELEMENTS} (the limit)"
+                )
             packets = packets_cut(spec=spec, elements=elements, max_count=run.packet_size)
         except BadLine as exc:
             _load_fail(run, str(exc))
             return
         except ApiError as exc:  # an element no message can hold
-            _load_fail(run, f"Lines {run.load_line + 1} to {run.load_line + lines}: "
-                            f"{exc.message}")
+            _load_fail(run, f"Lines {run.load_line + 1} to {run.load_line + lines}: {exc.message}")
             return
         del elements
         first_index = run.packet_count
         Packet.objects.bulk_create(
-            [Packet(run=run, index=first_index + i, elements_json=text,
-                    element_count=len(chunk)) for i, (chunk, text) in enumerate(packets)],
-            batch_size=1000)
+            [
+                Packet(run=run, index=first_index + i, elements_json=text, element_count=len(chunk))
+                for i, (chunk, text) in enumerate(packets)
+            ],
+            batch_size=1000,
+        )
         now = timezone.now()
         run.packet_count += len(packets)
         run.element_count += sum(len(chunk) for chunk, _ in packets)
@@ -303,12 +331,27 @@ def run_load_slice(*, message: StepMessage) -> None:
         run.load_line += lines
         if at_end:
             run.loaded_at = now
-        run.save(update_fields=["packet_count", "element_count", "load_offset", "load_line",
-                                "loaded_at", "updated_at"])
-        to_send = [map_message(pipeline=spec.name, run_id=run.id, packet=first_index + i,
-                               elements=None, elements_json=text,
-                               request_id=message.request_id)
-                   for i, (_, text) in enumerate(packets)]
+        run.save(
+            update_fields=[
+                "packet_count",
+                "element_count",
+                "load_offset",
+                "load_line",
+                "loaded_at",
+                "updated_at",
+            ]
+        )
+        to_send = [
+            map_message(
+                pipeline=spec.name,
+                run_id=run.id,
+                packet=first_index + i,
+                elements=None,
+                elements_json=text,
+                request_id=message.request_id,
+            )
+            for i, (_, text) in enumerate(packets)
+        ]
         del packets
         if at_end:
             # Under the result's lock (as the reducer takes it): every packet may be reduced
@@ -317,8 +360,14 @@ def run_load_slice(*, message: StepMessage) -> None:
             if result.packets_reduced >= run.packet_count:
                 run_finish(run.id)
         else:
-            to_send.append(load_message(pipeline=spec.name, run_id=run.id,
-                                        offset=run.load_offset, request_id=message.request_id))
+            to_send.append(
+                load_message(
+                    pipeline=spec.name,
+                    run_id=run.id,
+                    offset=run.load_offset,
+                    request_id=message.request_id,
+                )
+            )
         # A send that fails after the commit leaves the run to the cleanup job's re-drive,
         # which sends its unmapped packets and its next slice again.
         transaction.on_commit(lambda: run_send(run_id=run.id, messages=to_send))
@@ -333,8 +382,7 @@ def upload_files_delete(*, run_ids: list) -> int:
     """Delete the uploaded files of these runs (the retention job, with their packets' text).
     A file that cannot be deleted now is logged and left (its run stays purged)."""
     deleted = 0
-    for name in Upload.objects.filter(run__id__in=run_ids).values_list("storage_name",
-                                                                       flat=True):
+    for name in Upload.objects.filter(run__id__in=run_ids).values_list("storage_name", flat=True):
         try:
             default_storage.delete(name)
             deleted += 1

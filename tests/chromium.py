@@ -89,8 +89,7 @@ class ChromiumSession:
         self.browser = self.run(launch(**launch_options(**launch_overrides)))
         self.pages: list = []
 
-    def run(self, awaitable: Awaitable[T] | Callable[[], Awaitable[T]], timeout: float = 30
-            ) -> T:
+    def run(self, awaitable: Awaitable[T] | Callable[[], Awaitable[T]], timeout: float = 30) -> T:
         """Run a coroutine (or a no-argument coroutine function) to completion."""
         if callable(awaitable) and not asyncio.iscoroutine(awaitable):
             awaitable = awaitable()
@@ -118,8 +117,7 @@ class ChromiumSession:
             for task in pending:
                 task.cancel()
             if pending:
-                self.loop.run_until_complete(
-                    asyncio.gather(*pending, return_exceptions=True))
+                self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self.loop.close()
 
 
@@ -144,6 +142,7 @@ def chromium(chromium_session) -> Iterator[ChromiumSession]:
 
 
 # --- where a page's requests went ----------------------------------------------------------
+
 
 def record_requests(page) -> list[str]:
     """The URL of every request the page makes from now on (documents, scripts, styles,

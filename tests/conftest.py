@@ -18,6 +18,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 # --- what may be skipped -------------------------------------------------------------
 
+
 def rabbitmq_answers() -> bool:
     import socket
     from urllib.parse import urlsplit
@@ -40,8 +41,7 @@ def pytest_collection_modifyitems(config, items):
         missing["needs_rabbitmq"] = "needs RabbitMQ; TEST_AMQP_URL does not answer"
     left_out = []
     for item in items:
-        reasons = [reason for marker, reason in missing.items()
-                   if item.get_closest_marker(marker)]
+        reasons = [reason for marker, reason in missing.items() if item.get_closest_marker(marker)]
         if reasons:
             why = "; ".join(reasons)
             item.add_marker(pytest.mark.skip(reason=f"{why} (under CI=true a skip fails)"))
@@ -55,8 +55,9 @@ LEFT_OUT_KEY = pytest.StashKey[list]()
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     left_out = config.stash.get(LEFT_OUT_KEY, [])
     if left_out:
-        terminalreporter.section("LEFT OUT: tests whose service is not here",
-                                 sep="!", red=True, bold=True)
+        terminalreporter.section(
+            "LEFT OUT: tests whose service is not here", sep="!", red=True, bold=True
+        )
         for nodeid in left_out:
             terminalreporter.write_line(f"  not run: {nodeid}", red=True)
     skipped = terminalreporter.stats.get("skipped", [])
@@ -72,6 +73,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 # --- AWS emulator ----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def aws():
@@ -89,6 +91,7 @@ def aws():
 
 
 # --- Zappa's Lambda handler ------------------------------------------------------------
+
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):
@@ -126,8 +129,11 @@ def lambda_for_stage(collected_static, zappa_settings_dir):
 
     def build(stage: str = "dev", **overrides) -> ZappaLambda:
         module = write_zappa_settings_module(
-            zappa_settings_dir, stage,
-            django_settings=os.environ["DJANGO_SETTINGS_MODULE"], overrides=overrides)
+            zappa_settings_dir,
+            stage,
+            django_settings=os.environ["DJANGO_SETTINGS_MODULE"],
+            overrides=overrides,
+        )
         return ZappaLambda(module)
 
     yield build
@@ -145,13 +151,13 @@ def dev_lambda(lambda_for_stage) -> ZappaLambda:
 
 # --- users and tokens ------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_user(db, django_user_model):
     """Factory: `make_user("ann")` creates an active user with a known password."""
 
     def make(username: str = "ann", password: str = "correct-horse-battery-9", **fields):
-        return django_user_model.objects.create_user(
-            username=username, password=password, **fields)
+        return django_user_model.objects.create_user(username=username, password=password, **fields)
 
     return make
 

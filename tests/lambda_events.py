@@ -111,30 +111,38 @@ def sqs_event(records: list[dict]) -> dict:
 
 def sqs_messages_event(messages: list[dict], *, arn: str) -> dict:
     """An SQS batch built from messages received from a (moto) queue."""
-    return sqs_event([
-        {
-            **sqs_record(message["Body"], arn=arn, message_id=message["MessageId"]),
-            "receiptHandle": message["ReceiptHandle"],
-            "attributes": {
-                **message.get("Attributes", {}),
-                "ApproximateReceiveCount": message.get("Attributes", {}).get(
-                    "ApproximateReceiveCount", "1"),
-            },
-        }
-        for message in messages
-    ])
+    return sqs_event(
+        [
+            {
+                **sqs_record(message["Body"], arn=arn, message_id=message["MessageId"]),
+                "receiptHandle": message["ReceiptHandle"],
+                "attributes": {
+                    **message.get("Attributes", {}),
+                    "ApproximateReceiveCount": message.get("Attributes", {}).get(
+                        "ApproximateReceiveCount", "1"
+                    ),
+                },
+            }
+            for message in messages
+        ]
+    )
 
 
 def scheduled_event(
-    function: str, *, project: str = "serverless-handbook", stage: str = "dev",
-    kwargs: dict | None = None, region: str = REGION,
+    function: str,
+    *,
+    project: str = "serverless-handbook",
+    stage: str = "dev",
+    kwargs: dict | None = None,
+    region: str = REGION,
 ) -> dict:
     """An EventBridge schedule as Zappa creates it: rule `<project>-<stage>-<function>`, named
     by Zappa's own code (a hash replaces `<project>-<stage>` when that exceeds 63 characters)."""
     from zappa.core import Zappa  # boto3 and more: only where a schedule event is built
 
     rule = Zappa(load_credentials=False, aws_region=region).get_scheduled_event_name(
-        {"function": function}, function, f"{project}-{stage}")
+        {"function": function}, function, f"{project}-{stage}"
+    )
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

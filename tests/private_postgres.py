@@ -58,26 +58,77 @@ def private_postgres():
     password_file.write_text(password)
     _chown_to_cluster_owner(password_file)
     data = workdir / "data"
-    subprocess.run(_as_cluster_owner([
-        shutil.which("initdb") or "initdb", "-D", str(data), "-U", SUPERUSER,
-        f"--pwfile={password_file}", "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"]),
-        check=True, capture_output=True)
+    subprocess.run(
+        _as_cluster_owner(
+            [
+                shutil.which("initdb") or "initdb",
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={password_file}",
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     # A throwaway self-signed certificate: the stage's DATABASE_URL says sslmode=require.
-    subprocess.run(_as_cluster_owner([
-        "openssl", "req", "-new", "-x509", "-days", "1", "-nodes", "-subj", "/CN=127.0.0.1",
-        "-keyout", str(data / "server.key"), "-out", str(data / "server.crt")]),
-        check=True, capture_output=True)
+    subprocess.run(
+        _as_cluster_owner(
+            [
+                "openssl",
+                "req",
+                "-new",
+                "-x509",
+                "-days",
+                "1",
+                "-nodes",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                str(data / "server.key"),
+                "-out",
+                str(data / "server.crt"),
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     (data / "server.key").chmod(0o600)
     port = free_loopback_port()
-    options = (f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c ssl=on "
-               f"-c fsync=off -c lc_messages=C")
-    subprocess.run(_as_cluster_owner([
-        shutil.which("pg_ctl") or "pg_ctl", "-D", str(data), "-o", options,
-        "-l", str(workdir / "server.log"), "-w", "start"]), check=True, capture_output=True)
+    options = (
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c ssl=on "
+        f"-c fsync=off -c lc_messages=C"
+    )
+    subprocess.run(
+        _as_cluster_owner(
+            [
+                shutil.which("pg_ctl") or "pg_ctl",
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(workdir / "server.log"),
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         yield PrivatePostgres(port=port, superuser_password=password)
     finally:
-        subprocess.run(_as_cluster_owner([
-            shutil.which("pg_ctl") or "pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
-            check=False, capture_output=True)
+        subprocess.run(
+            _as_cluster_owner(
+                [shutil.which("pg_ctl") or "pg_ctl", "-D", str(data), "-m", "immediate", "stop"]
+            ),
+            check=False,
+            capture_output=True,
+        )
         shutil.rmtree(workdir, ignore_errors=True)

@@ -52,7 +52,9 @@ class LambdaContext:
     function_name: str = "serverless-handbook-dev"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:serverless-handbook-dev"
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:serverless-handbook-dev"
+    )
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
@@ -122,13 +124,17 @@ def main() -> None:
     overrides = json.loads(os.environ.get("ZAPPA_STAGE_OVERRIDES", "{}"))
     with tempfile.TemporaryDirectory() as directory:
         module = write_zappa_settings_module(
-            Path(directory), stage, django_settings=django_settings, overrides=overrides)
+            Path(directory), stage, django_settings=django_settings, overrides=overrides
+        )
         lambda_ = ZappaLambda(module)
         result = lambda_.invoke(json.loads(event_json))
     if isinstance(result, dict) and "statusCode" in result:
         response = decode_api_gateway_response(result)
-        result = {"statusCode": response.status_code, "headers": response.headers,
-                  "body": response.body.decode(errors="replace")}
+        result = {
+            "statusCode": response.status_code,
+            "headers": response.headers,
+            "body": response.body.decode(errors="replace"),
+        }
     sys.stdout.write(json.dumps(result) + "\n")
 
 

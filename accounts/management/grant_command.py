@@ -84,8 +84,9 @@ class GrantCommand(BaseCommand):
             self._revoke(holder, names)
 
     def _grant(self, holder, names: list[str], *, create: bool) -> None:
-        existing = set(self.granted_model.objects.filter(name__in=names)
-                       .values_list("name", flat=True))
+        existing = set(
+            self.granted_model.objects.filter(name__in=names).values_list("name", flat=True)
+        )
         refused = self.names_refused([name for name in names if name not in existing])
         if refused and not create:
             raise CommandError(self._message(self.refused_message, holder, refused))
@@ -95,18 +96,15 @@ class GrantCommand(BaseCommand):
             if name not in existing:
                 self.stdout.write(f"Created {self.kind} {name}")
         self.granted_of(holder).add(*granted)
-        self._report(self._message(self.granted_message, holder, names), holder,
-                     self.grant_note)
+        self._report(self._message(self.granted_message, holder, names), holder, self.grant_note)
 
     def _revoke(self, holder, names: list[str]) -> None:
-        held = set(self.granted_of(holder).filter(name__in=names)
-                   .values_list("name", flat=True))
+        held = set(self.granted_of(holder).filter(name__in=names).values_list("name", flat=True))
         not_held = [name for name in names if name not in held]
         if not_held:
             raise CommandError(self._message(self.not_held_message, holder, not_held))
         self.granted_of(holder).remove(*self.granted_model.objects.filter(name__in=names))
-        self._report(self._message(self.revoked_message, holder, names), holder,
-                     self.revoke_note)
+        self._report(self._message(self.revoked_message, holder, names), holder, self.revoke_note)
 
     def _message(self, template: str, holder, names: list[str]) -> str:
         return template.format(holder=self.holder_label(holder), names=", ".join(names))

@@ -14,8 +14,9 @@ USE_TZ = True
 
 def hello(request):
     name = request.GET.get("name", "")
-    return HttpResponse(f"Hello {name} 👋" if name else "Hello 👋",
-                        content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        f"Hello {name} 👋" if name else "Hello 👋", content_type="text/plain; charset=utf-8"
+    )
 
 
 urlpatterns = [path("hello", hello), path("hello/", hello)]

@@ -37,8 +37,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             secret_arn = os.environ.get("DATABASE_SECRET_ARN")
             if not secret_arn or not is_authentication_failure(exc):
                 raise
-            logger.warning("Database refused the password; re-reading secret %s once",
-                           secret_arn)
+            logger.warning("Database refused the password; re-reading secret %s once", secret_arn)
         self.use_credentials(refresh_database_secret())
         return super().get_new_connection(self.get_connection_params())
 
@@ -47,4 +46,3 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         # one to every thread's wrapper): every later connection of the alias uses the new
         # password without a re-read of its own.
         self.settings_dict["USER"], self.settings_dict["PASSWORD"] = credentials
-

@@ -30,8 +30,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=STAGE == "dev")
 # GraphiQL and introspection are developer tools: off in prod unless turned on.
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=STAGE != "prod")
-GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
-                                         default=STAGE != "prod")
+GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED", default=STAGE != "prod")
 # On Lambda, pipeline messages travel on SQS and SQS events invoke the consumers; the queue
 # URLs come from the stage's infrastructure (check --deploy fails while they are missing).
 PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")
@@ -53,8 +52,10 @@ CHROMIUM_BUILD = env("CHROMIUM_BUILD", default="none")
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 # Captures go to the stage's bucket (Lambda's own disk is gone with the container).
 if MEDIA_BUCKET:
-    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage",
-                           "OPTIONS": {**S3_MEDIA_OPTIONS, "bucket_name": MEDIA_BUCKET}}
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**S3_MEDIA_OPTIONS, "bucket_name": MEDIA_BUCKET},
+    }
 # SnapStart (staging, prod): close connections before the snapshot, reseed after a restore.
 from config.snapstart import register_hooks
 

@@ -113,9 +113,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [GRAPHENE_DJANGO_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "config.storages.StageAwareCompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "config.storages.StageAwareCompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 MEDIA_URL = "media/"

@@ -23,9 +23,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 # Every test session runs collectstatic into a temporary STATIC_ROOT (tests/conftest.py,
 # collected_static): hashed names as on AWS, without the gzip copies that only slow it down.
-STORAGES["staticfiles"] = {
-    "BACKEND": "config.storages.StageAwareManifestStaticFilesStorage"
-}
+STORAGES["staticfiles"] = {"BACKEND": "config.storages.StageAwareManifestStaticFilesStorage"}
 # Metrics are written only where a test turns them on: a per-minute flush must not touch the
 # database from a test that has no access to it.
 METRICS_SINKS = env.list("METRICS_SINKS", default=[])

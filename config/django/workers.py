@@ -28,7 +28,8 @@ def _required(name: str, why: str) -> str:
 
 
 if not _required("DATABASE_URL", "postgres://user:password@host:5432/db").startswith(
-        ("postgres://", "postgresql://", "pgsql://", "psql://")):
+    ("postgres://", "postgresql://", "pgsql://", "psql://")
+):
     # Several web and worker processes write at once, and the pipelines' reduce step locks
     # rows with SKIP LOCKED: the embedded SQLite file is the local mode's database.
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL in the workers mode")
@@ -37,7 +38,8 @@ if _required(
 ).startswith(("memory", "filesystem")):
     raise ImproperlyConfigured(
         "CELERY_BROKER_URL must be a broker every process reaches (redis://, amqp://, sqs://) "
-        "in the workers mode; filesystem:// is the local mode's")
+        "in the workers mode; filesystem:// is the local mode's"
+    )
 _required("ALLOWED_HOSTS", "the host names clients use, comma-separated (api.example.com)")
 
 from config.django.base import *
@@ -50,8 +52,10 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # A worker consumes every queue listed here (scripts/worker: WORKER_QUEUES to pick some): the
 # default queue and the pipelines' step queues, when PIPELINE_CELERY_*_QUEUE names them.
 CELERY_TASK_QUEUES = {
-    name: {} for name in dict.fromkeys(
-        [CELERY_TASK_DEFAULT_QUEUE, *PIPELINE_CELERY_QUEUES.values()]) if name}
+    name: {}
+    for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, *PIPELINE_CELERY_QUEUES.values()])
+    if name
+}
 
 # collectstatic (scripts/web) writes hashed, pre-compressed files here; WhiteNoise serves them.
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(STATIC_ROOT))
@@ -63,8 +67,9 @@ HTTPS_ONLY = env.bool("HTTPS_ONLY", default=True)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
 # Load balancers probe /health over plain HTTP and do not follow redirects.
 SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS",
-                              default=60 * 60 * 24 * 365 if HTTPS_ONLY else 0)
+SECURE_HSTS_SECONDS = env.int(
+    "SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if HTTPS_ONLY else 0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
@@ -72,8 +77,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # As on AWS: sign-up on first login only on a dev stage, GraphiQL and introspection off in prod.
 SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=STAGE == "dev")
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=STAGE != "prod")
-GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED",
-                                         default=STAGE != "prod")
+GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED", default=STAGE != "prod")
 
 # Long-lived processes keep their connection (health-checked before use, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

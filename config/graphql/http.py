@@ -79,18 +79,25 @@ def without_suggestion(error: GraphQLError) -> GraphQLError:
     start = message.rfind(SUGGESTION)
     if start < 0 or not message.endswith("?"):
         return error
-    return GraphQLError(message[:start], error.nodes, error.source, error.positions,
-                        error.path, error.original_error, error.extensions)
+    return GraphQLError(
+        message[:start],
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        error.extensions,
+    )
 
 
 def without_suggestions(errors):
     # Errors a resolver raised are the project's own text: only graphql-core's are touched.
-    return [error if error.original_error is not None else without_suggestion(error)
-            for error in errors]
+    return [
+        error if error.original_error is not None else without_suggestion(error) for error in errors
+    ]
 
 
-def check_document(schema, query: str, max_tokens: int, bounds: QueryBounds,
-                   introspection: bool):
+def check_document(schema, query: str, max_tokens: int, bounds: QueryBounds, introspection: bool):
     """The parsed document of a query fit to execute; raises RejectedDocument otherwise."""
     try:
         document = parse(query, max_tokens=max_tokens)
@@ -104,8 +111,9 @@ def check_document(schema, query: str, max_tokens: int, bounds: QueryBounds,
         else:
             # graphql-core's rule refuses fields of introspection types (__schema, __type
             # and below), not __typename; graphene's DisableIntrospection refuses any "__".
-            errors = without_suggestions(validate(
-                schema, document, (*specified_rules, NoSchemaIntrospectionCustomRule)))
+            errors = without_suggestions(
+                validate(schema, document, (*specified_rules, NoSchemaIntrospectionCustomRule))
+            )
     if errors:
         raise RejectedDocument(errors)
     return document
@@ -167,8 +175,13 @@ rejected_documents = RejectionCache(maxsize=REJECTED_DOCUMENTS_CACHED)
 
 
 def document_for(schema, query: str):
-    arguments = (schema, query, settings.GRAPHQL_MAX_TOKENS, query_bounds(),
-                 settings.GRAPHQL_INTROSPECTION_ENABLED)
+    arguments = (
+        schema,
+        query,
+        settings.GRAPHQL_MAX_TOKENS,
+        query_bounds(),
+        settings.GRAPHQL_INTROSPECTION_ENABLED,
+    )
     if len(query) > CACHEABLE_QUERY_LENGTH:
         # Not remembered either way; parsing stops at GRAPHQL_MAX_TOKENS and the bounds
         # cost a walk proportional to the text, so a long bad document stays cheap.
@@ -195,8 +208,9 @@ class ProjectGraphQLView(GraphQLView):
             bearer_user = user_from_bearer(request)
         except InvalidCredentials as exc:
             message = f"Invalid bearer token: {exc}"
-            return JsonResponse({**error_payload(message), "errors": [{"message": message}]},
-                                status=401)
+            return JsonResponse(
+                {**error_payload(message), "errors": [{"message": message}]}, status=401
+            )
         # Only the bearer token authenticates GraphQL: a session cookie must not, since this
         # view is exempt from CSRF. Resolvers read request.user through
         # accounts.graphql_permissions (scope_required / role_required).
@@ -205,12 +219,14 @@ class ProjectGraphQLView(GraphQLView):
             return super().dispatch(request, *args, **kwargs)  # the GraphiQL page
         try:
             if request.method not in ("GET", "POST"):
-                raise HttpError(HttpResponseNotAllowed(
-                    ["GET", "POST"], "GraphQL only supports GET and POST requests."))
+                raise HttpError(
+                    HttpResponseNotAllowed(
+                        ["GET", "POST"], "GraphQL only supports GET and POST requests."
+                    )
+                )
             data = self.parse_body(request)
             result, status_code = self.get_response(request, data)
-            return HttpResponse(status=status_code, content=result,
-                                content_type="application/json")
+            return HttpResponse(status=status_code, content=result, content_type="application/json")
         except HttpError as error:
             response = error.response
             response["Content-Type"] = "application/json"
@@ -225,8 +241,9 @@ class ProjectGraphQLView(GraphQLView):
         try:
             data = super().parse_body(request)
         except RecursionError as exc:
-            raise HttpError(HttpResponseBadRequest(),
-                            "POST body sent invalid JSON: nested too deeply") from exc
+            raise HttpError(
+                HttpResponseBadRequest(), "POST body sent invalid JSON: nested too deeply"
+            ) from exc
         return data if isinstance(data, dict) else {}
 
     def get_response(self, request, data, show_graphiql=False):
@@ -235,8 +252,9 @@ class ProjectGraphQLView(GraphQLView):
             status_code = 401
         return result, status_code
 
-    def execute_graphql_request(self, request, data, query, variables, operation_name,
-                                show_graphiql=False):
+    def execute_graphql_request(
+        self, request, data, query, variables, operation_name, show_graphiql=False
+    ):
         if not query:
             raise HttpError(HttpResponseBadRequest(), "Must provide query string.")
         if not isinstance(query, str):
@@ -253,11 +271,18 @@ class ProjectGraphQLView(GraphQLView):
 
         operation = get_operation_ast(document, operation_name)
         is_mutation = operation is not None and operation.operation == OperationType.MUTATION
-        if request.method == "GET" and operation is not None and (
-                operation.operation != OperationType.QUERY):
-            raise HttpError(HttpResponseNotAllowed(
-                ["POST"], f"Can only perform a {operation.operation.value} operation "
-                          "from a POST request."))
+        if (
+            request.method == "GET"
+            and operation is not None
+            and (operation.operation != OperationType.QUERY)
+        ):
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"],
+                    f"Can only perform a {operation.operation.value} operation "
+                    "from a POST request.",
+                )
+            )
         options = {
             "root_value": self.get_root_value(request),
             "context_value": self.get_context(request),
@@ -282,7 +307,8 @@ class ProjectGraphQLView(GraphQLView):
 
     def json_encode(self, request, d, pretty=False):
         failed = "errors" in d and (
-            "data" not in d or getattr(request, AUTHENTICATION_REQUIRED_FLAG, False))
+            "data" not in d or getattr(request, AUTHENTICATION_REQUIRED_FLAG, False)
+        )
         if failed and d["errors"]:
             # Also the project's error shape (docs/contract.md §2), next to GraphQL's own `errors`.
             d = {**error_payload(d["errors"][0].get("message") or "Error"), **d}

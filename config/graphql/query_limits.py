@@ -130,11 +130,17 @@ class _Checker:
     # --- one pass over the text --------------------------------------------------------
 
     def _definitions(self) -> tuple[dict[str, _Definition], list[_Definition]]:
-        fragment_nodes = [definition for definition in self.document.definitions
-                          if isinstance(definition, FragmentDefinitionNode)]
+        fragment_nodes = [
+            definition
+            for definition in self.document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        ]
         if len(fragment_nodes) > self.bounds.max_fragments:
-            raise _Rejected(QueryTooLarge(
-                f"Query defines too many fragments: more than {self.bounds.max_fragments}"))
+            raise _Rejected(
+                QueryTooLarge(
+                    f"Query defines too many fragments: more than {self.bounds.max_fragments}"
+                )
+            )
         fragments: dict[str, _Definition] = {}
         operations: list[_Definition] = []
         for node in self.document.definitions:
@@ -142,8 +148,9 @@ class _Checker:
             if isinstance(node, FragmentDefinitionNode):
                 name = node.name.value
                 if name in fragments:
-                    raise _Rejected(GraphQLError(
-                        f"There can be only one fragment named '{name}'.", node.name))
+                    raise _Rejected(
+                        GraphQLError(f"There can be only one fragment named '{name}'.", node.name)
+                    )
                 fragments[name] = self._summarise(node)
             elif isinstance(node, OperationDefinitionNode):
                 operations.append(self._summarise(node))
@@ -154,8 +161,13 @@ class _Checker:
         self._visit(node.selection_set, 1, False, definition)
         return definition
 
-    def _visit(self, selection_set: SelectionSetNode | None, level: int, introspection: bool,
-               definition: _Definition) -> None:
+    def _visit(
+        self,
+        selection_set: SelectionSetNode | None,
+        level: int,
+        introspection: bool,
+        definition: _Definition,
+    ) -> None:
         # Recursion is bounded: graphql-core's parser refuses documents nested deeper than a
         # few hundred levels, and each level here is one frame.
         if selection_set is None:
@@ -164,26 +176,28 @@ class _Checker:
             self.nodes_visited += 1
             if isinstance(selection, FieldNode):
                 # __schema / __type open an introspection subtree (__typename is a plain leaf).
-                inside = introspection or (selection.name.value.startswith("__")
-                                           and selection.selection_set is not None)
+                inside = introspection or (
+                    selection.name.value.startswith("__") and selection.selection_set is not None
+                )
                 definition.own.add_field(selection, level, inside)
                 self._visit(selection.selection_set, level + 1, inside, definition)
             elif isinstance(selection, InlineFragmentNode):
                 self._visit(selection.selection_set, level, introspection, definition)
             elif isinstance(selection, FragmentSpreadNode):
                 definition.spreads.append(
-                    _Spread(selection.name.value, selection, level, introspection))
+                    _Spread(selection.name.value, selection, level, introspection)
+                )
 
     # --- refusals that need no expansion -----------------------------------------------
 
-    def _refuse_unknown_fragments(self, fragments: dict[str, _Definition],
-                                  operations: list[_Definition]) -> None:
+    def _refuse_unknown_fragments(
+        self, fragments: dict[str, _Definition], operations: list[_Definition]
+    ) -> None:
         for definition in (*operations, *fragments.values()):
             for spread in definition.spreads:
                 self.nodes_visited += 1
                 if spread.name not in fragments:
-                    raise _Rejected(GraphQLError(f"Unknown fragment '{spread.name}'.",
-                                                 spread.node))
+                    raise _Rejected(GraphQLError(f"Unknown fragment '{spread.name}'.", spread.node))
 
     def _fragment_costs(self, fragments: dict[str, _Definition]) -> dict[str, _Cost]:
         """Every fragment's expanded cost, each computed once (a depth-first walk of the
@@ -215,7 +229,7 @@ class _Checker:
 
     @staticmethod
     def _cycle_error(path: list[str], spread: _Spread) -> GraphQLError:
-        cycle = path[path.index(spread.name):]
+        cycle = path[path.index(spread.name) :]
         via = cycle[1:]
         message = f"Cannot spread fragment '{spread.name}' within itself"
         if via:
@@ -224,8 +238,7 @@ class _Checker:
 
     def _combined(self, definition: _Definition, costs: dict[str, _Cost]) -> _Cost:
         own = definition.own
-        total = _Cost(own.fields, own.introspection_fields, own.aliases, own.height,
-                      own.deepest)
+        total = _Cost(own.fields, own.introspection_fields, own.aliases, own.height, own.deepest)
         for spread in definition.spreads:
             self.nodes_visited += 1
             total.add_spread(spread, costs[spread.name])
@@ -233,16 +246,17 @@ class _Checker:
 
     # --- the bounds --------------------------------------------------------------------
 
-    def _check_operations(self, operations: list[_Definition],
-                          costs: dict[str, _Cost]) -> None:
+    def _check_operations(self, operations: list[_Definition], costs: dict[str, _Cost]) -> None:
         # Validation looks at every operation of the document, so all of them count.
         document = _Cost()
         for operation in operations:
             cost = self._combined(operation, costs)
             if cost.height > self.bounds.max_depth:
-                raise _Rejected(QueryTooLarge(
-                    f"Query is too deep: more than {self.bounds.max_depth} levels",
-                    cost.deepest))
+                raise _Rejected(
+                    QueryTooLarge(
+                        f"Query is too deep: more than {self.bounds.max_depth} levels", cost.deepest
+                    )
+                )
             document.fields += cost.fields
             document.introspection_fields += cost.introspection_fields
             document.aliases += cost.aliases
@@ -251,15 +265,21 @@ class _Checker:
     def _check_totals(self, cost: _Cost, node: Node) -> None:
         bounds = self.bounds
         if cost.fields > bounds.max_fields:
-            raise _Rejected(QueryTooLarge(
-                f"Query selects too many fields: more than {bounds.max_fields}", node))
+            raise _Rejected(
+                QueryTooLarge(f"Query selects too many fields: more than {bounds.max_fields}", node)
+            )
         if cost.introspection_fields > bounds.max_introspection_fields:
-            raise _Rejected(QueryTooLarge(
-                "Introspection query selects too many fields: more than "
-                f"{bounds.max_introspection_fields}", node))
+            raise _Rejected(
+                QueryTooLarge(
+                    "Introspection query selects too many fields: more than "
+                    f"{bounds.max_introspection_fields}",
+                    node,
+                )
+            )
         if cost.aliases > bounds.max_aliases:
-            raise _Rejected(QueryTooLarge(
-                f"Query uses too many aliases: more than {bounds.max_aliases}", node))
+            raise _Rejected(
+                QueryTooLarge(f"Query uses too many aliases: more than {bounds.max_aliases}", node)
+            )
 
 
 def check_query_bounds(document: DocumentNode, bounds: QueryBounds) -> BoundsCheck:

@@ -11,8 +11,9 @@ from config.env import env
 # start (scripts/chromium-lambda builds the layer; docs/browser.md).
 CHROMIUM_BUILD = env("CHROMIUM_BUILD", default="debian")
 CHROMIUM_LAMBDA_DIR = env("CHROMIUM_LAMBDA_DIR", default="/opt/chromium")
-CHROMIUM_UNPACK_DIR = env("CHROMIUM_UNPACK_DIR",
-                          default=os.path.join(tempfile.gettempdir(), "chromium-lambda"))
+CHROMIUM_UNPACK_DIR = env(
+    "CHROMIUM_UNPACK_DIR", default=os.path.join(tempfile.gettempdir(), "chromium-lambda")
+)
 # Debian's /usr/bin/chromium locally and in CI; on Lambda the layer's binary, unpacked into /tmp.
 # Never downloaded at run time: without a path pyppeteer would try to fetch one.
 CHROMIUM_EXECUTABLE = env("CHROMIUM_EXECUTABLE", default="/usr/bin/chromium")
@@ -30,8 +31,10 @@ BROWSER_RECYCLE_AFTER_PAGES = env.int("BROWSER_RECYCLE_AFTER_PAGES", default=100
 # Production: none. The test suite allows its own 127.0.0.1 server.
 BROWSER_ALLOWED_DESTINATIONS = env.list("BROWSER_ALLOWED_DESTINATIONS", default=[])
 # Viewport of /screenshot and /pdf pages.
-BROWSER_VIEWPORT = {"width": env.int("BROWSER_VIEWPORT_WIDTH", default=1280),
-                    "height": env.int("BROWSER_VIEWPORT_HEIGHT", default=900)}
+BROWSER_VIEWPORT = {
+    "width": env.int("BROWSER_VIEWPORT_WIDTH", default=1280),
+    "height": env.int("BROWSER_VIEWPORT_HEIGHT", default=900),
+}
 # The book's search scraper: a URL template with {query}, and what to read from each result.
 SEARCH_URL = env("SEARCH_URL", default="https://html.duckduckgo.com/html/?q={query}")
 SEARCH_SELECTORS = {

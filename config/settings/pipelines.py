@@ -62,14 +62,14 @@ PIPELINE_MAX_REDRIVES = env.int("PIPELINE_MAX_REDRIVES", default=3)
 # first re-drive without waiting for the cleanup. 180 s + the 60 s interval keeps a purged
 # queue's recovery under 5 minutes; it is longer than the slowest healthy pause of a run
 # (a step's 120 s time limit, the 120 s backoff ceiling), so a busy run is rarely re-sent.
-PIPELINE_STALL_WATCH_AFTER_SECONDS = env.int("PIPELINE_STALL_WATCH_AFTER_SECONDS",
-                                             default=3 * 60)
+PIPELINE_STALL_WATCH_AFTER_SECONDS = env.int("PIPELINE_STALL_WATCH_AFTER_SECONDS", default=3 * 60)
 # A run stored while the queue was down is sent by the cleanup job after this long (the
 # request that stored it may still be sending it).
 PIPELINE_UNSENT_AFTER_SECONDS = env.int("PIPELINE_UNSENT_AFTER_SECONDS", default=60)
 # A stalled run whose map queue still holds messages waits its turn instead of being
 # re-sent, for at most this long after its last send.
-PIPELINE_BACKLOG_MAX_WAIT_SECONDS = env.int("PIPELINE_BACKLOG_MAX_WAIT_SECONDS",
-                                            default=6 * 60 * 60)
+PIPELINE_BACKLOG_MAX_WAIT_SECONDS = env.int(
+    "PIPELINE_BACKLOG_MAX_WAIT_SECONDS", default=6 * 60 * 60
+)
 # Finished runs keep their input text this many days; then the cleanup job drops it.
 PIPELINE_RETENTION_DAYS = env.int("PIPELINE_RETENTION_DAYS", default=30)

@@ -21,14 +21,19 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["config.api_docs_hooks.register_app_extensions"],
     # drf-spectacular's default enum hook, then ours: the paths exactly as the contract
     # writes them (config/api_docs_hooks.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "config.api_docs_hooks.contract_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_docs_hooks.contract_paths",
+    ],
     # /docs: Swagger UI from drf-spectacular-sidecar's static files, served by the app
     # itself (no CDN; the page works offline and behind a strict network policy).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # validatorUrl null: Swagger UI would otherwise send the document to validator.swagger.io.
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True,
-                            "validatorUrl": None},
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": True,
+        "validatorUrl": None,
+    },
 }

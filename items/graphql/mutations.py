@@ -19,8 +19,9 @@ def item_writer(info):
     try:
         user_rate_limit_hit(user=owner, scope=ITEM_WRITES)
     except RateLimited as exc:
-        raise GraphQLError(exc.message, extensions={
-            "code": "RATE_LIMITED", "retryAfter": exc.retry_after_seconds}) from exc
+        raise GraphQLError(
+            exc.message, extensions={"code": "RATE_LIMITED", "retryAfter": exc.retry_after_seconds}
+        ) from exc
     return owner
 
 
@@ -47,6 +48,8 @@ class Mutation(graphene.ObjectType):
         description="Upsert: without id creates; an unknown id is an error (Item not found).",
     )
     delete_item = graphene.Field(
-        ItemType, id=graphene.String(required=True), resolver=resolve_delete_item,
+        ItemType,
+        id=graphene.String(required=True),
+        resolver=resolve_delete_item,
         description="Soft delete; returns the item as it was, or null if there was none.",
     )

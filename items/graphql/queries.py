@@ -25,8 +25,7 @@ def resolve_items(root, info, first=None, after=None):
         page = item_page(owner=info.context.user, limit=first, cursor=after or None)
     except InvalidPageSize as exc:
         raise GraphQLError(exc.message_for("first")) from exc
-    edges = [ItemConnection.Edge(node=item, cursor=ItemPage.cursor_of(item))
-             for item in page.items]
+    edges = [ItemConnection.Edge(node=item, cursor=ItemPage.cursor_of(item)) for item in page.items]
     return ItemConnection(
         edges=edges,
         page_info=PageInfo(

@@ -23,18 +23,35 @@ logger = logging.getLogger(__name__)
 def run_pending_messages(run: PipelineRun) -> list[StepMessage]:
     """A map message for every packet not in the scratchpad and a reduce message if partials
     wait: what the run still needs. Replayable steps make re-sending safe."""
-    unmapped = (Packet.objects.filter(run_id=run.id, scratchpad__isnull=True)
-                .order_by("index").only("index", "elements_json"))
+    unmapped = (
+        Packet.objects.filter(run_id=run.id, scratchpad__isnull=True)
+        .order_by("index")
+        .only("index", "elements_json")
+    )
     messages: list[StepMessage] = [
-        map_message(pipeline=run.pipeline, run_id=run.id, packet=packet.index, elements=None,
-                    elements_json=packet.elements_json, request_id=run.request_id or None)
-        for packet in unmapped]
+        map_message(
+            pipeline=run.pipeline,
+            run_id=run.id,
+            packet=packet.index,
+            elements=None,
+            elements_json=packet.elements_json,
+            request_id=run.request_id or None,
+        )
+        for packet in unmapped
+    ]
     if ScratchpadEntry.objects.filter(run_id=run.id, reduced_at__isnull=True).exists():
-        messages.append(reduce_message(pipeline=run.pipeline, run_id=run.id,
-                                       request_id=run.request_id or None))
+        messages.append(
+            reduce_message(pipeline=run.pipeline, run_id=run.id, request_id=run.request_id or None)
+        )
     if run.loading:  # an upload run whose file is not all loaded: its next slice
-        messages.append(load_message(pipeline=run.pipeline, run_id=run.id,
-                                     offset=run.load_offset, request_id=run.request_id or None))
+        messages.append(
+            load_message(
+                pipeline=run.pipeline,
+                run_id=run.id,
+                offset=run.load_offset,
+                request_id=run.request_id or None,
+            )
+        )
     return messages
 
 
@@ -43,7 +60,8 @@ def run_redrive(*, run: PipelineRun) -> int:
     Raises when the queue refuses them (the caller reports it for this run alone)."""
     messages = run_pending_messages(run)
     PipelineRun.objects.filter(id=run.id).update(
-        redrive_count=F("redrive_count") + 1, updated_at=timezone.now())
+        redrive_count=F("redrive_count") + 1, updated_at=timezone.now()
+    )
     run_send(run_id=run.id, messages=messages)
     return len(messages)
 
@@ -53,7 +71,8 @@ def _run_waits_in_backlog(run: PipelineRun, *, now, queue_depths: dict) -> bool:
     waiting its turn, not stalled: re-sending would only multiply the backlog. Past
     PIPELINE_BACKLOG_MAX_WAIT_SECONDS since its last send it is re-driven anyway."""
     if run.last_sent_at and (now - run.last_sent_at).total_seconds() > (
-            settings.PIPELINE_BACKLOG_MAX_WAIT_SECONDS):
+        settings.PIPELINE_BACKLOG_MAX_WAIT_SECONDS
+    ):
         return False
     if MAP not in queue_depths:
         queue_depths[MAP] = transport_get().queue_depth(MAP)
@@ -71,8 +90,10 @@ def _run_hopeless_reason(run: PipelineRun) -> str:
         stuck.append(f"{unreduced} mapped packets could not be reduced")
     if run.loading:
         stuck.append(f"the uploaded file could not be loaded past byte {run.load_offset}")
-    return (f"No progress after {run.redrive_count} re-drives: "
-            f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters.")
+    return (
+        f"No progress after {run.redrive_count} re-drives: "
+        f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters."
+    )
 
 
 class _RunHandler:
@@ -117,8 +138,14 @@ def runs_cleanup(*, now=None) -> dict:
     got, re-drive stalled runs (leaving those waiting behind a backlog), fail hopeless ones,
     resolve dead letters of finished runs and drop old finished runs' input text."""
     now = now or timezone.now()
-    summary: dict = {"sent": [], "redriven": [], "failed": [], "waiting": [], "errors": {},
-                     "purged": 0}
+    summary: dict = {
+        "sent": [],
+        "redriven": [],
+        "failed": [],
+        "waiting": [],
+        "errors": {},
+        "purged": 0,
+    }
     handler = _RunHandler(now=now, job="cleanup", summary=summary)
     for run in runs_unsent(now=now):
         handler.isolated(run, handler.send)
@@ -126,7 +153,8 @@ def runs_cleanup(*, now=None) -> dict:
         handler.isolated(run, lambda run: handler.unstick(run, may_fail=True))
     # Letters whose run finished some other way (e.g. their packet was mapped by a re-drive).
     DeadLetter.objects.filter(resolved_at__isnull=True, run__state=RunState.DONE).update(
-        resolved_at=now)
+        resolved_at=now
+    )
     summary["purged"] = runs_purge_finished(now=now)
     if any(summary[key] for key in ("sent", "redriven", "failed", "errors")):
         logger.info("pipeline cleanup", extra={"cleanup": summary})
@@ -163,9 +191,15 @@ def runs_purge_finished(*, now=None, batch: int = 500) -> int:
     many runs were purged."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PIPELINE_RETENTION_DAYS)
-    run_ids = list(PipelineRun.objects.filter(
-        state__in=[RunState.DONE, RunState.FAILED], finished_at__lte=cutoff,
-        purged_at__isnull=True).order_by("finished_at").values_list("id", flat=True)[:batch])
+    run_ids = list(
+        PipelineRun.objects.filter(
+            state__in=[RunState.DONE, RunState.FAILED],
+            finished_at__lte=cutoff,
+            purged_at__isnull=True,
+        )
+        .order_by("finished_at")
+        .values_list("id", flat=True)[:batch]
+    )
     if not run_ids:
         return 0
     with transaction.atomic():

@@ -29,45 +29,65 @@ def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None)
     (PIPELINE_UNSENT_AFTER_SECONDS later); None means an outer transaction defers the send."""
     spec = pipeline_get(pipeline)
     if not isinstance(elements, list):
-        raise ApiError(f"Please send a JSON array of {spec.element_description}s",
-                       fields={"array": "must be a JSON array"})
+        raise ApiError(
+            f"Please send a JSON array of {spec.element_description}s",
+            fields={"array": "must be a JSON array"},
+        )
     limit = settings.PIPELINE_MAX_ELEMENTS
     if len(elements) > limit:
-        raise ApiError(f"Too many elements: {len(elements)} (the limit is {limit})",
-                       fields={"array": f"at most {limit} elements"})
+        raise ApiError(
+            f"Too many elements: {len(elements)} (the limit is {limit})",
+            fields={"array": f"at most {limit} elements"},
+        )
     for position, element in enumerate(elements):
         try:
             spec.validate_element(element)
         except InvalidElement as exc:
-            raise ApiError(f"Element {position} is invalid: {exc}",
-                           fields={"array": f"element {position}: {exc}"}) from None
-    packets = packets_cut(spec=spec, elements=elements,
-                          max_count=packet_size or settings.PIPELINE_PACKET_SIZE)
+            raise ApiError(
+                f"Element {position} is invalid: {exc}",
+                fields={"array": f"element {position}: {exc}"},
+            ) from None
+    packets = packets_cut(
+        spec=spec, elements=elements, max_count=packet_size or settings.PIPELINE_PACKET_SIZE
+    )
     request_id = current_request_id.get() or ""
     with transaction.atomic():
         run = PipelineRun.objects.create(
-            pipeline=spec.name, owner=owner, element_count=len(elements),
+            pipeline=spec.name,
+            owner=owner,
+            element_count=len(elements),
             packet_size=packet_size or settings.PIPELINE_PACKET_SIZE,
-            packet_count=len(packets), request_id=request_id)
+            packet_count=len(packets),
+            request_id=request_id,
+        )
         RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
         Packet.objects.bulk_create(
-            [Packet(run=run, index=index, elements_json=text, element_count=len(chunk))
-             for index, (chunk, text) in enumerate(packets)],
-            batch_size=1000)
+            [
+                Packet(run=run, index=index, elements_json=text, element_count=len(chunk))
+                for index, (chunk, text) in enumerate(packets)
+            ],
+            batch_size=1000,
+        )
         if not packets:
             run_finish(run.id)
             run.refresh_from_db()
-        messages = [map_message(pipeline=spec.name, run_id=run.id, packet=index,
-                                elements=chunk, elements_json=text,
-                                request_id=request_id or None)
-                    for index, (chunk, text) in enumerate(packets)]
+        messages = [
+            map_message(
+                pipeline=spec.name,
+                run_id=run.id,
+                packet=index,
+                elements=chunk,
+                elements_json=text,
+                request_id=request_id or None,
+            )
+            for index, (chunk, text) in enumerate(packets)
+        ]
     run.queued = True
     if not messages:
         return run
     if connection.in_atomic_block:
         # A caller's transaction: the rows exist for the queue only once it commits.
-        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, messages),
-                              robust=True)
+        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, messages), robust=True)
         run.queued = None
     else:
         run.queued = run_send_or_leave_to_cleanup(run.id, messages)
@@ -79,9 +99,18 @@ def packets_cut(*, spec, elements: list, max_count: int) -> list[tuple[list, str
     PIPELINE_MAX_MESSAGE_BYTES per map message as sent (JSON-escaped UTF-8), so every
     message fits the transport (SQS: 1 MiB). An element that cannot fit a message alone is
     refused here, at the door, naming it. Returns (elements, their JSON text) per packet."""
-    envelope = len(map_message(pipeline=spec.name, run_id=uuid.UUID(int=0), packet=10**9,
-                               elements=None, elements_json="[]",
-                               request_id="x" * REQUEST_ID_MAX_LENGTH).to_json().encode())
+    envelope = len(
+        map_message(
+            pipeline=spec.name,
+            run_id=uuid.UUID(int=0),
+            packet=10**9,
+            elements=None,
+            elements_json="[]",
+            request_id="x" * REQUEST_ID_MAX_LENGTH,
+        )
+        .to_json()
+        .encode()
+    )
     budget = settings.PIPELINE_MAX_MESSAGE_BYTES - envelope  # bytes for "[...]"
     packets: list[tuple[list, str]] = []
     chunk: list = []
@@ -95,7 +124,8 @@ def packets_cut(*, spec, elements: list, max_count: int) -> list[tuple[list, str
             raise ApiError(
                 f"Element {position} is too large: {length} bytes once encoded, and a message "
                 f"holds at most {budget - 2}",
-                fields={"array": f"element {position}: at most {budget - 2} bytes encoded"})
+                fields={"array": f"element {position}: at most {budget - 2} bytes encoded"},
+            )
         if chunk and (len(chunk) >= max_count or size + 1 + length > budget):
             packets.append((chunk, "[" + ",".join(texts) + "]"))
             chunk, texts, size = [], [], 2
@@ -119,8 +149,9 @@ def run_send_or_leave_to_cleanup(run_id, messages: list[StepMessage]) -> bool:
     try:
         run_send(run_id=run_id, messages=messages)
     except Exception:
-        logger.exception("pipeline run %s stored but not queued: the cleanup job will send it",
-                         run_id)
+        logger.exception(
+            "pipeline run %s stored but not queued: the cleanup job will send it", run_id
+        )
         return False
     return True
 
@@ -130,15 +161,18 @@ def run_finish(run_id) -> None:
     The run's open dead letters are resolved: nothing is left for them to do."""
     now = timezone.now()
     finished = PipelineRun.objects.filter(id=run_id, state=RunState.PENDING).update(
-        state=RunState.DONE, finished_at=now, failure_reason="", updated_at=now)
+        state=RunState.DONE, finished_at=now, failure_reason="", updated_at=now
+    )
     if finished:
-        DeadLetter.objects.filter(run_id=run_id, resolved_at__isnull=True).update(
-            resolved_at=now)
+        DeadLetter.objects.filter(run_id=run_id, resolved_at__isnull=True).update(resolved_at=now)
 
 
 def run_fail(*, run: PipelineRun, reason: str) -> None:
     failed = PipelineRun.objects.filter(id=run.id, state=RunState.PENDING).update(
-        state=RunState.FAILED, failure_reason=reason, finished_at=timezone.now(),
-        updated_at=timezone.now())
+        state=RunState.FAILED,
+        failure_reason=reason,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     if failed:  # a run that never succeeds: the pipeline's failure rate
         metric_record(part=f"pipelines.{run.pipeline}", count=0, failures=1)

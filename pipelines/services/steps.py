@@ -47,12 +47,24 @@ def step_handle(*, step: str, body: str) -> None:
         finally:
             duration_ms = (time.perf_counter() - started) * 1000
             access_logger.info(
-                "pipeline %s %s %s", message.pipeline, message.step, outcome,
-                extra={"route": f"pipelines.{message.pipeline}", "step": message.step,
-                       "run_id": str(message.run_id), "packet": message.packet,
-                       "outcome": outcome, "duration_ms": round(duration_ms, 3)})
-            metric_record(part=f"pipelines.{message.pipeline}", errors=int(outcome != "ok"),
-                          duration_ms=duration_ms)
+                "pipeline %s %s %s",
+                message.pipeline,
+                message.step,
+                outcome,
+                extra={
+                    "route": f"pipelines.{message.pipeline}",
+                    "step": message.step,
+                    "run_id": str(message.run_id),
+                    "packet": message.packet,
+                    "outcome": outcome,
+                    "duration_ms": round(duration_ms, 3),
+                },
+            )
+            metric_record(
+                part=f"pipelines.{message.pipeline}",
+                errors=int(outcome != "ok"),
+                duration_ms=duration_ms,
+            )
 
 
 def packet_map(*, message: StepMessage) -> bool:
@@ -72,14 +84,17 @@ def packet_map(*, message: StepMessage) -> bool:
     if run.state == RunState.DONE:
         return False
     mapped = False
-    if not ScratchpadEntry.objects.filter(
-            run_id=run.id, packet_index=message.packet).exists():
+    if not ScratchpadEntry.objects.filter(run_id=run.id, packet_index=message.packet).exists():
         try:
             with transaction.atomic():
                 packet = Packet.objects.only("id").get(run_id=run.id, index=message.packet)
                 ScratchpadEntry.objects.create(
-                    run_id=run.id, packet=packet, packet_index=message.packet,
-                    element_count=len(message.elements), value_json=exact_json.dumps(partial))
+                    run_id=run.id,
+                    packet=packet,
+                    packet_index=message.packet,
+                    element_count=len(message.elements),
+                    value_json=exact_json.dumps(partial),
+                )
                 mapped = True
         except IntegrityError:
             # A concurrent duplicate delivery mapped it first: the unique packet says done.
@@ -100,8 +115,11 @@ def run_reduce(*, message: StepMessage) -> int:
     spec = pipeline_get(message.pipeline)
     limit = settings.PIPELINE_REDUCE_BATCH
     with transaction.atomic():
-        run = PipelineRun.objects.filter(id=message.run_id).only(
-            "id", "state", "packet_count", "upload_id", "loaded_at").first()
+        run = (
+            PipelineRun.objects.filter(id=message.run_id)
+            .only("id", "state", "packet_count", "upload_id", "loaded_at")
+            .first()
+        )
         if run is None or run.state == RunState.DONE:
             return 0
         _sqlite_write_lock_take(run_id=run.id)
@@ -109,7 +127,8 @@ def run_reduce(*, message: StepMessage) -> int:
             ScratchpadEntry.objects.select_for_update(skip_locked=True)
             .filter(run_id=run.id, reduced_at__isnull=True)
             .order_by("packet_index")
-            .only("id", "element_count", "value_json")[:limit])
+            .only("id", "element_count", "value_json")[:limit]
+        )
         if not entries:
             return 0
         result = RunResult.objects.select_for_update().get(run_id=run.id)
@@ -118,12 +137,14 @@ def run_reduce(*, message: StepMessage) -> int:
             for entry in entries:
                 value = spec.reduce(value, exact_json.loads(entry.value_json))
         ScratchpadEntry.objects.filter(id__in=[entry.id for entry in entries]).update(
-            reduced_at=timezone.now())
+            reduced_at=timezone.now()
+        )
         result.value_json = exact_json.dumps(value)
         result.packets_reduced = F("packets_reduced") + len(entries)
         result.elements_reduced = F("elements_reduced") + sum(e.element_count for e in entries)
-        result.save(update_fields=["value_json", "packets_reduced", "elements_reduced",
-                                   "updated_at"])
+        result.save(
+            update_fields=["value_json", "packets_reduced", "elements_reduced", "updated_at"]
+        )
         result.refresh_from_db(fields=["packets_reduced"])
         if run.loading:
             # Read again under the result's lock: the load's last slice takes the same lock
@@ -133,8 +154,7 @@ def run_reduce(*, message: StepMessage) -> int:
         if not run.loading and result.packets_reduced >= run.packet_count:
             run_finish(run.id)
         elif len(entries) == limit:
-            more = reduce_message(pipeline=spec.name, run_id=run.id,
-                                  request_id=message.request_id)
+            more = reduce_message(pipeline=spec.name, run_id=run.id, request_id=message.request_id)
             transaction.on_commit(lambda: messages_send([more]))
     return len(entries)
 

@@ -36,7 +36,8 @@ def transport_get(name: str | None = None) -> Transport:
         return import_string(TRANSPORTS[name])()
     except KeyError:
         raise LookupError(
-            f"PIPELINE_TRANSPORT={name!r}; expected one of {sorted(TRANSPORTS)}") from None
+            f"PIPELINE_TRANSPORT={name!r}; expected one of {sorted(TRANSPORTS)}"
+        ) from None
 
 
 def messages_send(messages: Iterable[StepMessage], *, transport: Transport | None = None) -> int:

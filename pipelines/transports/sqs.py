@@ -26,7 +26,8 @@ def queue_url(step: str) -> str:
     url = (settings.PIPELINE_QUEUE_URLS or {}).get(step)
     if not url:
         raise QueueNotConfigured(
-            f"no SQS queue URL for pipeline step {step!r}: set PIPELINE_{step.upper()}_QUEUE_URL")
+            f"no SQS queue URL for pipeline step {step!r}: set PIPELINE_{step.upper()}_QUEUE_URL"
+        )
     return url
 
 
@@ -61,10 +62,18 @@ class SqsTransport:
                     raise RuntimeError(f"SQS refused {len(still_failed)} messages: {still_failed}")
 
     def queue_depth(self, step: str) -> int | None:
-        attributes = sqs_client().get_queue_attributes(
-            QueueUrl=queue_url(step),
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                            "ApproximateNumberOfMessagesDelayed"]).get("Attributes", {})
+        attributes = (
+            sqs_client()
+            .get_queue_attributes(
+                QueueUrl=queue_url(step),
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                ],
+            )
+            .get("Attributes", {})
+        )
         return sum(int(value) for value in attributes.values())
 
 
@@ -89,7 +98,8 @@ def dead_letter_queue_url(step: str) -> str:
     """The step queue's dead-letter queue, read from its RedrivePolicy (one source of truth)."""
     client = sqs_client()
     attributes = client.get_queue_attributes(
-        QueueUrl=queue_url(step), AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+        QueueUrl=queue_url(step), AttributeNames=["RedrivePolicy"]
+    ).get("Attributes", {})
     if "RedrivePolicy" not in attributes:
         raise QueueNotConfigured(f"the {step} queue has no RedrivePolicy (no dead-letter queue)")
     target_arn = json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
@@ -104,8 +114,9 @@ class ReceivedMessage:
     receive_count: int
 
 
-def dead_letter_queue_drain(step: str, *, store: Callable[[ReceivedMessage], None],
-                            max_messages: int) -> int:
+def dead_letter_queue_drain(
+    step: str, *, store: Callable[[ReceivedMessage], None], max_messages: int
+) -> int:
     """Receive the step's dead-letter queue in batches of 10 until it is empty or
     `max_messages` were taken; each batch is deleted from the queue only after `store`
     returned for every message in it (so a message is never deleted unstored). Returns how
@@ -115,18 +126,30 @@ def dead_letter_queue_drain(step: str, *, store: Callable[[ReceivedMessage], Non
     taken = 0
     while taken < max_messages:
         received = client.receive_message(
-            QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-            VisibilityTimeout=60, AttributeNames=["All"],
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=60,
+            AttributeNames=["All"],
         ).get("Messages", [])
         if not received:
             break
         for message in received:
-            store(ReceivedMessage(
-                body=message["Body"], message_id=message["MessageId"],
-                receive_count=int(message.get("Attributes", {}).get(
-                    "ApproximateReceiveCount", 0))))
-        client.delete_message_batch(QueueUrl=dlq_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]}
-            for i, message in enumerate(received)])
+            store(
+                ReceivedMessage(
+                    body=message["Body"],
+                    message_id=message["MessageId"],
+                    receive_count=int(
+                        message.get("Attributes", {}).get("ApproximateReceiveCount", 0)
+                    ),
+                )
+            )
+        client.delete_message_batch(
+            QueueUrl=dlq_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]}
+                for i, message in enumerate(received)
+            ],
+        )
         taken += len(received)
     return taken

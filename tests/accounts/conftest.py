@@ -7,6 +7,8 @@ import uuid
 import jwt
 import pytest
 
+from tests.chromium import chromium, chromium_session  # noqa: F401 (fixtures for the admin test)
+
 
 @pytest.fixture
 def post_json(client):

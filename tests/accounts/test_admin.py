@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.models import LoginFailure, RegistrationAttempt, Scope
 from accounts.tokens import token_pair_for_user
-from tests.chromium import chromium, chromium_session  # noqa: F401 (fixtures)
 
 ADMIN_PASSWORD = "root-password-123"
 WRONG = "not-the-password-1"
@@ -24,19 +23,23 @@ def admin_client(client, django_user_model):
     return client
 
 
-@pytest.mark.parametrize("url", [
-    "/admin/accounts/user/",
-    "/admin/accounts/role/",
-    "/admin/accounts/scope/",
-    "/admin/accounts/loginfailure/",
-    "/admin/accounts/registrationattempt/",
-    "/admin/token_blacklist/outstandingtoken/",
-    "/admin/token_blacklist/blacklistedtoken/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/accounts/user/",
+        "/admin/accounts/role/",
+        "/admin/accounts/scope/",
+        "/admin/accounts/loginfailure/",
+        "/admin/accounts/registrationattempt/",
+        "/admin/token_blacklist/outstandingtoken/",
+        "/admin/token_blacklist/blacklistedtoken/",
+    ],
+)
 def test_admin_lists_open(admin_client, user, url):
     token_pair_for_user(user)
-    LoginFailure.objects.create(username_key="ann", client_address="192.0.2.1",
-                                failed_at=timezone.now())
+    LoginFailure.objects.create(
+        username_key="ann", client_address="192.0.2.1", failed_at=timezone.now()
+    )
     RegistrationAttempt.objects.create(client_address="192.0.2.1", attempted_at=timezone.now())
 
     response = admin_client.get(url)
@@ -56,12 +59,18 @@ def test_admin_grants_a_scope_to_a_role_on_the_roles_page(admin_client, db):
     scope = Scope.objects.get(name="items:read")
     through = "Scope_roles-"
 
-    response = admin_client.post(f"/admin/accounts/role/{role.pk}/change/", {
-        "name": "reader",
-        f"{through}TOTAL_FORMS": "1", f"{through}INITIAL_FORMS": "0",
-        f"{through}MIN_NUM_FORMS": "0", f"{through}MAX_NUM_FORMS": "1000",
-        f"{through}0-scope": str(scope.pk), f"{through}0-group": str(role.pk),
-    })
+    response = admin_client.post(
+        f"/admin/accounts/role/{role.pk}/change/",
+        {
+            "name": "reader",
+            f"{through}TOTAL_FORMS": "1",
+            f"{through}INITIAL_FORMS": "0",
+            f"{through}MIN_NUM_FORMS": "0",
+            f"{through}MAX_NUM_FORMS": "1000",
+            f"{through}0-scope": str(scope.pk),
+            f"{through}0-group": str(role.pk),
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(role.scopes.values_list("name", flat=True)) == ["items:read"]
@@ -70,8 +79,10 @@ def test_admin_grants_a_scope_to_a_role_on_the_roles_page(admin_client, db):
 def test_admin_creates_a_scope_for_roles(admin_client, db):
     member = Group.objects.get(name="member")
 
-    response = admin_client.post("/admin/accounts/scope/add/", {
-        "name": "reports:view", "description": "See reports", "roles": [str(member.pk)]})
+    response = admin_client.post(
+        "/admin/accounts/scope/add/",
+        {"name": "reports:view", "description": "See reports", "roles": [str(member.pk)]},
+    )
 
     assert response.status_code == 302
     assert Scope.objects.get(name="reports:view").roles.get() == member
@@ -86,6 +97,7 @@ def test_groups_appear_once_as_roles(admin_client):
 
 # --- the admin's login: the same throttle and counters as /login ----------------------------
 
+
 @pytest.fixture
 def root(django_user_model, settings):
     settings.SIGN_UP_ON_FIRST_LOGIN = False
@@ -93,14 +105,19 @@ def root(django_user_model, settings):
 
 
 def _admin_login(client, username, password):
-    response = client.post("/admin/login/?next=/admin/",
-                           {"username": username, "password": password, "next": "/admin/"})
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+    )
     return response, "_auth_user_id" in client.session
 
 
 def _api_login(client, username, password):
-    return client.post("/login", json.dumps({"username": username, "password": password}),
-                       content_type="application/json")
+    return client.post(
+        "/login",
+        json.dumps({"username": username, "password": password}),
+        content_type="application/json",
+    )
 
 
 def test_thirty_wrong_admin_passwords_are_counted_and_locked_out(client, root, settings):
@@ -156,8 +173,13 @@ def test_a_non_staff_user_with_the_right_password_still_cannot_enter(client, mak
     assert not logged_in and INVALID_LOGIN in response.content.decode()
 
 
-def test_admin_login_lockout_in_chromium(chromium, live_server, root, settings,  # noqa: F811
-                                         collected_static):
+def test_admin_login_lockout_in_chromium(
+    chromium,
+    live_server,
+    root,
+    settings,
+    collected_static,
+):
     """A real browser: wrong passwords typed into the admin's form, then the lockout."""
     page = chromium.new_page()
 
@@ -170,15 +192,20 @@ def test_admin_login_lockout_in_chromium(chromium, live_server, root, settings, 
             await page.type("#id_password", password)
             await asyncio.gather(page.waitForNavigation(), page.click("input[type=submit]"))
             return await page.evaluate(
-                "() => (document.querySelector('.errornote') || {}).textContent || ''")
+                "() => (document.querySelector('.errornote') || {}).textContent || ''"
+            )
 
         return chromium.run(go).strip()
 
     errors = [submit("root", WRONG) for _ in range(settings.LOGIN_FAILURES_PER_USERNAME + 1)]
     with_right_password = submit("root", ADMIN_PASSWORD)
-    api_status = chromium.run(page.evaluate(
-        """async (password) => (await fetch('/login', {method: 'POST',
-            body: JSON.stringify({username: 'root', password})})).status""", ADMIN_PASSWORD))
+    api_status = chromium.run(
+        page.evaluate(
+            """async (password) => (await fetch('/login', {method: 'POST',
+            body: JSON.stringify({username: 'root', password})})).status""",
+            ADMIN_PASSWORD,
+        )
+    )
 
     assert all(INVALID_LOGIN in error for error in errors[:-1])
     assert LOCKED_OUT in errors[-1]
@@ -186,4 +213,5 @@ def test_admin_login_lockout_in_chromium(chromium, live_server, root, settings, 
     assert "/admin/login/" in page.url  # still on the login page, not in the admin
     assert api_status == 429
     assert LoginFailure.objects.filter(username_key="root").count() == (
-        settings.LOGIN_FAILURES_PER_USERNAME)
+        settings.LOGIN_FAILURES_PER_USERNAME
+    )

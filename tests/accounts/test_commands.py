@@ -36,6 +36,7 @@ def bare_user(make_user):
 
 # --- roles ---------------------------------------------------------------------------------
 
+
 def test_grant_a_role_gives_its_scopes(bare_user, editors):
     assert scopes_for_user(bare_user) == frozenset()
 
@@ -51,8 +52,9 @@ def test_grant_a_role_gives_its_scopes(bare_user, editors):
 
 
 def test_grant_an_unknown_role_fails_unless_created(bare_user, editors):
-    with pytest.raises(CommandError, match="no role auditors \\(pass --create to create it\\); "
-                                           "nothing was granted"):
+    with pytest.raises(
+        CommandError, match="no role auditors \\(pass --create to create it\\); nothing was granted"
+    ):
         run("roles", "grant", "bob", "editors", "auditors")
     assert not bare_user.groups.exists()
 
@@ -64,15 +66,21 @@ def test_grant_an_unknown_role_fails_unless_created(bare_user, editors):
 def test_the_default_role_is_created_with_its_default_scopes(bare_user):
     Group.objects.filter(name="member").delete()
     run("roles", "grant", "bob", "member", "--create")
-    assert scopes_for_user(bare_user) == {"items:read", "items:write", "pipelines:run",
-                                          "browser:use"}
+    assert scopes_for_user(bare_user) == {
+        "items:read",
+        "items:write",
+        "pipelines:run",
+        "browser:use",
+    }
 
 
 def test_revoke_a_role(bare_user, editors):
     bare_user.groups.add(editors)
 
     assert run("roles", "revoke", "bob", "editors").splitlines()[:2] == [
-        "Revoked editors from bob", "bob: roles —; scopes —"]
+        "Revoked editors from bob",
+        "bob: roles —; scopes —",
+    ]
     assert scopes_for_user(bare_user) == frozenset()
 
     with pytest.raises(CommandError, match="bob does not have role editors"):
@@ -92,6 +100,7 @@ def test_list_roles_and_a_users_access(bare_user, editors):
 
 
 # --- scopes --------------------------------------------------------------------------------
+
 
 def test_grant_and_revoke_a_scope_for_a_role(bare_user, editors):
     bare_user.groups.add(editors)
@@ -114,15 +123,17 @@ def test_an_unknown_scope_needs_create(editors):
     assert list(editors.scopes.values_list("name", flat=True)) == ["items:read"]
 
     assert run("scopes", "grant", "editors", "reports:read", "--create").startswith(
-        "Created scope reports:read\n")
+        "Created scope reports:read\n"
+    )
     assert Scope.objects.get(name="reports:read").roles.get() == editors
 
 
 def test_scope_commands_fail_on_an_unknown_role_or_an_ungranted_scope(editors):
     with pytest.raises(CommandError, match="no role 'ghosts'"):
         run("scopes", "grant", "ghosts", "items:read")
-    with pytest.raises(CommandError, match="role editors does not grant browser:use; "
-                                           "nothing was revoked"):
+    with pytest.raises(
+        CommandError, match="role editors does not grant browser:use; nothing was revoked"
+    ):
         run("scopes", "revoke", "editors", "items:read", "browser:use")
     assert list(editors.scopes.values_list("name", flat=True)) == ["items:read"]
 

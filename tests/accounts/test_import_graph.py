@@ -7,9 +7,11 @@ FEATURE_APPS_AND_WIRING = ("items", "pipelines", "browser", "hello", "monitoring
 
 
 def test_accounts_imports_no_feature_app_nor_config():
-    imports = {(path.relative_to(ROOT).as_posix(), name)
-               for path in source_files("accounts")
-               for name in imported_names(path)
-               if name.split(".")[0] in FEATURE_APPS_AND_WIRING}
+    imports = {
+        (path.relative_to(ROOT).as_posix(), name)
+        for path in source_files("accounts")
+        for name in imported_names(path)
+        if name.split(".")[0] in FEATURE_APPS_AND_WIRING
+    }
 
     assert imports == set()

@@ -39,8 +39,11 @@ def test_login_records_the_sign_in_time(post_json, user):
 
 
 def test_login_accepts_json_sent_as_text_plain_like_the_books_fetch(client, user):
-    response = client.post("/login", data=json.dumps({"username": "ann", "password": GOOD_PASSWORD}),
-                           content_type="text/plain;charset=UTF-8")
+    response = client.post(
+        "/login",
+        data=json.dumps({"username": "ann", "password": GOOD_PASSWORD}),
+        content_type="text/plain;charset=UTF-8",
+    )
 
     assert response.status_code == 200
 
@@ -61,17 +64,20 @@ def test_inactive_user_cannot_log_in_even_with_the_right_password(post_json, mak
     assert response.json()["error"] == "Invalid username or password"
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"password": GOOD_PASSWORD}, "username"),
-    ({"username": "ann"}, "password"),
-    ({"username": "ann", "password": 12345678}, "password"),
-    ({"username": 42, "password": GOOD_PASSWORD}, "username"),
-    ({"username": ["ann"], "password": GOOD_PASSWORD}, "username"),
-    ({"username": "ann", "password": None}, "password"),
-    ({"username": "", "password": GOOD_PASSWORD}, "username"),
-    ({"username": "a" * 151, "password": GOOD_PASSWORD}, "username"),
-    ({"username": "ann", "password": "x" * 5000}, "password"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"password": GOOD_PASSWORD}, "username"),
+        ({"username": "ann"}, "password"),
+        ({"username": "ann", "password": 12345678}, "password"),
+        ({"username": 42, "password": GOOD_PASSWORD}, "username"),
+        ({"username": ["ann"], "password": GOOD_PASSWORD}, "username"),
+        ({"username": "ann", "password": None}, "password"),
+        ({"username": "", "password": GOOD_PASSWORD}, "username"),
+        ({"username": "a" * 151, "password": GOOD_PASSWORD}, "username"),
+        ({"username": "ann", "password": "x" * 5000}, "password"),
+    ],
+)
 def test_missing_or_mistyped_fields_are_400_with_the_field_named(post_json, user, payload, field):
     response = post_json("/login", payload)
 
@@ -81,7 +87,7 @@ def test_missing_or_mistyped_fields_are_400_with_the_field_named(post_json, user
     assert field in body["fields"]
 
 
-@pytest.mark.parametrize("body", ["not json", "{\"username\": ", "[1, 2]", "\"ann\"", "null", ""])
+@pytest.mark.parametrize("body", ["not json", '{"username": ', "[1, 2]", '"ann"', "null", ""])
 def test_a_body_that_is_not_a_json_object_is_400(post_json, db, body):
     response = post_json("/login", body)
 
@@ -122,7 +128,8 @@ def test_sign_up_on_first_login_enforces_the_password_policy(post_json, db, sett
 
 
 def test_without_sign_up_unknown_user_and_wrong_password_get_the_same_401(
-        post_json, user, settings):
+    post_json, user, settings
+):
     settings.SIGN_UP_ON_FIRST_LOGIN = False
 
     unknown = post_json("/login", {"username": "nobody", "password": GOOD_PASSWORD})
@@ -161,8 +168,9 @@ def test_unknown_user_costs_the_same_hashing_as_a_wrong_password(post_json, make
     unknown = _hashes_during(post_json, {"username": "nobody", "password": GOOD_PASSWORD})
     wrong = _hashes_during(post_json, {"username": "ann", "password": "wrong-password-1"})
     inactive_user = make_user("bea", is_active=False)
-    inactive = _hashes_during(post_json, {"username": inactive_user.username,
-                                          "password": GOOD_PASSWORD})
+    inactive = _hashes_during(
+        post_json, {"username": inactive_user.username, "password": GOOD_PASSWORD}
+    )
 
     assert unknown == wrong == inactive == 1
 
@@ -172,4 +180,6 @@ def test_a_body_over_the_upload_limit_is_413_json(post_json, db):
 
     assert response.status_code == 413
     assert response.json() == {
-        "status": "error", "error": "Request body is too large (more than 1048576 bytes)"}
+        "status": "error",
+        "error": "Request body is too large (more than 1048576 bytes)",
+    }

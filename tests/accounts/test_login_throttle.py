@@ -28,8 +28,7 @@ def limits(settings):
 
 
 def _login(post_json, username, password, address="198.51.100.7"):
-    return post_json("/login", {"username": username, "password": password},
-                     REMOTE_ADDR=address)
+    return post_json("/login", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_failures_for_one_username_lead_to_429_with_retry_after(post_json, user, limits):
@@ -86,9 +85,12 @@ def test_success_clears_the_usernames_failures_but_not_the_addresss(post_json, u
 
 def test_failures_older_than_the_window_do_not_count_and_are_pruned(post_json, user, limits):
     long_ago = timezone.now() - timedelta(seconds=601)
-    LoginFailure.objects.bulk_create([
-        LoginFailure(username_key="ann", client_address="198.51.100.7", failed_at=long_ago)
-        for _ in range(10)])
+    LoginFailure.objects.bulk_create(
+        [
+            LoginFailure(username_key="ann", client_address="198.51.100.7", failed_at=long_ago)
+            for _ in range(10)
+        ]
+    )
 
     assert _login(post_json, "ann", WRONG).status_code == 401
     assert LoginFailure.objects.count() == 1
@@ -96,9 +98,14 @@ def test_failures_older_than_the_window_do_not_count_and_are_pruned(post_json, u
 
 def test_retry_after_counts_from_the_oldest_failure_that_holds_the_limit(post_json, user, limits):
     now = timezone.now()
-    LoginFailure.objects.bulk_create([
-        LoginFailure(username_key="ann", client_address=None, failed_at=now - timedelta(seconds=s))
-        for s in (500, 100, 50)])
+    LoginFailure.objects.bulk_create(
+        [
+            LoginFailure(
+                username_key="ann", client_address=None, failed_at=now - timedelta(seconds=s)
+            )
+            for s in (500, 100, 50)
+        ]
+    )
 
     locked = _login(post_json, "ann", GOOD_PASSWORD)
 
@@ -109,16 +116,17 @@ def test_retry_after_counts_from_the_oldest_failure_that_holds_the_limit(post_js
 def test_ipv6_clients_are_counted_by_their_64(post_json, user, limits):
     """Rotating through the 2^64 addresses of one /64 gives no fresh tries."""
     for n in range(5):
-        assert _login(post_json, f"guess{n}", WRONG,
-                      address=f"2001:db8:7:7::{n + 1:x}").status_code == 401
+        assert (
+            _login(post_json, f"guess{n}", WRONG, address=f"2001:db8:7:7::{n + 1:x}").status_code
+            == 401
+        )
 
     same_64 = _login(post_json, "ann", GOOD_PASSWORD, address="2001:db8:7:7:abcd::99")
     next_64 = _login(post_json, "ann", GOOD_PASSWORD, address="2001:db8:7:8::1")
 
     assert same_64.status_code == 429
     assert next_64.status_code == 200
-    assert set(LoginFailure.objects.values_list("client_address", flat=True)) == {
-        "2001:db8:7:7::"}
+    assert set(LoginFailure.objects.values_list("client_address", flat=True)) == {"2001:db8:7:7::"}
 
 
 def test_an_ipv4_mapped_ipv6_address_counts_as_the_ipv4_address(post_json, user, limits):
@@ -139,10 +147,17 @@ def test_unknown_usernames_count_as_failures(post_json, db, limits):
 @pytest.mark.django_db
 def test_a_spoofed_x_forwarded_for_does_not_escape_the_address_limit(dev_lambda, user, limits):
     """Zappa copies X-Forwarded-For into REMOTE_ADDR; API Gateway's sourceIp is what counts."""
+
     def attempt(username, spoofed):
-        return dev_lambda.http(api_gateway_event(
-            "POST", "/login", json_body={"username": username, "password": WRONG},
-            source_ip="203.0.113.66", headers={"X-Forwarded-For": spoofed}))
+        return dev_lambda.http(
+            api_gateway_event(
+                "POST",
+                "/login",
+                json_body={"username": username, "password": WRONG},
+                source_ip="203.0.113.66",
+                headers={"X-Forwarded-For": spoofed},
+            )
+        )
 
     statuses = [attempt(f"guess{n}", f"10.0.0.{n}").status_code for n in range(5)]
     blocked = attempt("ann", "10.9.9.9, 203.0.113.66")
@@ -156,9 +171,14 @@ def test_a_spoofed_x_forwarded_for_does_not_escape_the_address_limit(dev_lambda,
 @pytest.mark.django_db
 def test_different_callers_behind_api_gateway_are_counted_apart(dev_lambda, user, limits):
     def attempt(source_ip):
-        return dev_lambda.http(api_gateway_event(
-            "POST", "/login", json_body={"username": f"x{source_ip}", "password": WRONG},
-            source_ip=source_ip))
+        return dev_lambda.http(
+            api_gateway_event(
+                "POST",
+                "/login",
+                json_body={"username": f"x{source_ip}", "password": WRONG},
+                source_ip=source_ip,
+            )
+        )
 
     for _ in range(5):
         attempt("203.0.113.1")
@@ -176,21 +196,39 @@ def test_failures_are_shared_with_another_lambda_instance(make_user, settings):
     settings.SIGN_UP_ON_FIRST_LOGIN = False
     make_user("ann")
     now = timezone.now()
-    LoginFailure.objects.bulk_create([
-        LoginFailure(username_key="ann", client_address="192.0.2.9", failed_at=now)
-        for _ in range(5)])  # the default per-username limit
+    LoginFailure.objects.bulk_create(
+        [
+            LoginFailure(username_key="ann", client_address="192.0.2.9", failed_at=now)
+            for _ in range(5)
+        ]
+    )  # the default per-username limit
     database = connection.settings_dict
-    env = {**os.environ,
-           "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-                           f"{database['NAME']}",
-           "SIGN_UP_ON_FIRST_LOGIN": "false"}
-    event = api_gateway_event("POST", "/login",
-                              json_body={"username": "ann", "password": GOOD_PASSWORD})
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+        f"{database['NAME']}",
+        "SIGN_UP_ON_FIRST_LOGIN": "false",
+    }
+    event = api_gateway_event(
+        "POST", "/login", json_body={"username": "ann", "password": GOOD_PASSWORD}
+    )
 
     completed = subprocess.run(
-        [sys.executable, "-m", "tests.zappa_lambda", "dev", "config.django.test",
-         json.dumps(event)],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.zappa_lambda",
+            "dev",
+            "config.django.test",
+            json.dumps(event),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
 
     answer = json.loads(completed.stdout.strip().splitlines()[-1])
     assert answer["statusCode"] == 429, answer

@@ -14,25 +14,31 @@ User = get_user_model()
 FULLWIDTH_DAVE = "\uff24\uff41\uff56\uff45"  # "Dave" in fullwidth letters
 
 
-@pytest.mark.parametrize(("one", "other"), [
-    ("dave", "DaVe"),
-    ("dave", FULLWIDTH_DAVE),
-    ("stra\u00dfe", "STRASSE"),              # ß folds to ss
-    ("\u01c6ave", "\u01c5ave"),              # ǆ and its titlecase ǅ
-    ("\u01c6ave", "D\u017eave"),             # ǆ (one letter) and "Dž" (two)
-    ("\u212aelvin", "kelvin"),               # KELVIN SIGN
-    ("\ufb00oo", "FFOO"),                    # the ligature ﬀ
-    ("\u03c3ofia", "\u03c2ofia"),            # sigma and final sigma
-])
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("dave", "DaVe"),
+        ("dave", FULLWIDTH_DAVE),
+        ("stra\u00dfe", "STRASSE"),  # ß folds to ss
+        ("\u01c6ave", "\u01c5ave"),  # ǆ and its titlecase ǅ
+        ("\u01c6ave", "D\u017eave"),  # ǆ (one letter) and "Dž" (two)
+        ("\u212aelvin", "kelvin"),  # KELVIN SIGN
+        ("\ufb00oo", "FFOO"),  # the ligature ﬀ
+        ("\u03c3ofia", "\u03c2ofia"),  # sigma and final sigma
+    ],
+)
 def test_case_and_unicode_variants_share_one_key(one, other):
     assert username_key(one) == username_key(other)
 
 
-@pytest.mark.parametrize(("one", "other"), [
-    ("dave", "dav"),
-    ("\u0131", "i"),        # Turkish dotless i is its own letter
-    ("dave", "d.ave"),
-])
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("dave", "dav"),
+        ("\u0131", "i"),  # Turkish dotless i is its own letter
+        ("dave", "d.ave"),
+    ],
+)
 def test_different_names_keep_different_keys(one, other):
     assert username_key(one) != username_key(other)
 
@@ -59,7 +65,8 @@ def test_login_accepts_any_case_of_the_username(post_json, make_user, settings, 
 
 
 def test_sign_up_on_first_login_logs_a_case_variant_into_the_existing_account(
-        post_json, make_user, settings):
+    post_json, make_user, settings
+):
     settings.SIGN_UP_ON_FIRST_LOGIN = True
     dave = make_user("dave")
 
@@ -71,10 +78,11 @@ def test_sign_up_on_first_login_logs_a_case_variant_into_the_existing_account(
     assert User.objects.count() == 1
 
 
-@pytest.mark.parametrize(("existing", "variant"), [
-    ("dave", "DaVe"), ("stra\u00dfe", "STRASSE"), ("dave", FULLWIDTH_DAVE)])
-def test_register_refuses_a_case_variant_of_a_taken_name(post_json, make_user, existing,
-                                                         variant):
+@pytest.mark.parametrize(
+    ("existing", "variant"),
+    [("dave", "DaVe"), ("stra\u00dfe", "STRASSE"), ("dave", FULLWIDTH_DAVE)],
+)
+def test_register_refuses_a_case_variant_of_a_taken_name(post_json, make_user, existing, variant):
     make_user(existing)
 
     response = post_json("/register", {"username": variant, "password": "another-passphrase-8"})
@@ -96,8 +104,9 @@ def test_createsuperuser_refuses_a_case_variant(make_user, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "root-password-123")
 
     with pytest.raises(CommandError, match="already taken"):
-        call_command("createsuperuser", "--noinput", "--username", "DaVe",
-                     "--email", "root@example.org")
+        call_command(
+            "createsuperuser", "--noinput", "--username", "DaVe", "--email", "root@example.org"
+        )
 
     assert User.objects.count() == 1
 
@@ -114,9 +123,15 @@ def test_the_admin_refuses_to_add_a_case_variant(admin_client, make_user, varian
     make_user("dave")
     make_user("STRASSE")
 
-    response = admin_client.post("/admin/accounts/user/add/", {
-        "username": variant, "usable_password": "true",
-        "password1": "another-passphrase-8", "password2": "another-passphrase-8"})
+    response = admin_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": variant,
+            "usable_password": "true",
+            "password1": "another-passphrase-8",
+            "password2": "another-passphrase-8",
+        },
+    )
 
     assert response.status_code == 200
     assert "A user with that username already exists." in response.content.decode()
@@ -127,9 +142,16 @@ def test_the_admin_refuses_to_rename_a_user_to_a_case_variant(admin_client, make
     make_user("dave")
     eve = make_user("eve")
 
-    response = admin_client.post(f"/admin/accounts/user/{eve.pk}/change/", {
-        "username": "DAVE", "email": "", "is_active": "on",
-        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    response = admin_client.post(
+        f"/admin/accounts/user/{eve.pk}/change/",
+        {
+            "username": "DAVE",
+            "email": "",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
 
     assert response.status_code == 200
     assert "A user with that username already exists." in response.content.decode()
@@ -137,7 +159,8 @@ def test_the_admin_refuses_to_rename_a_user_to_a_case_variant(admin_client, make
 
 
 def test_a_success_clears_only_the_failures_of_the_account_that_logged_in(
-        post_json, make_user, settings):
+    post_json, make_user, settings
+):
     settings.SIGN_UP_ON_FIRST_LOGIN = False
     make_user("dave")
     make_user("eve")
@@ -150,6 +173,7 @@ def test_a_success_clears_only_the_failures_of_the_account_that_logged_in(
 
 
 # --- migration 0004 ----------------------------------------------------------------------
+
 
 @pytest.fixture
 def accounts_at_0003(transactional_db):
@@ -185,14 +209,18 @@ def test_migration_0004_fills_the_key_of_existing_users(accounts_at_0003):
     migrate(("accounts", "0004_username_key_registration_attempts"))
 
     assert dict(User.objects.values_list("username", "username_key")) == {
-        "Ann": "ann", "stra\u00dfe": "strasse", "bob": "bob"}
+        "Ann": "ann",
+        "stra\u00dfe": "strasse",
+        "bob": "bob",
+    }
 
 
 def test_migration_0004_stops_with_the_list_of_clashing_usernames(accounts_at_0003):
     old_apps, migrate = accounts_at_0003
     importlib = __import__("importlib")
     migration = importlib.import_module(
-        "accounts.migrations.0004_username_key_registration_attempts")
+        "accounts.migrations.0004_username_key_registration_attempts"
+    )
     OldUser = _old_users(old_apps, "Dave", "dave", "DAVE", "Strasse", "stra\u00dfe", "bob")
 
     with pytest.raises(migration.UsernameClash) as raised:
@@ -207,5 +235,4 @@ def test_migration_0004_stops_with_the_list_of_clashing_usernames(accounts_at_00
     assert OldUser.objects.count() == 6
     OldUser.objects.filter(username__in=["DAVE", "dave", "Strasse"]).delete()
     migrate(("accounts", "0004_username_key_registration_attempts"))
-    assert sorted(User.objects.values_list("username_key", flat=True)) == [
-        "bob", "dave", "strasse"]
+    assert sorted(User.objects.values_list("username_key", flat=True)) == ["bob", "dave", "strasse"]

@@ -106,8 +106,9 @@ def test_a_hash_upgrade_at_login_keeps_the_new_tokens_valid(client, post_json, u
 # --- the admin's password form ------------------------------------------------------------
 
 
-def test_the_admin_password_form_revokes_every_token(client, post_json, user, old_session,
-                                                     django_user_model):
+def test_the_admin_password_form_revokes_every_token(
+    client, post_json, user, old_session, django_user_model
+):
     admin = django_user_model.objects.create_superuser("root", password=GOOD_PASSWORD)
     client.force_login(admin)
     # reverse() prefixes the thread's script prefix, which the last request set: a request
@@ -115,8 +116,9 @@ def test_the_admin_password_form_revokes_every_token(client, post_json, user, ol
     set_script_prefix("/")
     url = reverse("admin:auth_user_password_change", args=[user.pk])  # UserAdmin's name
 
-    response = client.post(url, {"usable_password": "true", "password1": NEW_PASSWORD,
-                                 "password2": NEW_PASSWORD})
+    response = client.post(
+        url, {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
     client.logout()
 
     assert response.status_code == 302, response.content[:2000]
@@ -140,14 +142,23 @@ def _test_database_url() -> str:
 def test_manage_py_changepassword_revokes_every_token(client, post_json, make_user):
     ann = make_user("ann")
     session = {**token_pair_for_user(ann), "other_refresh": token_pair_for_user(ann)["refresh"]}
-    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test",
-               "DATABASE_URL": _test_database_url()}
+    environ = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.django.test",
+        "DATABASE_URL": _test_database_url(),
+    }
 
     # No controlling terminal (new session): getpass reads the two prompts from stdin.
     process = subprocess.run(
-        [sys.executable, "manage.py", "changepassword", "ann"], cwd=PROJECT_ROOT, env=environ,
-        input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n", capture_output=True, text=True, timeout=120,
-        start_new_session=True)
+        [sys.executable, "manage.py", "changepassword", "ann"],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+    )
 
     assert process.returncode == 0, process.stderr
     assert "Password changed successfully" in process.stdout
@@ -167,7 +178,8 @@ def change_password(post_json):
 
 @pytest.mark.parametrize("path", ["/password", "/password/"])
 def test_api_change_answers_a_fresh_pair_and_revokes_the_old_ones(
-        client, post_json, user, old_session, change_password, path):
+    client, post_json, user, old_session, change_password, path
+):
     response = change_password(old_session, {"old": GOOD_PASSWORD, "new": NEW_PASSWORD}, path)
 
     assert response.status_code == 200
@@ -175,27 +187,35 @@ def test_api_change_answers_a_fresh_pair_and_revokes_the_old_ones(
     assert_signed_out(client, post_json, old_session)
     fresh = response.json()
     assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {fresh['token']}").json() == {
-        "message": "Hello ann"}
+        "message": "Hello ann"
+    }
     assert post_json("/token/refresh", {"refresh": fresh["refresh"]}).status_code == 200
     assert post_json("/login", {"username": "ann", "password": NEW_PASSWORD}).status_code == 200
     assert post_json("/login", {"username": "ann", "password": GOOD_PASSWORD}).status_code == 401
 
 
-def test_api_wrong_old_password_is_400_and_changes_nothing(client, user, old_session,
-                                                           change_password):
+def test_api_wrong_old_password_is_400_and_changes_nothing(
+    client, user, old_session, change_password
+):
     response = change_password(old_session, {"old": "not-my-password", "new": NEW_PASSWORD})
 
     assert response.status_code == 400
-    assert response.json() == {"status": "error", "error": "The current password is incorrect",
-                               "fields": {"old": "The current password is incorrect"}}
+    assert response.json() == {
+        "status": "error",
+        "error": "The current password is incorrect",
+        "fields": {"old": "The current password is incorrect"},
+    }
     user.refresh_from_db()
     assert user.check_password(GOOD_PASSWORD)
-    assert client.get("/private",
-                      HTTP_AUTHORIZATION=f"Bearer {old_session['token']}").status_code == 200
+    assert (
+        client.get("/private", HTTP_AUTHORIZATION=f"Bearer {old_session['token']}").status_code
+        == 200
+    )
 
 
-def test_api_wrong_old_passwords_count_as_failed_logins(post_json, user, old_session,
-                                                        change_password, settings):
+def test_api_wrong_old_passwords_count_as_failed_logins(
+    post_json, user, old_session, change_password, settings
+):
     """A stolen access token buys no more guesses than /login gives: the same counters."""
     settings.LOGIN_FAILURES_PER_USERNAME = 3
     for attempt in range(3):
@@ -227,11 +247,19 @@ def test_api_new_password_must_pass_the_policy(user, old_session, change_passwor
     assert user.check_password(GOOD_PASSWORD)
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"old": GOOD_PASSWORD}, {"new": NEW_PASSWORD}, {"old": 1, "new": NEW_PASSWORD},
-    {"old": GOOD_PASSWORD, "new": ["x"]}, {"old": GOOD_PASSWORD, "new": "x" * 4097}, "[]",
-    "not json",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"old": GOOD_PASSWORD},
+        {"new": NEW_PASSWORD},
+        {"old": 1, "new": NEW_PASSWORD},
+        {"old": GOOD_PASSWORD, "new": ["x"]},
+        {"old": GOOD_PASSWORD, "new": "x" * 4097},
+        "[]",
+        "not json",
+    ],
+)
 def test_api_bad_input_is_400(user, old_session, change_password, body):
     response = change_password(old_session, body)
 
@@ -252,8 +280,10 @@ def test_api_refuses_an_admin_session_without_a_token(client, user, django_user_
     not enough (no CSRF route to change someone's password)."""
     client.force_login(user)
 
-    response = client.post("/password", data=json.dumps({"old": GOOD_PASSWORD,
-                                                          "new": NEW_PASSWORD}),
-                           content_type="application/json")
+    response = client.post(
+        "/password",
+        data=json.dumps({"old": GOOD_PASSWORD, "new": NEW_PASSWORD}),
+        content_type="application/json",
+    )
 
     assert response.status_code == 401

@@ -17,9 +17,14 @@ def test_private_greets_the_token_holder(client, user, path):
     assert response.json() == {"message": "Hello ann"}
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"HTTP_AUTHORIZATION": "Bearer not.a.jwt"}, {"HTTP_AUTHORIZATION": "Basic YW5uOnB3"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_AUTHORIZATION": "Bearer not.a.jwt"},
+        {"HTTP_AUTHORIZATION": "Basic YW5uOnB3"},
+    ],
+)
 def test_private_without_a_valid_token_is_exactly_the_books_401(client, db, headers):
     response = client.get("/private", **headers)
 
@@ -33,11 +38,15 @@ def test_the_books_flow_through_the_lambda_handler(dev_lambda, settings):
     """login (signing up, as the book does) → token → /private → Hello <username>."""
     settings.SIGN_UP_ON_FIRST_LOGIN = True
 
-    login = dev_lambda.http(api_gateway_event(
-        "POST", "/login", json_body={"username": "swizec", "password": GOOD_PASSWORD}))
+    login = dev_lambda.http(
+        api_gateway_event(
+            "POST", "/login", json_body={"username": "swizec", "password": GOOD_PASSWORD}
+        )
+    )
     token = login.json()["token"]
-    private = dev_lambda.http(api_gateway_event(
-        "GET", "/private", headers={"Authorization": f"Bearer {token}"}))
+    private = dev_lambda.http(
+        api_gateway_event("GET", "/private", headers={"Authorization": f"Bearer {token}"})
+    )
     anonymous = dev_lambda.http(api_gateway_event("GET", "/private"))
 
     assert login.status_code == 200
@@ -69,17 +78,23 @@ def test_register_refresh_logout_through_the_lambda_handler(dev_lambda):
 
 @pytest.mark.django_db
 def test_non_json_login_through_the_lambda_handler_is_400_json(dev_lambda):
-    response = dev_lambda.http(api_gateway_event(
-        "POST", "/login", body="username=ann&password=x",
-        headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    response = dev_lambda.http(
+        api_gateway_event(
+            "POST",
+            "/login",
+            body="username=ann&password=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    )
 
     assert response.status_code == 400
     assert response.json()["status"] == "error"
 
 
 @pytest.mark.parametrize("user_id", ["abc", [1], True, 2.5, "\uff11", "01", -1, None])
-def test_a_signed_token_with_a_user_id_we_never_mint_is_the_books_401(client, user,
-                                                                      forge_token, user_id):
+def test_a_signed_token_with_a_user_id_we_never_mint_is_the_books_401(
+    client, user, forge_token, user_id
+):
     """simplejwt and the ORM would map True/2.5/fullwidth "1" to users 1/2/1: refused."""
     token = forge_token(user, user_id=user_id)
 

@@ -27,13 +27,18 @@ def limits(settings):
 
 
 def post_item(client, headers, name="n"):
-    return client.post("/item", data=json.dumps({"name": name}), content_type="application/json",
-                       headers=headers)
+    return client.post(
+        "/item", data=json.dumps({"name": name}), content_type="application/json", headers=headers
+    )
 
 
 def graphql(client, headers, query=UPDATE_ITEM):
-    return client.post("/graphql", data=json.dumps({"query": query}),
-                       content_type="application/json", headers=headers)
+    return client.post(
+        "/graphql",
+        data=json.dumps({"query": query}),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def assert_429(response, what: str):
@@ -61,8 +66,12 @@ def test_updates_and_deletes_count_reads_do_not(client, auth_headers, limits):
     limits(item_writes="3/minute")
     item_id = post_item(client, auth_headers).json()["item"]["itemId"]
 
-    update = client.post(f"/item/{item_id}", data=json.dumps({"name": "m"}),
-                         content_type="application/json", headers=auth_headers)
+    update = client.post(
+        f"/item/{item_id}",
+        data=json.dumps({"name": "m"}),
+        content_type="application/json",
+        headers=auth_headers,
+    )
     reads = [client.get(f"/item/{item_id}", headers=auth_headers) for _ in range(5)]
     listing = client.get("/items", headers=auth_headers)
     delete = client.delete(f"/item/{item_id}", headers=auth_headers)
@@ -96,7 +105,8 @@ def test_unauthenticated_writes_are_401_and_not_counted(client, auth_headers, li
 
 
 def test_graphql_writes_share_the_item_budget_and_get_a_rate_limited_error(
-        client, auth_headers, limits):
+    client, auth_headers, limits
+):
     from items.models import Item
 
     limits(item_writes="2/minute")
@@ -104,9 +114,11 @@ def test_graphql_writes_share_the_item_budget_and_get_a_rate_limited_error(
     created = graphql(client, auth_headers)
 
     refused = graphql(client, auth_headers)
-    deleted = graphql(client, auth_headers,
-                      f'mutation {{ deleteItem(id: "{created.json()["data"]["updateItem"]["id"]}")'
-                      " { id } }")
+    deleted = graphql(
+        client,
+        auth_headers,
+        f'mutation {{ deleteItem(id: "{created.json()["data"]["updateItem"]["id"]}") {{ id }} }}',
+    )
 
     assert created.json()["data"]["updateItem"]["id"]
     for response in (refused, deleted):
@@ -121,8 +133,10 @@ def test_graphql_writes_share_the_item_budget_and_get_a_rate_limited_error(
 def test_graphql_queries_are_not_counted(client, auth_headers, limits):
     limits(item_writes="1/minute")
 
-    reads = [graphql(client, auth_headers, "{ items(first: 1) { edges { node { id } } } }")
-             for _ in range(3)]
+    reads = [
+        graphql(client, auth_headers, "{ items(first: 1) { edges { node { id } } } }")
+        for _ in range(3)
+    ]
 
     assert all("errors" not in response.json() for response in reads)
     assert "errors" not in graphql(client, auth_headers).json()
@@ -135,10 +149,12 @@ def test_graphql_queries_are_not_counted(client, auth_headers, limits):
 def test_pipeline_runs_share_one_budget(client, auth_headers, limits, second_path):
     limits(pipeline_runs="1/hour")
 
-    first = client.post("/sumArray", data="[]", content_type="application/json",
-                        headers=auth_headers)
-    second = client.post(second_path, data="[]", content_type="application/json",
-                         headers=auth_headers)
+    first = client.post(
+        "/sumArray", data="[]", content_type="application/json", headers=auth_headers
+    )
+    second = client.post(
+        second_path, data="[]", content_type="application/json", headers=auth_headers
+    )
 
     assert first.status_code == 200
     assert second.status_code == 429
@@ -153,7 +169,8 @@ def test_pipeline_runs_share_one_budget(client, auth_headers, limits, second_pat
 
 
 def test_one_query_per_counted_request_and_a_prune_when_a_window_opens(
-        user, limits, django_assert_num_queries):
+    user, limits, django_assert_num_queries
+):
     from accounts.models import RateLimitWindow
 
     limits(item_writes="5/minute")
@@ -209,11 +226,19 @@ def test_a_limit_of_zero_is_off_and_counts_nothing(user, limits):
     assert not RateLimitWindow.objects.exists()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("60/minute", (60, 60)), ("10/hour", (10, 3600)), ("1/second", (1, 1)),
-    ("5/day", (5, 86400)), ("30/minutes", (30, 60)), ("0/minute", None), ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("60/minute", (60, 60)),
+        ("10/hour", (10, 3600)),
+        ("1/second", (1, 1)),
+        ("5/day", (5, 86400)),
+        ("30/minutes", (30, 60)),
+        ("0/minute", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_parse_rate(text, expected):
     rate = parse_rate(text)
 

@@ -12,8 +12,9 @@ User = get_user_model()
 
 @pytest.mark.parametrize("path", ["/register", "/register/"])
 def test_register_creates_a_member_and_returns_201(post_json, db, path):
-    response = post_json(path, {"username": "bea", "password": GOOD_PASSWORD,
-                                "email": "bea@example.org"})
+    response = post_json(
+        path, {"username": "bea", "password": GOOD_PASSWORD, "email": "bea@example.org"}
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -35,12 +36,15 @@ def test_registered_user_can_log_in_with_sign_up_off(post_json, db, settings):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("short1", "too short"),
-    ("password123", "too common"),
-    ("83749201736452", "entirely numeric"),
-    ("bea-the-user", "too similar"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short1", "too short"),
+        ("password123", "too common"),
+        ("83749201736452", "entirely numeric"),
+        ("bea-the-user", "too similar"),
+    ],
+)
 def test_register_enforces_the_password_validators(post_json, db, password, reason):
     response = post_json("/register", {"username": "bea-the-user", "password": password})
 
@@ -49,12 +53,15 @@ def test_register_enforces_the_password_validators(post_json, db, password, reas
     assert not User.objects.filter(username="bea-the-user").exists()
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"username": "bad name!", "password": GOOD_PASSWORD}, "username"),
-    ({"username": "bea", "password": GOOD_PASSWORD, "email": "not-an-email"}, "email"),
-    ({"username": "bea", "password": GOOD_PASSWORD, "email": 7}, "email"),
-    ({"username": "bea"}, "password"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "bad name!", "password": GOOD_PASSWORD}, "username"),
+        ({"username": "bea", "password": GOOD_PASSWORD, "email": "not-an-email"}, "email"),
+        ({"username": "bea", "password": GOOD_PASSWORD, "email": 7}, "email"),
+        ({"username": "bea"}, "password"),
+    ],
+)
 def test_register_refuses_invalid_fields(post_json, db, payload, field):
     response = post_json("/register", payload)
 
@@ -90,14 +97,22 @@ def test_no_unsalted_or_bare_sha_hasher_is_configured():
     from config.django import base
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    weak = [name for name in base.PASSWORD_HASHERS
-            if name.rsplit(".", 1)[-1] in {"SHA1PasswordHasher", "MD5PasswordHasher",
-                                           "UnsaltedSHA1PasswordHasher",
-                                           "UnsaltedMD5PasswordHasher"}]
+    weak = [
+        name
+        for name in base.PASSWORD_HASHERS
+        if name.rsplit(".", 1)[-1]
+        in {
+            "SHA1PasswordHasher",
+            "MD5PasswordHasher",
+            "UnsaltedSHA1PasswordHasher",
+            "UnsaltedMD5PasswordHasher",
+        }
+    ]
     assert weak == []
 
 
 # --- a taken name costs the same work; registrations are limited per address ----------------
+
 
 class CountingHasher(MD5PasswordHasher):
     """The configured hasher, counting how often it hashes (the work that dominates time)."""
@@ -130,8 +145,7 @@ def test_a_taken_name_costs_the_same_hashing_as_a_free_one(post_json, user, coun
     password = {"password": "another-passphrase-8"}
 
     taken = _hashes_for(post_json, counting_hasher, {"username": "ann", **password}, 400)
-    taken_other_case = _hashes_for(post_json, counting_hasher, {"username": "ANN", **password},
-                                   400)
+    taken_other_case = _hashes_for(post_json, counting_hasher, {"username": "ANN", **password}, 400)
     free = _hashes_for(post_json, counting_hasher, {"username": "bea", **password}, 201)
 
     assert taken == taken_other_case == free == 1
@@ -145,12 +159,12 @@ def registration_limit(settings):
 
 
 def _register(post_json, username, address="198.51.100.30", password=GOOD_PASSWORD):
-    return post_json("/register", {"username": username, "password": password},
-                     REMOTE_ADDR=address)
+    return post_json("/register", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_registrations_from_one_address_are_limited_taken_names_included(
-        post_json, user, registration_limit, counting_hasher):
+    post_json, user, registration_limit, counting_hasher
+):
     statuses = [_register(post_json, name).status_code for name in ("bea", "ann", "cid")]
     counting_hasher.hashes = 0
 
@@ -168,8 +182,7 @@ def test_registrations_from_one_address_are_limited_taken_names_included(
 
 def test_an_ipv6_client_is_limited_per_64(post_json, db, registration_limit):
     for n in range(3):
-        assert _register(post_json, f"user{n}", address=f"2001:db8:5:5::{n + 1}"
-                         ).status_code == 201
+        assert _register(post_json, f"user{n}", address=f"2001:db8:5:5::{n + 1}").status_code == 201
 
     assert _register(post_json, "user9", address="2001:db8:5:5:ffff::1").status_code == 429
     assert _register(post_json, "user9", address="2001:db8:5:6::1").status_code == 201
@@ -183,13 +196,15 @@ def test_refused_input_is_not_counted(post_json, db, registration_limit):
     assert RegistrationAttempt.objects.count() == 1
 
 
-def test_sign_up_on_first_login_shares_the_registration_limit(post_json, user, settings,
-                                                              registration_limit):
+def test_sign_up_on_first_login_shares_the_registration_limit(
+    post_json, user, settings, registration_limit
+):
     settings.SIGN_UP_ON_FIRST_LOGIN = True
 
     def login(username):
-        return post_json("/login", {"username": username, "password": GOOD_PASSWORD},
-                         REMOTE_ADDR="198.51.100.31")
+        return post_json(
+            "/login", {"username": username, "password": GOOD_PASSWORD}, REMOTE_ADDR="198.51.100.31"
+        )
 
     _register(post_json, "bea", address="198.51.100.31")
     signed_up = [login(name).status_code for name in ("cid", "dan")]

@@ -53,8 +53,9 @@ def test_ensuring_a_role_recreates_the_default_role_after_a_flush_but_respects_e
     assert set(member.scopes.values_list("name", flat=True)) == ALL
     Scope.objects.get(name="browser:use").roles.remove(member)
 
-    assert "browser:use" not in set(Role.objects.ensure(name="member").scopes.values_list("name",
-                                                                                  flat=True))
+    assert "browser:use" not in set(
+        Role.objects.ensure(name="member").scopes.values_list("name", flat=True)
+    )
 
 
 # --- DRF: HasScopes / HasRole ----------------------------------------------------------
@@ -80,8 +81,10 @@ def test_has_scopes_is_401_without_a_token(client, db, path):
     assert response.json()["status"] == "error"
 
 
-@pytest.mark.parametrize(("path", "missing"), [
-    ("/attribute", "items:write"), ("/factory", "browser:use"), ("/project-auth", "items:write")])
+@pytest.mark.parametrize(
+    ("path", "missing"),
+    [("/attribute", "items:write"), ("/factory", "browser:use"), ("/project-auth", "items:write")],
+)
 def test_has_scopes_is_403_json_when_the_token_lacks_the_scope(client, make_user, path, missing):
     reader = Group.objects.create(name="reader")
     Scope.objects.get(name="items:read").roles.add(reader)
@@ -174,7 +177,8 @@ def test_graphql_scope_required_refuses_anonymous(db):
 
     assert result.data == {"secret": None}
     assert result.errors[0].message == (
-        "Authentication required: send Authorization: Bearer <token>")
+        "Authentication required: send Authorization: Bearer <token>"
+    )
     assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
 
 
@@ -200,7 +204,8 @@ def test_graphql_uses_the_tokens_scopes_not_the_database(make_user):
     bea.groups.clear()
 
     assert schema.execute("mutation { touch { done } }", context_value=context).data == {
-        "touch": {"done": True}}
+        "touch": {"done": True}
+    }
 
 
 def test_graphql_role_required(make_user):

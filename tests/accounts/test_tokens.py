@@ -21,12 +21,21 @@ from tests.helpers.accounts import tamper_payload, unsigned_token
 def test_access_token_carries_scopes_roles_audience_and_issuer(user, settings):
     pair = token_pair_for_user(user)
 
-    claims = jwt.decode(pair["token"], settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"],
-                        audience="serverless-handbook", issuer="serverless-handbook")
+    claims = jwt.decode(
+        pair["token"],
+        settings.SIMPLE_JWT["SIGNING_KEY"],
+        algorithms=["HS256"],
+        audience="serverless-handbook",
+        issuer="serverless-handbook",
+    )
     assert claims["token_type"] == "access"
     assert claims["user_id"] == str(user.pk)
-    assert set(claims["scope"].split()) == {"items:read", "items:write", "pipelines:run",
-                                            "browser:use"}
+    assert set(claims["scope"].split()) == {
+        "items:read",
+        "items:write",
+        "pipelines:run",
+        "browser:use",
+    }
     assert claims["roles"] == ["member"]
     assert claims["exp"] - claims["iat"] <= 15 * 60
 
@@ -36,8 +45,9 @@ def test_tokens_are_not_signed_with_secret_key(user, settings):
     pair = token_pair_for_user(user)
 
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(pair["token"], settings.SECRET_KEY, algorithms=["HS256"],
-                   audience="serverless-handbook")
+        jwt.decode(
+            pair["token"], settings.SECRET_KEY, algorithms=["HS256"], audience="serverless-handbook"
+        )
 
 
 # --- /verify ----------------------------------------------------------------------------
@@ -75,11 +85,20 @@ def _attack_tokens(user, forge_token, settings):
         "tampered signature": good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
         "tampered payload (other user)": tamper_payload(good, user_id="999999"),
         "tampered payload (more scopes)": tamper_payload(good, scope="admin:all"),
-        "alg none": unsigned_token({"token_type": "access", "user_id": str(user.pk),
-                                    "exp": now + 300, "iat": now, "jti": "x",
-                                    "aud": "serverless-handbook", "iss": "serverless-handbook"}),
-        "alg none without dot": unsigned_token({"token_type": "access",
-                                                "user_id": str(user.pk)})[:-1],
+        "alg none": unsigned_token(
+            {
+                "token_type": "access",
+                "user_id": str(user.pk),
+                "exp": now + 300,
+                "iat": now,
+                "jti": "x",
+                "aud": "serverless-handbook",
+                "iss": "serverless-handbook",
+            }
+        ),
+        "alg none without dot": unsigned_token({"token_type": "access", "user_id": str(user.pk)})[
+            :-1
+        ],
         "other key": forge_token(user, key="not-the-signing-key-but-long-enough-0123456789"),
         "SECRET_KEY as key": forge_token(user, key=settings.SECRET_KEY),
         "HS512 with the right key": forge_token(user, algorithm="HS512"),
@@ -97,12 +116,27 @@ def _attack_tokens(user, forge_token, settings):
     }
 
 
-ATTACKS = ["tampered signature", "tampered payload (other user)", "tampered payload (more scopes)",
-           "alg none", "alg none without dot", "other key", "SECRET_KEY as key",
-           "HS512 with the right key", "wrong audience", "no audience", "wrong issuer",
-           "no issuer", "expired", "no expiry", "refresh token as bearer", "unknown user",
-           "user id out of range", "user id not a number",
-           "not a jwt"]
+ATTACKS = [
+    "tampered signature",
+    "tampered payload (other user)",
+    "tampered payload (more scopes)",
+    "alg none",
+    "alg none without dot",
+    "other key",
+    "SECRET_KEY as key",
+    "HS512 with the right key",
+    "wrong audience",
+    "no audience",
+    "wrong issuer",
+    "no issuer",
+    "expired",
+    "no expiry",
+    "refresh token as bearer",
+    "unknown user",
+    "user id out of range",
+    "user id not a number",
+    "not a jwt",
+]
 
 
 def test_the_attack_list_is_complete(user, forge_token, settings):
@@ -110,8 +144,9 @@ def test_the_attack_list_is_complete(user, forge_token, settings):
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_attack_tokens_are_refused_everywhere(client, post_json, user, forge_token, settings,
-                                               attack):
+def test_attack_tokens_are_refused_everywhere(
+    client, post_json, user, forge_token, settings, attack
+):
     token = _attack_tokens(user, forge_token, settings)[attack]
 
     private = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -134,8 +169,7 @@ def test_forged_tokens_are_accepted_when_well_formed(client, user, forge_token):
     token = forge_token(user)
 
     assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
-    assert user_from_bearer(
-        RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")) == user
+    assert user_from_bearer(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")) == user
 
 
 def test_deactivated_users_tokens_stop_working_at_once(client, post_json, user):
@@ -155,11 +189,11 @@ def test_deactivated_users_tokens_stop_working_at_once(client, post_json, user):
 def test_user_from_bearer_without_a_header_is_anonymous_and_keeps_scopes_when_valid(user):
     assert user_from_bearer(RequestFactory().get("/")) is None
     request = RequestFactory().get(
-        "/", HTTP_AUTHORIZATION=f"Bearer {token_pair_for_user(user)['token']}")
+        "/", HTTP_AUTHORIZATION=f"Bearer {token_pair_for_user(user)['token']}"
+    )
 
     assert user_from_bearer(request) == user
-    assert request_scopes(request) == {"items:read", "items:write", "pipelines:run",
-                                       "browser:use"}
+    assert request_scopes(request) == {"items:read", "items:write", "pipelines:run", "browser:use"}
     assert request.auth["user_id"] == str(user.pk)
 
 
@@ -185,7 +219,8 @@ def test_refresh_rotates_and_the_old_refresh_token_is_spent(client, post_json, u
     assert rotated.json()["refresh"] != pair["refresh"]
     new_access = rotated.json()["token"]
     assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {new_access}").json() == {
-        "message": "Hello ann"}
+        "message": "Hello ann"
+    }
     assert reused.status_code == 401
     assert post_json(path, {"refresh": rotated.json()["refresh"]}).status_code == 200
 
@@ -196,8 +231,12 @@ def test_refresh_reads_the_users_roles_afresh(post_json, user, settings):
 
     rotated = post_json("/token/refresh", {"refresh": pair["refresh"]})
 
-    claims = jwt.decode(rotated.json()["token"], settings.SIMPLE_JWT["SIGNING_KEY"],
-                        algorithms=["HS256"], audience="serverless-handbook")
+    claims = jwt.decode(
+        rotated.json()["token"],
+        settings.SIMPLE_JWT["SIGNING_KEY"],
+        algorithms=["HS256"],
+        audience="serverless-handbook",
+    )
     assert claims["scope"] == ""
     assert claims["roles"] == []
 
@@ -208,8 +247,12 @@ def test_refresh_refuses_an_access_token_and_forgeries(post_json, user, forge_to
     assert post_json("/token/refresh", {"refresh": pair["token"]}).status_code == 401
     forged = forge_token(user, token_type="refresh", aud="someone-else")
     assert post_json("/token/refresh", {"refresh": forged}).status_code == 401
-    assert post_json("/token/refresh", {"refresh": tamper_payload(pair["refresh"],
-                                                                  user_id="999")}).status_code == 401
+    assert (
+        post_json(
+            "/token/refresh", {"refresh": tamper_payload(pair["refresh"], user_id="999")}
+        ).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize("payload", [{}, {"refresh": 1}, "nope"])
@@ -235,8 +278,12 @@ def test_logout_revokes_the_refresh_token(post_json, user, path):
 
 
 def test_logout_refuses_tokens_it_did_not_issue(post_json, user, forge_token):
-    assert post_json("/logout", {"refresh": forge_token(user, token_type="refresh",
-                                                        key="x" * 40)}).status_code == 401
+    assert (
+        post_json(
+            "/logout", {"refresh": forge_token(user, token_type="refresh", key="x" * 40)}
+        ).status_code
+        == 401
+    )
     assert post_json("/logout", {"refresh": token_pair_for_user(user)["token"]}).status_code == 401
 
 
@@ -293,8 +340,9 @@ def _key_of(token: str) -> str:
     return "unknown"
 
 
-def test_tokens_signed_with_a_fallback_key_are_accepted_everywhere(client, post_json,
-                                                                   signed_with_old_key):
+def test_tokens_signed_with_a_fallback_key_are_accepted_everywhere(
+    client, post_json, signed_with_old_key
+):
     pair = signed_with_old_key
 
     private = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {pair['token']}")
@@ -317,8 +365,9 @@ def test_new_tokens_are_signed_with_the_current_key(signed_with_old_key, user):
     assert _key_of(pair["refresh"]) == NEW_KEY
 
 
-def test_once_the_fallback_is_removed_its_tokens_are_refused(client, post_json, settings,
-                                                            signed_with_old_key):
+def test_once_the_fallback_is_removed_its_tokens_are_refused(
+    client, post_json, settings, signed_with_old_key
+):
     pair = signed_with_old_key
     assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {pair['token']}").status_code == 200
 
@@ -332,23 +381,27 @@ def test_once_the_fallback_is_removed_its_tokens_are_refused(client, post_json, 
 
 def test_fallbacks_accept_no_other_key(client, post_json, forge_token, user, signed_with_old_key):
     forged = forge_token(user, key="a-third-key-nobody-configured-" + "x" * 30)
-    expired_old = forge_token(user, key=OLD_KEY, exp=int(time.time()) - 60,
-                              iat=int(time.time()) - 960)
+    expired_old = forge_token(
+        user, key=OLD_KEY, exp=int(time.time()) - 60, iat=int(time.time()) - 960
+    )
 
     for token in (forged, expired_old):
         assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
         assert post_json("/verify", {"token": token}).status_code == 401
 
 
-@pytest.mark.parametrize("signing_key, fallbacks, expected", [
-    ("k" * 32, [], []),
-    ("k" * 31, [], ["accounts.E001"]),
-    ("é" * 16, [], []),  # 32 bytes in UTF-8
-    ("x", [], ["accounts.E001"]),
-    ("", [], ["accounts.E001"]),
-    ("k" * 50, ["o" * 50, "short"], ["accounts.E002"]),
-    ("SAME" * 10, [], ["accounts.E003"]),
-])
+@pytest.mark.parametrize(
+    "signing_key, fallbacks, expected",
+    [
+        ("k" * 32, [], []),
+        ("k" * 31, [], ["accounts.E001"]),
+        ("é" * 16, [], []),  # 32 bytes in UTF-8
+        ("x", [], ["accounts.E001"]),
+        ("", [], ["accounts.E001"]),
+        ("k" * 50, ["o" * 50, "short"], ["accounts.E002"]),
+        ("SAME" * 10, [], ["accounts.E003"]),
+    ],
+)
 def test_the_deploy_check_on_jwt_keys(settings, signing_key, fallbacks, expected):
     from accounts.deploy_checks import jwt_signing_keys_are_strong
 
@@ -369,18 +422,29 @@ def test_check_deploy_fails_a_one_byte_jwt_key_and_reads_the_fallbacks(tmp_path)
     from tests.zappa_lambda import PROJECT_ROOT
 
     environ = {
-        "PATH": os.environ["PATH"], "HOME": str(tmp_path),
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_DEFAULT_REGION": "us-east-1",
-        "SECRETS_SOURCE": "env", "STAGE": "prod", "DJANGO_SETTINGS_MODULE": "config.django.aws",
-        "SECRET_KEY": secrets.token_urlsafe(50), "SECRET_KEY_FALLBACKS": "weak",
-        "JWT_SIGNING_KEY": "x", "JWT_SIGNING_KEY_FALLBACKS": f"{secrets.token_urlsafe(50)},short",
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "SECRETS_SOURCE": "env",
+        "STAGE": "prod",
+        "DJANGO_SETTINGS_MODULE": "config.django.aws",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRET_KEY_FALLBACKS": "weak",
+        "JWT_SIGNING_KEY": "x",
+        "JWT_SIGNING_KEY_FALLBACKS": f"{secrets.token_urlsafe(50)},short",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "ALLOWED_HOSTS": ".execute-api.us-east-1.amazonaws.com",
     }
 
     process = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=PROJECT_ROOT, env=environ, capture_output=True, text=True, timeout=120)
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert process.returncode != 0
     output = process.stdout + process.stderr

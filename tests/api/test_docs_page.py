@@ -40,12 +40,13 @@ def stays_on_this_machine(url: str) -> bool:
         return False
 
 
-def test_docs_page_renders_the_operations_from_the_apps_own_assets(
-        chromium, live_server, settings):
+def test_docs_page_renders_the_operations_from_the_apps_own_assets(chromium, live_server, settings):
     # Given static files found in the apps, as in local development (live_server's static
     # handler cannot resolve the manifest's hashed names)
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # and a browser that records every request the page makes
     page = chromium.new_page()
     requested, failed, statuses = [], [], {}
@@ -56,16 +57,31 @@ def test_docs_page_renders_the_operations_from_the_apps_own_assets(
     # When /docs is opened and Swagger UI has drawn the document
     chromium.run(page.goto(f"{live_server.url}/docs", {"waitUntil": "networkidle0"}))
     chromium.run(page.waitForSelector(".opblock-summary-path", {"timeout": 15_000}))
-    shown = chromium.run(page.querySelectorAllEval(
-        ".opblock-summary-path", "nodes => nodes.map(node => node.dataset.path)"))
+    shown = chromium.run(
+        page.querySelectorAllEval(
+            ".opblock-summary-path", "nodes => nodes.map(node => node.dataset.path)"
+        )
+    )
     title = chromium.run(page.querySelectorEval(".info .title", "node => node.textContent"))
-    styled = chromium.run(page.evaluate(
-        "() => getComputedStyle(document.querySelector('.swagger-ui .opblock')).borderRadius"))
+    styled = chromium.run(
+        page.evaluate(
+            "() => getComputedStyle(document.querySelector('.swagger-ui .opblock')).borderRadius"
+        )
+    )
 
     # Then every operation is shown, styled by the sidecar's CSS, and every request went to
     # the app itself (the document, the sidecar's static files) and succeeded
-    assert {"/item", "/item/{itemId}", "/items", "/sumArray", "/sumArray/{arrayId}",
-            "/wordCount", "/hello", "/health", "/login"} <= set(shown)
+    assert {
+        "/item",
+        "/item/{itemId}",
+        "/items",
+        "/sumArray",
+        "/sumArray/{arrayId}",
+        "/wordCount",
+        "/hello",
+        "/health",
+        "/login",
+    } <= set(shown)
     assert "Serverless Handbook API" in title
     assert styled not in ("", "0px")
     assert requested and [url for url in requested if not stays_on_this_machine(url)] == []
@@ -82,11 +98,18 @@ def test_docs_is_loaded_lazily_like_openapi_json():
     import subprocess
     import sys
 
-    probe = ("import django, sys; django.setup(); import config.urls; "
-             "print(sorted(name for name in sys.modules if name.startswith("
-             "('drf_spectacular.views', 'drf_spectacular.generators'))))")
+    probe = (
+        "import django, sys; django.setup(); import config.urls; "
+        "print(sorted(name for name in sys.modules if name.startswith("
+        "('drf_spectacular.views', 'drf_spectacular.generators'))))"
+    )
     completed = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test"})
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test"},
+    )
 
     assert completed.stdout.strip() == "[]", completed.stdout

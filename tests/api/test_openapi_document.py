@@ -5,17 +5,33 @@ document that is valid OpenAPI 3."""
 import pytest
 
 CONTRACT_OPERATIONS = {
-    ("/hello", "get"), ("/health", "get"),
-    ("/login", "post"), ("/register", "post"), ("/verify", "post"), ("/token/refresh", "post"),
-    ("/logout", "post"), ("/private", "get"), ("/password", "post"),
-    ("/item", "post"), ("/item/{itemId}", "get"), ("/item/{itemId}", "post"),
-    ("/item/{itemId}", "delete"), ("/items", "get"),
-    ("/sumArray", "post"), ("/sumArray/{arrayId}", "get"),
-    ("/wordCount", "post"), ("/wordCount/{arrayId}", "get"),
+    ("/hello", "get"),
+    ("/health", "get"),
+    ("/login", "post"),
+    ("/register", "post"),
+    ("/verify", "post"),
+    ("/token/refresh", "post"),
+    ("/logout", "post"),
+    ("/private", "get"),
+    ("/password", "post"),
+    ("/item", "post"),
+    ("/item/{itemId}", "get"),
+    ("/item/{itemId}", "post"),
+    ("/item/{itemId}", "delete"),
+    ("/items", "get"),
+    ("/sumArray", "post"),
+    ("/sumArray/{arrayId}", "get"),
+    ("/wordCount", "post"),
+    ("/wordCount/{arrayId}", "get"),
     # Big inputs from a file (docs/pipelines.md): the upload slot, and its body off S3.
-    ("/sumArray/uploads", "post"), ("/sumArray/uploads/{uploadId}", "put"),
-    ("/wordCount/uploads", "post"), ("/wordCount/uploads/{uploadId}", "put"),
-    ("/scraper", "get"), ("/screenshot", "get"), ("/pdf", "get"), ("/card", "get"),
+    ("/sumArray/uploads", "post"),
+    ("/sumArray/uploads/{uploadId}", "put"),
+    ("/wordCount/uploads", "post"),
+    ("/wordCount/uploads/{uploadId}", "put"),
+    ("/scraper", "get"),
+    ("/screenshot", "get"),
+    ("/pdf", "get"),
+    ("/card", "get"),
 }
 
 
@@ -41,8 +57,12 @@ def test_the_document_is_valid_openapi_3(document):
 
 
 def test_paths_are_exactly_the_contracts_without_trailing_slashes(document):
-    operations = {(path, method) for path, item in document["paths"].items()
-                  for method in item if method in ("get", "post", "put", "delete", "patch")}
+    operations = {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "delete", "patch")
+    }
 
     assert operations == CONTRACT_OPERATIONS
 
@@ -50,10 +70,14 @@ def test_paths_are_exactly_the_contracts_without_trailing_slashes(document):
 def test_path_parameters_are_named_as_in_the_contract(document):
     for path, item in document["paths"].items():
         for operation in item.values():
-            in_path = {parameter["name"] for parameter in operation.get("parameters", [])
-                       if parameter["in"] == "path"}
-            assert in_path == {name.strip("{}") for name in path.split("/")
-                               if name.startswith("{")}, path
+            in_path = {
+                parameter["name"]
+                for parameter in operation.get("parameters", [])
+                if parameter["in"] == "path"
+            }
+            assert in_path == {
+                name.strip("{}") for name in path.split("/") if name.startswith("{")
+            }, path
     assert document["paths"]["/sumArray/{arrayId}"]["get"]["parameters"][0]["name"] == "arrayId"
 
 
@@ -83,17 +107,23 @@ def test_every_body_is_required_json(document):
 
 def test_auth_endpoints_are_public_and_describe_their_errors(document):
     schemes = document["components"]["securitySchemes"]
-    for path, errors in (("/login", {"400", "401", "429"}), ("/register", {"400"}),
-                         ("/verify", {"400", "401"}), ("/token/refresh", {"400", "401"}),
-                         ("/logout", {"400", "401"})):
+    for path, errors in (
+        ("/login", {"400", "401", "429"}),
+        ("/register", {"400"}),
+        ("/verify", {"400", "401"}),
+        ("/token/refresh", {"400", "401"}),
+        ("/logout", {"400", "401"}),
+    ):
         operation = document["paths"][path]["post"]
         assert not operation.get("security"), path
         assert set(operation["responses"]) >= errors, path
         assert json_schema(operation["responses"]["400"])["required"] == ["status", "error"]
         assert operation["summary"] and "stale Authorization header" not in operation.get(
-            "description", "")
+            "description", ""
+        )
     assert json_schema(document["paths"]["/login"]["post"]["requestBody"])["$ref"].endswith(
-        "/CredentialsInput")
+        "/CredentialsInput"
+    )
     private = document["paths"]["/private"]["get"]
     (requirement,) = private["security"]
     (name,) = requirement

@@ -74,7 +74,9 @@ class PageHandler(BaseHTTPRequestHandler):
 
 
 def html_page(body: str, head: str = "") -> tuple[int, dict, bytes]:
-    text = f"<!doctype html><html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    text = (
+        f"<!doctype html><html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    )
     return 200, {"Content-Type": "text/html; charset=utf-8"}, text.encode()
 
 
@@ -89,19 +91,24 @@ def script_string(value: str) -> str:
 # Pages that make one kind of sub-request to `?to=`; `window.done` turns true when it settled.
 SUB_REQUEST_PAGES = {
     "/sub/img": lambda q: html_page(
-        f'<img id="probe" src="{attribute(q["to"])}"><script>window.done = true</script>'),
+        f'<img id="probe" src="{attribute(q["to"])}"><script>window.done = true</script>'
+    ),
     "/sub/iframe": lambda q: html_page(
-        f'<iframe src="{attribute(q["to"])}"></iframe><script>window.done = true</script>'),
+        f'<iframe src="{attribute(q["to"])}"></iframe><script>window.done = true</script>'
+    ),
     "/sub/css": lambda q: html_page(
         "<p>styled</p><script>window.done = true</script>",
-        head=f'<style>@import url("{script_string(q["to"])}");</style>'),
+        head=f'<style>@import url("{script_string(q["to"])}");</style>',
+    ),
     "/sub/fetch": lambda q: html_page(
         f'<script>fetch("{script_string(q["to"])}", {{mode: "no-cors"}})'
-        ".catch(() => null).finally(() => { window.done = true; });</script>"),
+        ".catch(() => null).finally(() => { window.done = true; });</script>"
+    ),
     "/sub/websocket": lambda q: html_page(
         f'<script>const socket = new WebSocket("{script_string(q["to"])}");'
         "socket.onerror = socket.onclose = socket.onopen = () => { window.done = true; };"
-        "</script>"),
+        "</script>"
+    ),
 }
 
 TEST_PAGES = {
@@ -118,13 +125,16 @@ TEST_PAGES = {
     "/redirect": lambda q: (302, {"Location": q["to"]}, b""),
     "/slow": lambda q: (time.sleep(float(q.get("seconds", "3"))), *html_page("late"))[1:],
     # One user's visit leaves a cookie and local storage; the next request shows what it sees.
-    "/remember": lambda q: (200, {"Content-Type": "text/html; charset=utf-8",
-                                  "Set-Cookie": "session=user-a; Path=/"},
-                            html_page("<p id='state'>set</p><script>"
-                                      "localStorage.setItem('who', 'user-a')</script>")[2]),
-    "/recall": html_page("<p id='state'></p><script>document.getElementById('state')"
-                         ".textContent = 'cookie=' + document.cookie + ' storage=' + "
-                         "localStorage.getItem('who')</script>")[2].decode(),
+    "/remember": lambda q: (
+        200,
+        {"Content-Type": "text/html; charset=utf-8", "Set-Cookie": "session=user-a; Path=/"},
+        html_page("<p id='state'>set</p><script>localStorage.setItem('who', 'user-a')</script>")[2],
+    ),
+    "/recall": html_page(
+        "<p id='state'></p><script>document.getElementById('state')"
+        ".textContent = 'cookie=' + document.cookie + ' storage=' + "
+        "localStorage.getItem('who')</script>"
+    )[2].decode(),
     **SUB_REQUEST_PAGES,
 }
 
@@ -164,16 +174,23 @@ def chromium_build(build: str) -> dict:
         return {"executable": CHROMIUM_EXECUTABLE, "environment": {}, "extra_args": []}
     source = Path(os.environ.get("CHROMIUM_LAMBDA_DIR", LAMBDA_BUILD_DIR / "bin"))
     if not (source / "chromium.br").exists():
-        pytest.fail(f"The Lambda Chromium build is missing in {source}: run "
-                    "scripts/chromium-lambda fetch (npm), as .ci/run does", pytrace=False)
+        pytest.fail(
+            f"The Lambda Chromium build is missing in {source}: run "
+            "scripts/chromium-lambda fetch (npm), as .ci/run does",
+            pytrace=False,
+        )
     chromium = lambda_chromium_unpack(source_dir=source, target_dir=LAMBDA_BUILD_DIR / "unpacked")
-    return {"executable": chromium.executable, "environment": chromium.environment,
-            "extra_args": list(chromium.args)}
+    return {
+        "executable": chromium.executable,
+        "environment": chromium.environment,
+        "extra_args": list(chromium.args),
+    }
 
 
 @pytest.fixture(scope="session", params=["debian", "lambda"])
-def browser_driver(request, tmp_path_factory, allowed_server, forbidden_server,
-                   rebinding_target) -> Iterator[BrowserDriver]:
+def browser_driver(
+    request, tmp_path_factory, allowed_server, forbidden_server, rebinding_target
+) -> Iterator[BrowserDriver]:
     """The app's driver with a real Chromium (each build in turn), allowing only the allowed
     server; installed as the process's driver so the views use it."""
     rules = f"MAP {FORBIDDEN_NAME} 127.0.0.1, MAP {REBINDING_NAME} 127.0.0.2"

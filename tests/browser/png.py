@@ -15,7 +15,7 @@ class Image:
 
     def pixel(self, x: int, y: int) -> tuple[int, int, int]:
         row = self.rows[y]
-        return tuple(row[x * self.channels: x * self.channels + 3])
+        return tuple(row[x * self.channels : x * self.channels + 3])
 
 
 def paeth(a: int, b: int, c: int) -> int:
@@ -31,8 +31,8 @@ def decode_png(data: bytes) -> Image:
     position, compressed = 8, b""
     width = height = channels = 0
     while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        chunk = data[position + 8:position + 8 + length]
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        chunk = data[position + 8 : position + 8 + length]
         position += 12 + length
         if kind == b"IHDR":
             width, height, depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", chunk)
@@ -45,7 +45,7 @@ def decode_png(data: bytes) -> Image:
     rows, previous = [], bytearray(stride)
     for y in range(height):
         offset = y * (stride + 1)
-        kind, line = raw[offset], bytearray(raw[offset + 1: offset + 1 + stride])
+        kind, line = raw[offset], bytearray(raw[offset + 1 : offset + 1 + stride])
         if kind == 1:
             for i in range(channels, stride):
                 line[i] = (line[i] + line[i - channels]) & 0xFF

@@ -21,8 +21,13 @@ def stored_card(driver, browser_user, settings, tmp_path) -> Capture:
     from browser.services import card_render
 
     settings.MEDIA_ROOT = tmp_path
-    return capture_store(owner=browser_user, kind="card", source_url="",
-                         data=card_render(title="Kept"), content_type="image/png")
+    return capture_store(
+        owner=browser_user,
+        kind="card",
+        source_url="",
+        data=card_render(title="Kept"),
+        content_type="image/png",
+    )
 
 
 def test_captures_list_shows_thumbnail_owner_url_and_size(admin_client, stored_card):
@@ -45,27 +50,32 @@ def test_capture_content_is_for_staff_only(client, stored_card, browser_user):
     assert response.status_code == 302  # to the admin login
 
 
-def test_deleting_a_capture_removes_its_file(admin_client, stored_card, tmp_path,
-                                             django_capture_on_commit_callbacks):
+def test_deleting_a_capture_removes_its_file(
+    admin_client, stored_card, tmp_path, django_capture_on_commit_callbacks
+):
     stored = tmp_path / stored_card.file.name
     assert stored.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(f"/admin/browser/capture/{stored_card.pk}/delete/",
-                                     {"post": "yes"})
+        response = admin_client.post(
+            f"/admin/browser/capture/{stored_card.pk}/delete/", {"post": "yes"}
+        )
 
     assert response.status_code == 302
     assert not Capture.objects.exists()
     assert not stored.exists()
 
 
-def test_bulk_delete_removes_the_files(admin_client, stored_card, tmp_path,
-                                       django_capture_on_commit_callbacks):
+def test_bulk_delete_removes_the_files(
+    admin_client, stored_card, tmp_path, django_capture_on_commit_callbacks
+):
     stored = tmp_path / stored_card.file.name
 
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post("/admin/browser/capture/", {
-            "action": "delete_selected", "_selected_action": [stored_card.pk], "post": "yes"})
+        admin_client.post(
+            "/admin/browser/capture/",
+            {"action": "delete_selected", "_selected_action": [stored_card.pk], "post": "yes"},
+        )
 
     assert not Capture.objects.exists()
     assert not stored.exists()

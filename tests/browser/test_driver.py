@@ -18,27 +18,33 @@ def open_pages(driver) -> int:
     return driver.call(count, deadline=10)
 
 
-def test_requests_reuse_one_browser_and_close_their_pages(client, driver, allowed_server,
-                                                          browser_headers):
+def test_requests_reuse_one_browser_and_close_their_pages(
+    client, driver, allowed_server, browser_headers
+):
     launches, pages_before = driver.launches, open_pages(driver)
 
     for _ in range(5):
-        response = client.get("/screenshot", {"url": f"{allowed_server.origin}/box"},
-                              headers=browser_headers)
+        response = client.get(
+            "/screenshot", {"url": f"{allowed_server.origin}/box"}, headers=browser_headers
+        )
         assert response.status_code == 200
 
     assert driver.launches == launches
     assert open_pages(driver) == pages_before
 
 
-def test_a_killed_chromium_is_replaced_on_the_next_request(client, driver, allowed_server,
-                                                           browser_headers):
+def test_a_killed_chromium_is_replaced_on_the_next_request(
+    client, driver, allowed_server, browser_headers
+):
     old_pid, launches = driver.process_id(), driver.launches
     os.kill(old_pid, signal.SIGKILL)
     time.sleep(0.2)
 
-    response = client.get("/scraper", {"url": f"{allowed_server.origin}/results",
-                                       "selector": ".title"}, headers=browser_headers)
+    response = client.get(
+        "/scraper",
+        {"url": f"{allowed_server.origin}/results", "selector": ".title"},
+        headers=browser_headers,
+    )
 
     assert response.status_code == 200, response.content
     assert len(response.json()) == 2
@@ -46,17 +52,21 @@ def test_a_killed_chromium_is_replaced_on_the_next_request(client, driver, allow
     assert driver.process_id() not in (None, old_pid)
 
 
-def test_a_page_past_the_deadline_is_504_and_closed(client, driver, allowed_server,
-                                                    browser_headers, settings):
+def test_a_page_past_the_deadline_is_504_and_closed(
+    client, driver, allowed_server, browser_headers, settings
+):
     settings.BROWSER_DEADLINE_SECONDS = 1
     pages_before = open_pages(driver)
 
-    response = client.get("/screenshot", {"url": f"{allowed_server.origin}/slow?seconds=3"},
-                          headers=browser_headers)
+    response = client.get(
+        "/screenshot", {"url": f"{allowed_server.origin}/slow?seconds=3"}, headers=browser_headers
+    )
 
     assert response.status_code == 504
-    assert response.json() == {"status": "error",
-                               "error": "The page did not finish within 1 seconds"}
+    assert response.json() == {
+        "status": "error",
+        "error": "The page did not finish within 1 seconds",
+    }
     assert open_pages(driver) == pages_before
 
 
@@ -74,8 +84,10 @@ def test_pages_open_at_once_are_limited(driver, allowed_server):
         with lock:
             active -= 1
 
-    threads = [threading.Thread(target=driver.run_page, args=(work,),
-                                kwargs={"deadline": 20}) for _ in range(3)]
+    threads = [
+        threading.Thread(target=driver.run_page, args=(work,), kwargs={"deadline": 20})
+        for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -84,12 +96,12 @@ def test_pages_open_at_once_are_limited(driver, allowed_server):
     assert most == driver.max_pages == 2
 
 
-def test_a_refused_sub_request_leaves_the_page_usable(client, driver, allowed_server,
-                                                      forbidden_server, browser_headers):
+def test_a_refused_sub_request_leaves_the_page_usable(
+    client, driver, allowed_server, forbidden_server, browser_headers
+):
     page = f"{allowed_server.origin}/sub/img?to={forbidden_server.origin}/pixel.png"
 
-    response = client.get("/scraper", {"url": page, "selector": "#probe"},
-                          headers=browser_headers)
+    response = client.get("/scraper", {"url": page, "selector": "#probe"}, headers=browser_headers)
 
     assert response.status_code == 200
     assert response.json() == [{"text": "", "url": None}]

@@ -9,8 +9,15 @@ from tests.helpers.browser import FORBIDDEN_NAME, REBINDING_NAME, guard_allowing
 
 pytestmark = pytest.mark.django_db
 
-FORMS = ["127.0.0.1", "2130706433", "0x7f000001", "0177.0.0.1", "[::ffff:127.0.0.1]",
-         FORBIDDEN_NAME, "localhost"]
+FORMS = [
+    "127.0.0.1",
+    "2130706433",
+    "0x7f000001",
+    "0177.0.0.1",
+    "[::ffff:127.0.0.1]",
+    FORBIDDEN_NAME,
+    "localhost",
+]
 SUB_REQUESTS = ["img", "iframe", "css", "fetch", "websocket"]
 
 
@@ -31,10 +38,12 @@ def load_and_settle(driver, url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_top_level_url_is_refused_with_the_reason(client, driver, forbidden_server, form,
-                                                  browser_headers):
-    response = client.get("/screenshot", {"url": forbidden_url(forbidden_server, form)},
-                          headers=browser_headers)
+def test_top_level_url_is_refused_with_the_reason(
+    client, driver, forbidden_server, form, browser_headers
+):
+    response = client.get(
+        "/screenshot", {"url": forbidden_url(forbidden_server, form)}, headers=browser_headers
+    )
 
     assert response.status_code == 400
     assert "loopback" in response.json()["error"]
@@ -42,8 +51,9 @@ def test_top_level_url_is_refused_with_the_reason(client, driver, forbidden_serv
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_redirect_from_an_allowed_page_is_refused(client, driver, allowed_server,
-                                                  forbidden_server, form, browser_headers):
+def test_redirect_from_an_allowed_page_is_refused(
+    client, driver, allowed_server, forbidden_server, form, browser_headers
+):
     redirect = f"{allowed_server.origin}/redirect?to={forbidden_url(forbidden_server, form)}"
 
     response = client.get("/pdf", {"url": redirect}, headers=browser_headers)
@@ -56,8 +66,9 @@ def test_redirect_from_an_allowed_page_is_refused(client, driver, allowed_server
 
 @pytest.mark.parametrize("kind", SUB_REQUESTS)
 @pytest.mark.parametrize("form", FORMS)
-def test_sub_requests_never_reach_a_forbidden_address(driver, allowed_server,
-                                                      forbidden_server, kind, form):
+def test_sub_requests_never_reach_a_forbidden_address(
+    driver, allowed_server, forbidden_server, kind, form
+):
     scheme = "ws" if kind == "websocket" else "http"
     target = forbidden_url(forbidden_server, form, scheme=scheme)
 
@@ -68,25 +79,36 @@ def test_sub_requests_never_reach_a_forbidden_address(driver, allowed_server,
 
 
 @pytest.mark.parametrize("kind", SUB_REQUESTS)
-def test_the_same_pages_do_reach_the_server_once_it_is_allowed(driver, allowed_server,
-                                                               forbidden_server, kind):
+def test_the_same_pages_do_reach_the_server_once_it_is_allowed(
+    driver, allowed_server, forbidden_server, kind
+):
     """The control: proves the page really makes that request, so "no hit" above means
     the guard stopped it."""
     driver.set_guard(guard_allowing(allowed_server, forbidden_server))
     scheme = "ws" if kind == "websocket" else "http"
 
-    load_and_settle(driver, f"{allowed_server.origin}/sub/{kind}?to="
-                            f"{forbidden_url(forbidden_server, FORBIDDEN_NAME, scheme=scheme)}")
+    load_and_settle(
+        driver,
+        f"{allowed_server.origin}/sub/{kind}?to="
+        f"{forbidden_url(forbidden_server, FORBIDDEN_NAME, scheme=scheme)}",
+    )
 
     assert forbidden_server.hits() >= 1
 
 
-@pytest.mark.parametrize("url", ["file:///etc/hostname", "chrome://version",
-                                 "view-source:http://127.0.0.1:{port}/text",
-                                 "data:text/html,<h1>hi</h1>"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/hostname",
+        "chrome://version",
+        "view-source:http://127.0.0.1:{port}/text",
+        "data:text/html,<h1>hi</h1>",
+    ],
+)
 def test_non_http_schemes_are_refused(client, driver, allowed_server, url, browser_headers):
-    response = client.get("/screenshot", {"url": url.format(port=allowed_server.port)},
-                          headers=browser_headers)
+    response = client.get(
+        "/screenshot", {"url": url.format(port=allowed_server.port)}, headers=browser_headers
+    )
 
     assert response.status_code == 400
     assert response.json()["error"].startswith("Only http and https URLs are allowed")
@@ -94,7 +116,8 @@ def test_non_http_schemes_are_refused(client, driver, allowed_server, url, brows
 
 
 def test_a_name_rebinding_after_the_check_never_reaches_the_new_address(
-        driver, allowed_server, rebinding_target):
+    driver, allowed_server, rebinding_target
+):
     """rebinding.test answers 127.0.0.1 (allowed port) to the first look-up and 127.0.0.2
     after; Chromium itself would resolve it to 127.0.0.2. The proxy resolves and connects
     to what it checked, so nothing reaches 127.0.0.2."""

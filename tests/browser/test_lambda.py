@@ -21,10 +21,12 @@ def test_card_png_comes_back_base64_through_the_handler(dev_lambda, driver, brow
     assert (decode_png(response.body).width, decode_png(response.body).height) == (1200, 630)
 
 
-def test_pdf_comes_back_base64_through_the_handler(dev_lambda, driver, allowed_server,
-                                                   browser_headers):
-    event = api_gateway_event("GET", f"/pdf?url={allowed_server.origin}/text",
-                              headers=browser_headers)
+def test_pdf_comes_back_base64_through_the_handler(
+    dev_lambda, driver, allowed_server, browser_headers
+):
+    event = api_gateway_event(
+        "GET", f"/pdf?url={allowed_server.origin}/text", headers=browser_headers
+    )
 
     result = dev_lambda.invoke(event)
 

@@ -13,6 +13,7 @@ NO_DNS = {}
 def resolver_of(table: dict[str, list[str]]):
     def resolve(host: str, port: int) -> list[str]:
         return table.get(host, [])
+
     return resolve
 
 
@@ -20,46 +21,52 @@ def guard(allowed=(), names=NO_DNS) -> UrlGuard:
     return UrlGuard(allowed=allowed, resolver=resolver_of(names))
 
 
-@pytest.mark.parametrize("written, means", [
-    ("2130706433", "127.0.0.1"),
-    ("0x7f000001", "127.0.0.1"),
-    ("0177.0.0.1", "127.0.0.1"),
-    ("0x7f.0.0.1", "127.0.0.1"),
-    ("127.1", "127.0.0.1"),
-    ("0", "0.0.0.0"),  # noqa: S104 (an address to classify, not to bind)
-    ("3232235777", "192.168.1.1"),
-    ("0251.0376.0251.0376", "169.254.169.254"),
-    ("[::ffff:127.0.0.1]", "::ffff:7f00:1"),
-    ("example.com", None),
-    ("1.2.3.example", None),
-])
+@pytest.mark.parametrize(
+    "written, means",
+    [
+        ("2130706433", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("0x7f.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("0", "0.0.0.0"),  # noqa: S104 (an address to classify, not to bind)
+        ("3232235777", "192.168.1.1"),
+        ("0251.0376.0251.0376", "169.254.169.254"),
+        ("[::ffff:127.0.0.1]", "::ffff:7f00:1"),
+        ("example.com", None),
+        ("1.2.3.example", None),
+    ],
+)
 def test_numeric_host_forms_are_read_as_the_address_browsers_mean(written, means):
     address = parse_host_address(written)
 
     assert (str(address) if address else None) == means
 
 
-@pytest.mark.parametrize("address, words", [
-    ("127.0.0.1", "loopback"),
-    ("127.53.0.9", "loopback"),
-    ("::1", "loopback"),
-    ("0.0.0.0", "unspecified"),  # noqa: S104 (classified, not bound)
-    ("::", "unspecified"),
-    ("10.1.2.3", "private"),
-    ("172.16.0.1", "private"),
-    ("192.168.0.1", "private"),
-    ("169.254.169.254", "link-local"),
-    ("169.254.170.2", "link-local"),
-    ("fe80::1", "link-local"),
-    ("fd00:ec2::254", "unique-local"),
-    ("fc00::1", "unique-local"),
-    ("::ffff:127.0.0.1", "loopback"),
-    ("::ffff:169.254.169.254", "link-local"),
-    ("64:ff9b::a9fe:a9fe", "link-local"),
-    ("100.64.0.1", "not a public"),
-    ("224.0.0.1", "multicast"),
-    ("240.0.0.1", "private"),
-])
+@pytest.mark.parametrize(
+    "address, words",
+    [
+        ("127.0.0.1", "loopback"),
+        ("127.53.0.9", "loopback"),
+        ("::1", "loopback"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 (classified, not bound)
+        ("::", "unspecified"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.0.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("169.254.170.2", "link-local"),
+        ("fe80::1", "link-local"),
+        ("fd00:ec2::254", "unique-local"),
+        ("fc00::1", "unique-local"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:169.254.169.254", "link-local"),
+        ("64:ff9b::a9fe:a9fe", "link-local"),
+        ("100.64.0.1", "not a public"),
+        ("224.0.0.1", "multicast"),
+        ("240.0.0.1", "private"),
+    ],
+)
 def test_non_public_addresses_are_refused_with_their_kind(address, words):
     assert words in address_refusal(ipaddress.ip_address(address))
 
@@ -69,26 +76,40 @@ def test_public_addresses_pass(address):
     assert address_refusal(ipaddress.ip_address(address)) is None
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/", "http://2130706433/", "http://0x7f000001:8080/", "http://0177.0.0.1/",
-    "http://[::ffff:127.0.0.1]/", "http://[::1]/", "http://0.0.0.0/", "http://0/",
-    "http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/",
-    "http://10.0.0.1/", "https://192.168.1.1/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://2130706433/",
+        "http://0x7f000001:8080/",
+        "http://0177.0.0.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::1]/",
+        "http://0.0.0.0/",
+        "http://0/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00:ec2::254]/",
+        "http://10.0.0.1/",
+        "https://192.168.1.1/",
+    ],
+)
 def test_urls_to_non_public_addresses_are_refused(url):
     with pytest.raises(UrlRefused):
         guard().check(url)
 
 
-@pytest.mark.parametrize("url, words", [
-    ("file:///etc/passwd", "file"),
-    ("chrome://settings", "chrome"),
-    ("view-source:http://127.0.0.1/", "view-source"),
-    ("data:text/html,<h1>x</h1>", "data"),
-    ("javascript:alert(1)", "javascript"),
-    ("ftp://example.com/", "ftp"),
-    ("//example.com/", "no scheme"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("file:///etc/passwd", "file"),
+        ("chrome://settings", "chrome"),
+        ("view-source:http://127.0.0.1/", "view-source"),
+        ("data:text/html,<h1>x</h1>", "data"),
+        ("javascript:alert(1)", "javascript"),
+        ("ftp://example.com/", "ftp"),
+        ("//example.com/", "no scheme"),
+    ],
+)
 def test_non_http_schemes_are_refused(url, words):
     with pytest.raises(UrlRefused) as refused:
         guard(names={"example.com": ["93.184.215.14"]}).check(url)
@@ -97,8 +118,11 @@ def test_non_http_schemes_are_refused(url, words):
 
 
 def test_names_are_resolved_and_every_address_checked():
-    names = {"public.test": ["93.184.215.14"], "rebound.test": ["93.184.215.14", "10.0.0.5"],
-             "metadata.test": ["169.254.169.254"]}
+    names = {
+        "public.test": ["93.184.215.14"],
+        "rebound.test": ["93.184.215.14", "10.0.0.5"],
+        "metadata.test": ["169.254.169.254"],
+    }
 
     assert guard(names=names).check("https://public.test/x").addresses == ("93.184.215.14",)
     with pytest.raises(UrlRefused, match=r"rebound\.test resolves to 10\.0\.0\.5"):

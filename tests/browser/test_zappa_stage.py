@@ -16,8 +16,7 @@ def stage_config(stage: str) -> dict:
     return cli.stage_config
 
 
-BROWSER_STAGES = [("dev", "dev_browser"), ("staging", "staging_browser"),
-                  ("prod", "prod_browser")]
+BROWSER_STAGES = [("dev", "dev_browser"), ("staging", "staging_browser"), ("prod", "prod_browser")]
 
 
 @pytest.mark.parametrize(("main", "function"), BROWSER_STAGES)
@@ -56,12 +55,11 @@ def test_other_stages_send_browser_requests_to_the_browser_function(stage):
 
 
 def test_browser_stage_keeps_the_base_environment_and_runs_the_lambda_build():
-    base, browser = (stage_config(name)["environment_variables"] for name in ("dev",
-                                                                              "dev_browser"))
+    base, browser = (stage_config(name)["environment_variables"] for name in ("dev", "dev_browser"))
 
-    assert {key: value for key, value in browser.items() if key in base and
-            key != "CHROMIUM_BUILD"} == {key: value for key, value in base.items()
-                                         if key != "CHROMIUM_BUILD"}
+    assert {
+        key: value for key, value in browser.items() if key in base and key != "CHROMIUM_BUILD"
+    } == {key: value for key, value in base.items() if key != "CHROMIUM_BUILD"}
     assert browser["CHROMIUM_BUILD"] == "lambda"
     assert browser["CHROMIUM_LAMBDA_DIR"] == "/opt/chromium"
     assert float(browser["BROWSER_DEADLINE_SECONDS"]) < 29  # API Gateway's cut

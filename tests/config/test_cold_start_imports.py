@@ -13,11 +13,21 @@ import sys
 from tests.lambda_events import api_gateway_event
 from tests.zappa_lambda import PROJECT_ROOT
 
-HEAVY_FOR_HELLO = ["rest_framework.serializers", "graphene", "graphql", "drf_spectacular.openapi",
-                   "celery", "pyppeteer", "psycopg",
-                   # The admin is discovered on first use (config.apps.AdminConfig): its
-                   # modules, the services they call, and django.test (simplejwt's admin).
-                   "accounts.admin", "pipelines.admin", "pipelines.services", "django.test"]
+HEAVY_FOR_HELLO = [
+    "rest_framework.serializers",
+    "graphene",
+    "graphql",
+    "drf_spectacular.openapi",
+    "celery",
+    "pyppeteer",
+    "psycopg",
+    # The admin is discovered on first use (config.apps.AdminConfig): its
+    # modules, the services they call, and django.test (simplejwt's admin).
+    "accounts.admin",
+    "pipelines.admin",
+    "pipelines.services",
+    "django.test",
+]
 
 CHILD = """
 import json, sys, tempfile, types
@@ -34,15 +44,24 @@ print(json.dumps({"status": result["statusCode"], "loaded": loaded}))
 
 def test_cold_hello_imports_no_heavy_library(tmp_path):
     environ = {
-        "PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT),
-        "SECRETS_SOURCE": "env", "SECRET_KEY": "x" * 50, "JWT_SIGNING_KEY": "y" * 50,
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "SECRETS_SOURCE": "env",
+        "SECRET_KEY": "x" * 50,
+        "JWT_SIGNING_KEY": "y" * 50,
         "DATABASE_URL": "sqlite:///:memory:",
     }
     event = api_gateway_event("GET", "/hello?name=Ann")
 
     process = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(event), json.dumps(HEAVY_FOR_HELLO)],
-        cwd=PROJECT_ROOT, env=environ, capture_output=True, text=True, timeout=120)
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert process.returncode == 0, process.stderr[-3000:]
     report = json.loads(process.stdout.strip().splitlines()[-1])
@@ -62,11 +81,21 @@ print(before, len(admin.site._registry))
 
 def test_the_admin_checks_still_see_every_model_admin(tmp_path):
     """Discovery is deferred, not skipped: `manage.py check` checks every registered admin."""
-    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
-               "PYTHONPATH": str(PROJECT_ROOT), "DJANGO_SETTINGS_MODULE": "config.django.test"}
+    environ = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DJANGO_SETTINGS_MODULE": "config.django.test",
+    }
 
-    process = subprocess.run([sys.executable, "-c", ADMIN_CHECKS], cwd=PROJECT_ROOT,
-                             env=environ, capture_output=True, text=True, timeout=120)
+    process = subprocess.run(
+        [sys.executable, "-c", ADMIN_CHECKS],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert process.returncode == 0, process.stderr[-3000:]
     before, after = map(int, process.stdout.split())

@@ -31,8 +31,10 @@ def stage_check(*args) -> str:
 def broken_settings_file(tmp_path):
     """The committed file plus a stage whose own environment_variables dropped the base's."""
     zappa_settings = zappa_settings_load(PROJECT_ROOT / "zappa_settings.json")
-    zappa_settings["broken"] = {"extends": "base",
-                                "environment_variables": {"PIPELINE_TRANSPORT": "sqs"}}
+    zappa_settings["broken"] = {
+        "extends": "base",
+        "environment_variables": {"PIPELINE_TRANSPORT": "sqs"},
+    }
     path = tmp_path / "zappa_settings.json"
     path.write_text(json.dumps(zappa_settings))
     return path
@@ -54,7 +56,7 @@ def test_a_committed_stage_passes_and_says_what_it_did_not_check():
         "pipelines run once the stage is deployed from a generated settings file "
         "(scripts/zappa deploy <stage> -s FILE), checked with --generated",
         "Django's deploy checks: not run (this process runs stage 'test' settings; run "
-        "`scripts/zappa manage prod \"stage_check prod\"` to check the deployed function)",
+        '`scripts/zappa manage prod "stage_check prod"` to check the deployed function)',
     ]
 
 
@@ -65,8 +67,10 @@ def test_a_stage_that_lost_its_base_variables_fails(tmp_path):
     with pytest.raises(CommandError, match="stage 'broken' is not fit to deploy: 3 problem"):
         call_command("stage_check", "broken", "--settings-file", str(path), stdout=out)
 
-    assert ("  ERROR ALLOWED_HOSTS is set neither in environment_variables nor in .env.broken "
-            "(config.django.aws needs it)") in out.getvalue().splitlines()
+    assert (
+        "  ERROR ALLOWED_HOSTS is set neither in environment_variables nor in .env.broken "
+        "(config.django.aws needs it)"
+    ) in out.getvalue().splitlines()
 
 
 def test_a_generated_file_needs_every_queue_mapped():
@@ -91,31 +95,57 @@ def test_django_deploy_checks_run_for_the_stage_the_process_runs(settings):
         call_command("stage_check", "prod", stdout=out)
 
     assert "security.W012" in out.getvalue()
-    assert f"Stage 'prod' in {PROJECT_ROOT / 'zappa_settings.json'} (committed): ok" in \
-        out.getvalue()
+    assert (
+        f"Stage 'prod' in {PROJECT_ROOT / 'zappa_settings.json'} (committed): ok" in out.getvalue()
+    )
 
 
 # --- as the deploy runs it --------------------------------------------------------------------
 
+
 def build_time_environment(tmp_path) -> dict:
-    return {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "config.django.aws", "STAGE": "dev",
-            "SECRETS_SOURCE": "env", "SECRET_KEY": "x", "JWT_SIGNING_KEY": "x",
-            "DATABASE_URL": "sqlite://", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.django.aws",
+        "STAGE": "dev",
+        "SECRETS_SOURCE": "env",
+        "SECRET_KEY": "x",
+        "JWT_SIGNING_KEY": "x",
+        "DATABASE_URL": "sqlite://",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
 
 
 def test_as_a_manage_py_process_with_the_aws_settings(tmp_path):
     environment = build_time_environment(tmp_path)
     ok = subprocess.run(
         [sys.executable, "manage.py", "stage_check", "dev", "--settings-only"],
-        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120)
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("Stage 'dev' in ")
 
     failed = subprocess.run(
-        [sys.executable, "manage.py", "stage_check", "broken", "--settings-only",
-         "--settings-file", str(broken_settings_file(tmp_path))],
-        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "manage.py",
+            "stage_check",
+            "broken",
+            "--settings-only",
+            "--settings-file",
+            str(broken_settings_file(tmp_path)),
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert failed.returncode == 1
     assert "CommandError: stage 'broken' is not fit to deploy: 3 problem(s)" in failed.stderr
 
@@ -126,10 +156,17 @@ def test_scripts_zappa_refuses_to_deploy_a_stage_that_fails(tmp_path):
     path = broken_settings_file(tmp_path)
     for command in ("deploy", "update"):
         process = subprocess.run(
-            ["scripts/zappa", command, "broken", "-s", str(path)], cwd=PROJECT_ROOT,
-            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path),
-                 "AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
-            capture_output=True, text=True, timeout=120)
+            ["scripts/zappa", command, "broken", "-s", str(path)],
+            cwd=PROJECT_ROOT,
+            env={
+                "PATH": os.environ["PATH"],
+                "HOME": str(tmp_path),
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
         assert process.returncode == 1
         assert f"scripts/zappa: refusing to {command} stage 'broken'" in process.stderr

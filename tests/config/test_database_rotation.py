@@ -33,8 +33,11 @@ def cluster():
 
 def set_role_password(cluster, password: str) -> None:
     with psycopg.connect(cluster.admin_url(), autocommit=True) as admin:
-        admin.execute(psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-            psycopg.sql.Identifier(ROLE), psycopg.sql.Literal(password)))
+        admin.execute(
+            psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                psycopg.sql.Identifier(ROLE), psycopg.sql.Literal(password)
+            )
+        )
 
 
 @pytest.fixture
@@ -46,7 +49,8 @@ def rds_secret(aws, cluster, monkeypatch, secret_reads):
     client = aws.client("secretsmanager")
     arn = client.create_secret(
         Name=f"rds!db-{uuid.uuid4()}",
-        SecretString=json.dumps({"username": ROLE, "password": password}))["ARN"]
+        SecretString=json.dumps({"username": ROLE, "password": password}),
+    )["ARN"]
     monkeypatch.setenv("DATABASE_SECRET_ARN", arn)
     monkeypatch.setenv("DATABASE_HOST", cluster.host)
     monkeypatch.setenv("DATABASE_PORT", str(cluster.port))
@@ -61,8 +65,9 @@ def rotate_secret(client, arn: str, cluster) -> str:
     """What RDS's rotation does: a new password on the database and in the secret."""
     password = secrets.token_urlsafe(16)
     set_role_password(cluster, password)
-    client.put_secret_value(SecretId=arn, SecretString=json.dumps(
-        {"username": ROLE, "password": password}))
+    client.put_secret_value(
+        SecretId=arn, SecretString=json.dumps({"username": ROLE, "password": password})
+    )
     return password
 
 
@@ -95,13 +100,15 @@ def secret_reads():
     calls = []
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register(
-        "before-call.secrets-manager.GetSecretValue", lambda **_: calls.append(1))
+        "before-call.secrets-manager.GetSecretValue", lambda **_: calls.append(1)
+    )
     yield lambda: len(calls)
     boto3.DEFAULT_SESSION = None
 
 
-def test_a_new_connection_after_rotation_rereads_the_secret_once(rds_secret, stage_connection,
-                                                                  cluster, secret_reads):
+def test_a_new_connection_after_rotation_rereads_the_secret_once(
+    rds_secret, stage_connection, cluster, secret_reads
+):
     client, arn = rds_secret
     assert current_user(stage_connection) == ROLE
     new_password = rotate_secret(client, arn, cluster)
@@ -120,8 +127,9 @@ def test_a_new_connection_after_rotation_rereads_the_secret_once(rds_secret, sta
     assert secret_reads() == reads_before + 1, "a good password must not be re-read"
 
 
-def test_a_second_refusal_raises_after_one_reread(rds_secret, stage_connection, cluster,
-                                                  secret_reads):
+def test_a_second_refusal_raises_after_one_reread(
+    rds_secret, stage_connection, cluster, secret_reads
+):
     # The database's password changed but the secret did not (a rotation half done).
     assert current_user(stage_connection) == ROLE
     set_role_password(cluster, secrets.token_urlsafe(16))
@@ -134,8 +142,9 @@ def test_a_second_refusal_raises_after_one_reread(rds_secret, stage_connection, 
     assert secret_reads() == reads_before + 1
 
 
-def test_without_a_secret_a_refused_password_fails_at_once(rds_secret, stage_connection,
-                                                           cluster, monkeypatch, secret_reads):
+def test_without_a_secret_a_refused_password_fails_at_once(
+    rds_secret, stage_connection, cluster, monkeypatch, secret_reads
+):
     # A stage given a plain DATABASE_URL (--existing-database) has nothing to re-read.
     assert current_user(stage_connection) == ROLE
     monkeypatch.delenv("DATABASE_SECRET_ARN")
@@ -149,8 +158,9 @@ def test_without_a_secret_a_refused_password_fails_at_once(rds_secret, stage_con
     assert secret_reads() == reads_before
 
 
-def test_a_database_that_is_down_is_not_mistaken_for_a_rotation(rds_secret, stage_connection,
-                                                                secret_reads):
+def test_a_database_that_is_down_is_not_mistaken_for_a_rotation(
+    rds_secret, stage_connection, secret_reads
+):
     from tests.aws_emulator import free_loopback_port
 
     stage_connection.settings_dict["PORT"] = free_loopback_port()
@@ -164,15 +174,26 @@ def test_a_database_that_is_down_is_not_mistaken_for_a_rotation(rds_secret, stag
 
 def test_aws_settings_use_the_rotation_aware_backend(tmp_path):
     environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "config.django.aws", "SECRETS_SOURCE": "env",
-        "SECRET_KEY": secrets.token_urlsafe(50), "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.django.aws",
+        "SECRETS_SOURCE": "env",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": "postgres://user:password@127.0.0.1:5432/handbook",
     }
     engine = subprocess.run(
-        [str(PROJECT_ROOT / ".venv/bin/python"), "-c",
-         "import django; django.setup(); from django.conf import settings; "
-         "print(settings.DATABASES['default']['ENGINE'])"],
-        env=environment, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+        [
+            str(PROJECT_ROOT / ".venv/bin/python"),
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'])",
+        ],
+        env=environment,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
     assert engine.stdout.strip() == "config.db_backend"

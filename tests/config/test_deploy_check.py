@@ -12,16 +12,22 @@ from tests.zappa_lambda import PROJECT_ROOT, zappa_settings_text
 
 def test_check_deploy_is_clean_for_prod(aws, tmp_path):
     prefix = f"handbook-deploy-{uuid.uuid4().hex[:8]}"
-    aws.client("secretsmanager").create_secret(Name=f"{prefix}/prod", SecretString=json.dumps({
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-    }))
+    aws.client("secretsmanager").create_secret(
+        Name=f"{prefix}/prod",
+        SecretString=json.dumps(
+            {
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            }
+        ),
+    )
     # The stage's queues exist (the infrastructure stack's outputs give their URLs).
     sqs = aws.client("sqs")
     queue_urls = {
         f"PIPELINE_{step.upper()}_QUEUE_URL": sqs.create_queue(
-            QueueName=f"serverless-handbook-pipeline-{step}-prod")["QueueUrl"]
+            QueueName=f"serverless-handbook-pipeline-{step}-prod"
+        )["QueueUrl"]
         for step in ("map", "reduce")
     }
     # The prod stage's own environment variables, as Zappa renders them for the function.
@@ -40,7 +46,11 @@ def test_check_deploy_is_clean_for_prod(aws, tmp_path):
 
     process = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
-        cwd=PROJECT_ROOT, env=environ, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert process.returncode == 0, process.stderr
@@ -63,7 +73,11 @@ def test_check_deploy_fails_while_the_pipeline_queues_are_unknown(aws, tmp_path)
 
     process = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=PROJECT_ROOT, env=environ, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert process.returncode != 0

@@ -18,8 +18,9 @@ def names_read_by_settings() -> dict[str, str]:
 
 
 def test_every_environment_setting_is_listed_in_env_example():
-    listed = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(),
-                            re.MULTILINE))
+    listed = set(
+        re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.MULTILINE)
+    )
     read = names_read_by_settings()
 
     assert {"ITEMS_DEFAULT_PAGE_SIZE", "ITEMS_MAX_PAGE_SIZE", "ITEMS_MAX_JSON_DEPTH"} <= set(read)

@@ -12,25 +12,45 @@ from tests.zappa_lambda import PROJECT_ROOT
 
 DIRECT_UPLOAD_LIMIT = 50 * 1000 * 1000
 # What a clean clone does not have: never copied, never packaged.
-NOT_SOURCE = (".git", ".venv", ".venv-*", "var", "dist", "staticfiles", "node_modules",
-              "__pycache__", ".pytest_cache", ".ruff_cache", ".zappa", "*.egg-info")
+NOT_SOURCE = (
+    ".git",
+    ".venv",
+    ".venv-*",
+    "var",
+    "dist",
+    "staticfiles",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".zappa",
+    "*.egg-info",
+)
 BUILD_OUTPUTS = (".venv-deploy", "dist", "staticfiles")
 
 
 def outputs_in_checkout() -> dict[str, float | None]:
-    return {name: ((PROJECT_ROOT / name).stat().st_mtime
-                   if (PROJECT_ROOT / name).exists() else None) for name in BUILD_OUTPUTS}
+    return {
+        name: ((PROJECT_ROOT / name).stat().st_mtime if (PROJECT_ROOT / name).exists() else None)
+        for name in BUILD_OUTPUTS
+    }
 
 
 def test_dev_package_is_under_the_direct_upload_limit_and_complete(tmp_path):
     before = outputs_in_checkout()
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_ROOT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE),
-                    symlinks=True)
+    shutil.copytree(
+        PROJECT_ROOT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True
+    )
     archive = tmp_path / "dev.zip"
 
-    process = subprocess.run([str(project / "scripts" / "package"), "dev", str(archive)],
-                             cwd=project, capture_output=True, text=True, timeout=900)
+    process = subprocess.run(
+        [str(project / "scripts" / "package"), "dev", str(archive)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
     assert process.returncode == 0, process.stderr[-3000:]
     with zipfile.ZipFile(archive) as zipped:

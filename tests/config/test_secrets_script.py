@@ -12,8 +12,14 @@ SCRIPT = str(PROJECT_ROOT / "scripts" / "secrets")
 
 
 def run_script(*args: str, environment: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([SCRIPT, *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          env={**os.environ, **(environment or {})}, timeout=60)
+    return subprocess.run(
+        [SCRIPT, *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(environment or {})},
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("args", [(), ("--help",), ("put",), ("put", "dev"), ("bogus", "dev")])

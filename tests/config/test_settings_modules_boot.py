@@ -40,27 +40,42 @@ def base_environment(tmp_path, settings_module: str) -> dict[str, str]:
 
 def environment_for_local(tmp_path, aws) -> tuple[dict[str, str], dict[str, str]]:
     # DEBUG off, as gunicorn users run it: static files still come from the apps (finders).
-    return {**base_environment(tmp_path, "config.django.local"),
-            "LOCAL_STATE_DIR": str(tmp_path / "state"), "DEBUG": "false"}, {}
+    return {
+        **base_environment(tmp_path, "config.django.local"),
+        "LOCAL_STATE_DIR": str(tmp_path / "state"),
+        "DEBUG": "false",
+    }, {}
 
 
 def environment_for_test(tmp_path, aws) -> tuple[dict[str, str], dict[str, str]]:
-    return {**base_environment(tmp_path, "config.django.test"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}"}, {}
+    return {
+        **base_environment(tmp_path, "config.django.test"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+    }, {}
 
 
 def environment_for_aws(tmp_path, aws) -> tuple[dict[str, str], dict[str, str]]:
     """A stage as Lambda runs it: Zappa's stage variables, the secret in Secrets Manager
     (moto), requests arriving from API Gateway over TLS."""
     prefix = f"handbook-boot-{uuid.uuid4().hex[:8]}"
-    aws.client("secretsmanager").create_secret(Name=f"{prefix}/dev", SecretString=json.dumps({
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'aws.sqlite3'}",
-    }))
-    environ = {**base_environment(tmp_path, "config.django.aws"),
-               **zappa_stage_environment("dev"), **aws.environment(),
-               "STAGE": "dev", "SECRETS_PREFIX": prefix, "SECRETS_SOURCE": "aws"}
+    aws.client("secretsmanager").create_secret(
+        Name=f"{prefix}/dev",
+        SecretString=json.dumps(
+            {
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'aws.sqlite3'}",
+            }
+        ),
+    )
+    environ = {
+        **base_environment(tmp_path, "config.django.aws"),
+        **zappa_stage_environment("dev"),
+        **aws.environment(),
+        "STAGE": "dev",
+        "SECRETS_PREFIX": prefix,
+        "SECRETS_SOURCE": "aws",
+    }
     return environ, {"Host": API_GATEWAY_HOST, "X-Forwarded-Proto": "https"}
 
 
@@ -91,9 +106,12 @@ def gunicorn_serving(tmp_path):
         port = free_loopback_port()
         log = open(tmp_path / "gunicorn.log", "w")  # closed with the process, below
         process = subprocess.Popen(
-            [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1"],
-            cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+            [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            cwd=PROJECT_ROOT,
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         processes.append((process, log))
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + BOOT_TIMEOUT_SECONDS
@@ -119,21 +137,30 @@ def gunicorn_serving(tmp_path):
 
 @pytest.mark.parametrize("settings_module", SETTINGS_MODULES)
 def test_settings_module_serves_the_admin_login_page_and_its_static_files(
-        settings_module, tmp_path, aws, gunicorn_serving):
+    settings_module, tmp_path, aws, gunicorn_serving
+):
     # given a fresh process of the module, with the static files its storage expects
     environ, headers = SETTINGS_MODULES[settings_module](tmp_path, aws)
     if settings_module in NEEDS_COLLECTSTATIC:
-        collected = subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
-                                   cwd=PROJECT_ROOT, env=environ, capture_output=True,
-                                   text=True, timeout=300)
+        collected = subprocess.run(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=PROJECT_ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert collected.returncode == 0, collected.stderr
     base_url = gunicorn_serving(environ, headers)
 
     # when a browser asks for the admin's login page and the stylesheet it links
     status, _, body = get(f"{base_url}/admin/login/", headers)
     assert status == 200, body.decode(errors="replace")[-2000:]
-    stylesheet = next(href for href in re.findall(r'href="([^"]+\.css)"', body.decode())
-                      if "/admin/css/base" in href)
+    stylesheet = next(
+        href
+        for href in re.findall(r'href="([^"]+\.css)"', body.decode())
+        if "/admin/css/base" in href
+    )
     css_status, css_headers, css = get(f"{base_url}{stylesheet}", headers)
 
     # then both are served

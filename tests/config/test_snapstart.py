@@ -86,16 +86,35 @@ def server_database_url() -> str:
 def test_snapshot_and_two_restores_of_a_staging_function(aws, tmp_path):
     settings = json.loads((PROJECT_ROOT / "zappa_settings.json").read_text())
     prefix = f"handbook-snap-{uuid.uuid4().hex[:8]}"
-    aws.client("secretsmanager").create_secret(Name=f"{prefix}/staging", SecretString=json.dumps({
-        "SECRET_KEY": secrets.token_urlsafe(50), "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": server_database_url()}))
+    aws.client("secretsmanager").create_secret(
+        Name=f"{prefix}/staging",
+        SecretString=json.dumps(
+            {
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+                "DATABASE_URL": server_database_url(),
+            }
+        ),
+    )
     # Zappa's own settings module of the staging function, as `zappa package` writes it.
-    (tmp_path / "zappa_settings.py").write_text(zappa_settings_text(
-        "staging", django_settings="config.django.aws", overrides={"environment_variables": {
-            "SECRETS_PREFIX": prefix, "STAGE": "staging", "SECRETS_SOURCE": "aws"}}))
+    (tmp_path / "zappa_settings.py").write_text(
+        zappa_settings_text(
+            "staging",
+            django_settings="config.django.aws",
+            overrides={
+                "environment_variables": {
+                    "SECRETS_PREFIX": prefix,
+                    "STAGE": "staging",
+                    "SECRETS_SOURCE": "aws",
+                }
+            },
+        )
+    )
     environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-        "PYTHONPATH": f"{tmp_path}:{PROJECT_ROOT}", "PYTHONDONTWRITEBYTECODE": "1",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": f"{tmp_path}:{PROJECT_ROOT}",
+        "PYTHONDONTWRITEBYTECODE": "1",
         "STATIC_ROOT": str(tmp_path / "staticfiles"),
         **aws.environment(),
         # What Lambda sets for the function: its own variables, and the kind of init.
@@ -105,7 +124,12 @@ def test_snapshot_and_two_restores_of_a_staging_function(aws, tmp_path):
 
     process = subprocess.run(
         [str(PROJECT_ROOT / ".venv/bin/python"), "-c", LAMBDA_SNAPSHOT_RESTORE],
-        env=environment, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert process.returncode == 0, process.stderr[-3000:]
     report = json.loads(process.stdout.strip().splitlines()[-1])

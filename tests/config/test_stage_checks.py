@@ -28,8 +28,11 @@ def committed() -> dict:
 def documented_generated_stage() -> dict:
     """The generated stage docs/pipelines.md shows (its first JSON block naming a stage)."""
     text = (PROJECT_ROOT / "docs" / "pipelines.md").read_text()
-    block = next(match for match in re.findall(r"```json\n(.*?)```", text, re.S)
-                 if match.lstrip().startswith('"prod"'))
+    block = next(
+        match
+        for match in re.findall(r"```json\n(.*?)```", text, re.S)
+        if match.lstrip().startswith('"prod"')
+    )
     return json.loads("{" + block + "}")["prod"]
 
 
@@ -43,6 +46,7 @@ def consumer(function: str, arn: str, **source) -> dict:
 
 
 # --- resolving `extends` as Zappa does -------------------------------------------------------
+
 
 def zappa_resolved(zappa_settings: dict, stage: str, tmp_path) -> dict:
     from zappa.cli import ZappaCLI
@@ -59,22 +63,29 @@ def zappa_resolved(zappa_settings: dict, stage: str, tmp_path) -> dict:
 def test_stages_resolve_exactly_as_zappa_resolves_them(tmp_path):
     zappa_settings = {
         **committed(),
-        "prod-consumers": {"extends": "prod", "memory_size": 2048,
-                           "environment_variables": {"LOG_LEVEL": "DEBUG"}},
+        "prod-consumers": {
+            "extends": "prod",
+            "memory_size": 2048,
+            "environment_variables": {"LOG_LEVEL": "DEBUG"},
+        },
     }
     for stage in zappa_settings:
         assert stage_resolve(zappa_settings, stage) == zappa_resolved(
-            zappa_settings, stage, tmp_path), stage
+            zappa_settings, stage, tmp_path
+        ), stage
 
 
 def test_a_circular_or_dangling_extends_is_reported():
     assert stage_errors({"a": {"extends": "b"}, "b": {"extends": "a"}}, "a") == [
-        "circular `extends`: a -> b -> a"]
+        "circular `extends`: a -> b -> a"
+    ]
     assert stage_errors({"a": {"extends": "gone"}}, "a") == [
-        "stage 'gone' is not defined (extended by 'a')"]
+        "stage 'gone' is not defined (extended by 'a')"
+    ]
 
 
 # --- the committed file -----------------------------------------------------------------------
+
 
 def test_every_stage_of_the_committed_file_passes():
     zappa_settings = committed()
@@ -105,32 +116,49 @@ def test_a_stage_with_its_own_events_must_keep_each_schedule_once():
     zappa_settings["dev"]["events"] = []
     assert stage_errors(zappa_settings, "dev") == [
         "no schedule (`expression`) event runs pipelines.lambda_consumers.cleanup",
-        "no schedule (`expression`) event runs pipelines.lambda_consumers.stall_watch"]
+        "no schedule (`expression`) event runs pipelines.lambda_consumers.stall_watch",
+    ]
 
     cleanup = {"function": "pipelines.lambda_consumers.cleanup", "expression": "rate(1 hour)"}
-    watch = {"function": "pipelines.lambda_consumers.stall_watch",
-             "expression": "rate(1 minute)"}
+    watch = {"function": "pipelines.lambda_consumers.stall_watch", "expression": "rate(1 minute)"}
     zappa_settings["dev"]["events"] = [cleanup, cleanup, watch]
     assert stage_errors(zappa_settings, "dev") == [
-        "2 schedule events run pipelines.lambda_consumers.cleanup; one is enough"]
+        "2 schedule events run pipelines.lambda_consumers.cleanup; one is enough"
+    ]
     zappa_settings["dev"]["events"] = [cleanup, watch, watch]
     assert stage_errors(zappa_settings, "dev") == [
-        "2 schedule events run pipelines.lambda_consumers.stall_watch; one is enough"]
+        "2 schedule events run pipelines.lambda_consumers.stall_watch; one is enough"
+    ]
     zappa_settings["dev"]["events"] = [cleanup]
     assert stage_errors(zappa_settings, "dev") == [
-        "no schedule (`expression`) event runs pipelines.lambda_consumers.stall_watch"]
+        "no schedule (`expression`) event runs pipelines.lambda_consumers.stall_watch"
+    ]
 
 
 def test_every_committed_main_stage_runs_both_schedules_and_no_function_stage_does():
     zappa_settings = committed()
-    for stage in ("dev", "staging", "prod", "dev_browser", "staging_browser", "prod_browser",
-                  "dev_workers", "staging_workers", "prod_workers"):
+    for stage in (
+        "dev",
+        "staging",
+        "prod",
+        "dev_browser",
+        "staging_browser",
+        "prod_browser",
+        "dev_workers",
+        "staging_workers",
+        "prod_workers",
+    ):
         assert stage_errors(zappa_settings, stage) == [], stage
     for stage in ("dev", "staging", "prod"):
-        functions = [event["function"] for event in
-                     stage_resolve(zappa_settings, stage)["events"] if "expression" in event]
-        assert sorted(functions) == ["pipelines.lambda_consumers.cleanup",
-                                     "pipelines.lambda_consumers.stall_watch"]
+        functions = [
+            event["function"]
+            for event in stage_resolve(zappa_settings, stage)["events"]
+            if "expression" in event
+        ]
+        assert sorted(functions) == [
+            "pipelines.lambda_consumers.cleanup",
+            "pipelines.lambda_consumers.stall_watch",
+        ]
 
 
 def test_queue_arns_and_urls_typed_into_the_committed_file_are_errors():
@@ -152,6 +180,7 @@ def test_queue_arns_and_urls_typed_into_the_committed_file_are_errors():
 
 # --- a generated file: every queue has exactly one consumer ---------------------------------
 
+
 def test_the_documented_generated_stage_passes():
     assert stage_errors(generated(), "prod", generated=True) == []
 
@@ -167,13 +196,16 @@ def test_the_committed_stages_are_not_deployable_as_they_are():
 def test_an_unmapped_queue_is_an_error():
     zappa_settings = generated()
     zappa_settings["prod"]["events"] = [
-        event for event in zappa_settings["prod"]["events"]
-        if event["function"] != "pipelines.lambda_consumers.consume_reduce"]
+        event
+        for event in zappa_settings["prod"]["events"]
+        if event["function"] != "pipelines.lambda_consumers.consume_reduce"
+    ]
 
     assert stage_errors(zappa_settings, "prod", generated=True) == [
         f"queue {REDUCE_ARN} has no consumer: map it to "
         "pipelines.lambda_consumers.consume_reduce in `events` (Zappa deletes an unmapped "
-        "queue's messages unread)"]
+        "queue's messages unread)"
+    ]
 
 
 def test_a_queue_mapped_to_the_wrong_function_or_twice_is_an_error():
@@ -192,16 +224,20 @@ def test_a_queue_mapped_to_the_wrong_function_or_twice_is_an_error():
     zappa_settings = generated()
     zappa_settings["prod-consumers"] = {"extends": "prod", "memory_size": 2048}
     errors = stage_errors(zappa_settings, "prod", generated=True)
-    assert errors[0] == (f"queue {MAP_ARN} has 2 consumers (stages prod, prod-consumers); "
-                         "exactly one")
+    assert errors[0] == (
+        f"queue {MAP_ARN} has 2 consumers (stages prod, prod-consumers); exactly one"
+    )
 
 
 def test_the_stage_that_consumes_may_be_another_stage_of_the_file():
     zappa_settings = generated()
     web = zappa_settings["prod"]
     cleanup = [event for event in web["events"] if "expression" in event]
-    zappa_settings["prod-consumers"] = {"extends": "prod", "memory_size": 2048,
-                                        "events": [e for e in web["events"] if e not in cleanup]}
+    zappa_settings["prod-consumers"] = {
+        "extends": "prod",
+        "memory_size": 2048,
+        "events": [e for e in web["events"] if e not in cleanup],
+    }
     web["events"] = cleanup  # the schedule stays with the main stage (companion_of)
 
     assert stage_errors(zappa_settings, "prod", generated=True) == []
@@ -227,11 +263,14 @@ def test_oversized_batches_disabled_sources_and_strange_queues_are_errors():
 def test_a_stage_on_the_celery_transport_needs_no_queues():
     zappa_settings = copy.deepcopy(committed())
     zappa_settings["dev"]["environment_variables"] = {
-        **zappa_settings["base"]["environment_variables"], "PIPELINE_TRANSPORT": "celery"}
+        **zappa_settings["base"]["environment_variables"],
+        "PIPELINE_TRANSPORT": "celery",
+    }
     assert stage_errors(zappa_settings, "dev", generated=True) == []
 
 
 # --- `manage.py check --deploy` runs the same checks -------------------------------------------
+
 
 def test_check_deploy_reports_the_stage_the_process_runs(settings, tmp_path):
     # Given a process running stage "broken", whose settings lost the base's variables
@@ -243,8 +282,10 @@ def test_check_deploy_reports_the_stage_the_process_runs(settings, tmp_path):
     settings.STAGE = "broken"
 
     # When Django's deploy checks run, then they fail naming what the stage lost
-    with pytest.raises(SystemCheckError, match="stage 'broken': ALLOWED_HOSTS is set neither "
-                                               "in environment_variables"):
+    with pytest.raises(
+        SystemCheckError,
+        match="stage 'broken': ALLOWED_HOSTS is set neither in environment_variables",
+    ):
         call_command("check", "--deploy", "--tag", "compatibility")
 
     # And a stage that is fine passes
@@ -255,7 +296,9 @@ def test_check_deploy_reports_the_stage_the_process_runs(settings, tmp_path):
 def test_check_deploy_reports_an_sqs_transport_without_queue_urls(settings):
     settings.PIPELINE_TRANSPORT = "sqs"
     settings.PIPELINE_QUEUE_URLS = {
-        "map": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "reduce": ""}
+        "map": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+        "reduce": "",
+    }
 
     with pytest.raises(SystemCheckError, match="PIPELINE_REDUCE_QUEUE_URL is not set"):
         call_command("check", "--deploy", "--tag", "compatibility")
@@ -267,13 +310,14 @@ def test_a_malformed_stage_is_reported_not_a_traceback():
     assert stage_errors(zappa_settings, "dev") == ["`events` must be a list of objects"]
     zappa_settings["dev"]["events"] = [consumer("f", MAP_ARN, batch_size="10")]
     assert stage_errors(zappa_settings, "dev", generated=True) == [
-        "an event source's `batch_size` must be a number"]
+        "an event source's `batch_size` must be a number"
+    ]
     zappa_settings["dev"] = {"extends": "base", "environment_variables": "ALLOWED_HOSTS=x"}
-    assert stage_errors(zappa_settings, "dev") == [
-        "`environment_variables` must be an object"]
+    assert stage_errors(zappa_settings, "dev") == ["`environment_variables` must be an object"]
 
 
 # --- `.env.<stage>`: stage settings config.django.aws reads under the environment variables --
+
 
 def test_the_stage_env_file_supplies_what_the_settings_file_does_not(tmp_path):
     # Given a .env.prod with the queue URLs and ALLOWED_HOSTS
@@ -282,7 +326,8 @@ def test_the_stage_env_file_supplies_what_the_settings_file_does_not(tmp_path):
         f"PIPELINE_MAP_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/"
         "serverless-handbook-pipeline-map-prod\n"
         f"PIPELINE_REDUCE_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/"
-        "serverless-handbook-pipeline-reduce-prod\n")
+        "serverless-handbook-pipeline-reduce-prod\n"
+    )
     values = stage_env_file_values("prod", base_dir=tmp_path)
     assert values["ALLOWED_HOSTS"] == "api.example.com"
     assert stage_env_file_values("dev", base_dir=tmp_path) == {}
@@ -293,7 +338,9 @@ def test_the_stage_env_file_supplies_what_the_settings_file_does_not(tmp_path):
     for name in ("ALLOWED_HOSTS", "PIPELINE_MAP_QUEUE_URL", "PIPELINE_REDUCE_QUEUE_URL"):
         del environment[name]
     zappa_settings["prod"]["environment_variables"] = {
-        **environment, "ALLOWED_HOSTS": ""}  # an empty value is unset
+        **environment,
+        "ALLOWED_HOSTS": "",
+    }  # an empty value is unset
 
     # Then the file's values complete it
     assert stage_errors(zappa_settings, "prod", generated=True) == [
@@ -317,15 +364,19 @@ def test_a_function_stage_leaves_the_schedule_to_its_main_stage():
 
     # When it schedules the cleanup as well, the job would run twice per interval
     zappa_settings["dev_browser"]["events"] = [
-        {"function": "pipelines.lambda_consumers.cleanup", "expression": "rate(15 minutes)"}]
+        {"function": "pipelines.lambda_consumers.cleanup", "expression": "rate(15 minutes)"}
+    ]
 
     assert stage_errors(zappa_settings, "dev_browser") == [
         "pipelines.lambda_consumers.cleanup is scheduled in 'dev' already; the function "
-        "stage 'dev_browser' must not run it a second time"]
+        "stage 'dev_browser' must not run it a second time"
+    ]
 
     # And the stall watch likewise, in the workers' function stage too
     zappa_settings["dev_workers"]["events"].append(
-        {"function": "pipelines.lambda_consumers.stall_watch", "expression": "rate(1 minute)"})
+        {"function": "pipelines.lambda_consumers.stall_watch", "expression": "rate(1 minute)"}
+    )
     assert stage_errors(zappa_settings, "dev_workers") == [
         "pipelines.lambda_consumers.stall_watch is scheduled in 'dev' already; the function "
-        "stage 'dev_workers' must not run it a second time"]
+        "stage 'dev_workers' must not run it a second time"
+    ]

@@ -27,31 +27,58 @@ SECRETS = {"SECRETS_SOURCE": "env", "SECRET_KEY": "s" * 50, "JWT_SIGNING_KEY": "
 
 
 def settings_of(module: str, tmp_path, **environ) -> dict:
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT),
-           "PYTHONDONTWRITEBYTECODE": "1", **environ}
-    process = subprocess.run([sys.executable, "-c", PRINT_SETTINGS, module], env=env,
-                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **environ,
+    }
+    process = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS, module],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert process.returncode == 0, process.stderr[-3000:]
     return json.loads(process.stdout.strip().splitlines()[-1])
 
 
 def aws(tmp_path, stage: str | None, **environ) -> dict:
     stage_env = {"STAGE": stage} if stage else {}
-    return settings_of("config.django.aws", tmp_path, **SECRETS, **stage_env,
-                       DATABASE_URL="sqlite:///:memory:", **environ)
+    return settings_of(
+        "config.django.aws",
+        tmp_path,
+        **SECRETS,
+        **stage_env,
+        DATABASE_URL="sqlite:///:memory:",
+        **environ,
+    )
 
 
 def workers(tmp_path, stage: str | None, **environ) -> dict:
     stage_env = {"STAGE": stage} if stage else {}
-    return settings_of("config.django.workers", tmp_path, **SECRETS, **stage_env,
-                       DATABASE_URL="postgres://app@127.0.0.1:5432/handbook",
-                       CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-                       ALLOWED_HOSTS="api.example.com", **environ)
+    return settings_of(
+        "config.django.workers",
+        tmp_path,
+        **SECRETS,
+        **stage_env,
+        DATABASE_URL="postgres://app@127.0.0.1:5432/handbook",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        ALLOWED_HOSTS="api.example.com",
+        **environ,
+    )
 
 
 def flags(settings: dict) -> tuple[str, bool, bool, bool]:
-    return (settings["STAGE"], settings["SIGN_UP_ON_FIRST_LOGIN"],
-            settings["GRAPHIQL_ENABLED"], settings["GRAPHQL_INTROSPECTION_ENABLED"])
+    return (
+        settings["STAGE"],
+        settings["SIGN_UP_ON_FIRST_LOGIN"],
+        settings["GRAPHIQL_ENABLED"],
+        settings["GRAPHQL_INTROSPECTION_ENABLED"],
+    )
 
 
 def test_local_and_test_modes_sign_up_on_first_login_and_show_graphiql(tmp_path):
@@ -64,13 +91,16 @@ def test_local_and_test_modes_sign_up_on_first_login_and_show_graphiql(tmp_path)
     assert test["CELERY_BROKER_URL"] == "memory://"
 
 
-@pytest.mark.parametrize(("stage", "expected"), [
-    (None, ("dev", True, True, True)),
-    ("dev", ("dev", True, True, True)),
-    ("staging", ("staging", False, True, True)),
-    ("pr-42", ("pr-42", False, True, True)),
-    ("prod", ("prod", False, False, False)),
-])
+@pytest.mark.parametrize(
+    ("stage", "expected"),
+    [
+        (None, ("dev", True, True, True)),
+        ("dev", ("dev", True, True, True)),
+        ("staging", ("staging", False, True, True)),
+        ("pr-42", ("pr-42", False, True, True)),
+        ("prod", ("prod", False, False, False)),
+    ],
+)
 def test_aws_stages(tmp_path, stage, expected):
     settings = aws(tmp_path, stage)
 
@@ -85,9 +115,13 @@ def test_workers_mode_defaults_to_prod_and_follows_the_same_rules(tmp_path):
 
 def test_the_environment_wins_over_every_stage_default(tmp_path):
     turned_on = aws(tmp_path, "prod", SIGN_UP_ON_FIRST_LOGIN="true", GRAPHIQL_ENABLED="true")
-    turned_off = settings_of("config.django.local", tmp_path, LOCAL_STATE_DIR=str(tmp_path),
-                             SIGN_UP_ON_FIRST_LOGIN="false",
-                             GRAPHQL_INTROSPECTION_ENABLED="false")
+    turned_off = settings_of(
+        "config.django.local",
+        tmp_path,
+        LOCAL_STATE_DIR=str(tmp_path),
+        SIGN_UP_ON_FIRST_LOGIN="false",
+        GRAPHQL_INTROSPECTION_ENABLED="false",
+    )
 
     assert flags(turned_on) == ("prod", True, True, False)
     assert flags(turned_off) == ("local", False, True, False)

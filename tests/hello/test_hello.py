@@ -20,15 +20,17 @@ def test_hello_without_a_name(dev_lambda, path):
 
 
 def test_hello_sends_cors_headers_for_any_origin_in_dev(dev_lambda):
-    response = dev_lambda.http(api_gateway_event(
-        "GET", "/hello?name=Ann", headers={"Origin": "https://example.org"}))
+    response = dev_lambda.http(
+        api_gateway_event("GET", "/hello?name=Ann", headers={"Origin": "https://example.org"})
+    )
 
     assert response.header("Access-Control-Allow-Origin") in ("*", "https://example.org")
 
 
 def test_cors_preflight_is_answered(client):
     response = client.options(
-        "/hello", HTTP_ORIGIN="https://example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
+        "/hello", HTTP_ORIGIN="https://example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
 
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] in ("*", "https://example.org")

@@ -32,5 +32,7 @@ class TestResolver:
 def guard_allowing(*servers, resolver=None) -> UrlGuard:
     """A guard allowing 127.0.0.1 on each server's port (tests/browser/conftest.py's
     RecordingServer), resolving names with `resolver` (a TestResolver by default)."""
-    return UrlGuard(allowed=[f"127.0.0.1:{server.port}" for server in servers],
-                    resolver=resolver or TestResolver())
+    return UrlGuard(
+        allowed=[f"127.0.0.1:{server.port}" for server in servers],
+        resolver=resolver or TestResolver(),
+    )

@@ -5,8 +5,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_PACKAGES = ("accounts", "api", "browser", "config", "hello", "infra", "items",
-                    "monitoring", "pipelines")
+PROJECT_PACKAGES = (
+    "accounts",
+    "api",
+    "browser",
+    "config",
+    "hello",
+    "infra",
+    "items",
+    "monitoring",
+    "pipelines",
+)
 
 
 def module_name(path: Path) -> str:
@@ -26,8 +35,12 @@ def imported_names(path: Path) -> set[str]:
 
 
 def source_files(*packages: str) -> list[Path]:
-    return [path for package in packages for path in (ROOT / package).rglob("*.py")
-            if "migrations" not in path.parts]
+    return [
+        path
+        for package in packages
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
 
 
 def import_graph(*packages: str) -> dict[str, set[str]]:
@@ -50,7 +63,7 @@ def a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(module):
         if module in visiting:
-            return [*visiting[visiting.index(module):], module]
+            return [*visiting[visiting.index(module) :], module]
         if module in done:
             return None
         visiting.append(module)

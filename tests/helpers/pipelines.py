@@ -32,5 +32,9 @@ def point_celery_app_at(broker_url: str, transport_options: dict):
 def sum_array_post(client, headers, array, path="/sumArray"):
     from pipelines import exact_json
 
-    return client.post(path, data=array if isinstance(array, str) else exact_json.dumps(array),
-                       content_type="application/json", headers=headers)
+    return client.post(
+        path,
+        data=array if isinstance(array, str) else exact_json.dumps(array),
+        content_type="application/json",
+        headers=headers,
+    )

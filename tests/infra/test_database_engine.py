@@ -24,10 +24,14 @@ def stage_with_engine(aws):
         stage = f"engine-{uuid.uuid4().hex[:8]}"
         aws.client("cloudformation").create_stack(
             StackName=stack_name(stage),
-            TemplateBody=json.dumps({
-                "Parameters": {"DatabaseEngine": {"Type": "String"}},
-                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}),
-            Parameters=[{"ParameterKey": "DatabaseEngine", "ParameterValue": engine}])
+            TemplateBody=json.dumps(
+                {
+                    "Parameters": {"DatabaseEngine": {"Type": "String"}},
+                    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+                }
+            ),
+            Parameters=[{"ParameterKey": "DatabaseEngine", "ParameterValue": engine}],
+        )
         return stage
 
     return create
@@ -56,17 +60,23 @@ def test_an_aurora_stage_connects_through_the_cluster_and_its_managed_secret(aws
     # given the cluster the aurora-serverless-v2 stack creates (moto has no proxy for it)
     stage = f"engine-{uuid.uuid4().hex[:8]}"
     cluster = aws.client("rds").create_db_cluster(
-        DBClusterIdentifier=f"serverless-handbook-{stage}", Engine="aurora-postgresql",
-        MasterUsername="handbook", ManageMasterUserPassword=True,
-        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2})["DBCluster"]
+        DBClusterIdentifier=f"serverless-handbook-{stage}",
+        Engine="aurora-postgresql",
+        MasterUsername="handbook",
+        ManageMasterUserPassword=True,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2},
+    )["DBCluster"]
 
     # when the deploy reads the database's endpoint for the functions
-    values = database_endpoint(stage=stage,
-                               outputs={"DatabaseClusterId": cluster["DBClusterIdentifier"]})
+    values = database_endpoint(
+        stage=stage, outputs={"DatabaseClusterId": cluster["DBClusterIdentifier"]}
+    )
 
     # then they get the writer's endpoint and the secret RDS manages for the cluster
-    assert values == {"DATABASE_SECRET_ARN": cluster["MasterUserSecret"]["SecretArn"],
-                      "DATABASE_HOST": cluster["Endpoint"]}
+    assert values == {
+        "DATABASE_SECRET_ARN": cluster["MasterUserSecret"]["SecretArn"],
+        "DATABASE_HOST": cluster["Endpoint"],
+    }
 
 
 @pytest.fixture
@@ -77,10 +87,14 @@ def stage_with_database(aws):
         stage = f"database-{uuid.uuid4().hex[:8]}"
         aws.client("cloudformation").create_stack(
             StackName=stack_name(stage),
-            TemplateBody=json.dumps({
-                "Parameters": {"UseExistingDatabase": {"Type": "String"}},
-                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}),
-            Parameters=[{"ParameterKey": "UseExistingDatabase", "ParameterValue": existing}])
+            TemplateBody=json.dumps(
+                {
+                    "Parameters": {"UseExistingDatabase": {"Type": "String"}},
+                    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+                }
+            ),
+            Parameters=[{"ParameterKey": "UseExistingDatabase", "ParameterValue": existing}],
+        )
         return stage
 
     return create

@@ -11,12 +11,14 @@ from tests.zappa_lambda import PROJECT_ROOT
 # An ARN whose account part is a placeholder: ACCOUNT_ID, YOUR-ACCOUNT-ID, <account-id>, ...
 PLACEHOLDER_ARN = re.compile(
     r"arn:aws[\w-]*:[\w-]+:[\w-]*:(?:your[_-]?)?(?:account[_-]?id|<account[^>]*>)[:/]",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def committed_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True,
-                            check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True
+    )
     return [name for name in listed.stdout.decode().split("\0") if name]
 
 
@@ -34,7 +36,8 @@ def test_no_committed_file_has_an_arn_placeholder():
 
 def test_the_pattern_catches_the_old_layer_placeholder():
     assert PLACEHOLDER_ARN.search(
-        "arn:aws:lambda:us-east-1:" + "ACCOUNT" + "_ID:layer:serverless-handbook-chromium:1")
+        "arn:aws:lambda:us-east-1:" + "ACCOUNT" + "_ID:layer:serverless-handbook-chromium:1"
+    )
     assert not PLACEHOLDER_ARN.search("arn:aws:sqs:us-east-1:123456789012:queue")
 
 

@@ -32,7 +32,11 @@ def graphql(client):
         payload = {"query": query}
         if variables is not None:
             payload["variables"] = variables
-        return client.post("/graphql", data=json.dumps(payload),
-                           content_type="application/json", headers=headers or {})
+        return client.post(
+            "/graphql",
+            data=json.dumps(payload),
+            content_type="application/json",
+            headers=headers or {},
+        )
 
     return run

@@ -25,12 +25,26 @@ def main(cursors: list[str]) -> None:
     for cursor in cursors:
         rest = client.get("/items", {"cursor": cursor}, headers=headers)
         graphql = client.post(
-            "/graphql", content_type="application/json", headers=headers,
-            data=json.dumps({"query": "query($after: String) { items(after: $after) "
-                                      "{ edges { node { id } } } }",
-                             "variables": {"after": cursor}}))
-        print(json.dumps({"cursor": cursor, "rest": [rest.status_code, rest.json()],
-                          "graphql": [graphql.status_code, graphql.json()]}))
+            "/graphql",
+            content_type="application/json",
+            headers=headers,
+            data=json.dumps(
+                {
+                    "query": "query($after: String) { items(after: $after) "
+                    "{ edges { node { id } } } }",
+                    "variables": {"after": cursor},
+                }
+            ),
+        )
+        print(
+            json.dumps(
+                {
+                    "cursor": cursor,
+                    "rest": [rest.status_code, rest.json()],
+                    "graphql": [graphql.status_code, graphql.json()],
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,7 @@ ADMIN_PASSWORD = "a-long-admin-password-7"
 
 @pytest.fixture
 def backoffice(transactional_db, django_user_model, make_user, collected_static):
-    admin = django_user_model.objects.create_superuser("boss", "boss@example.com",
-                                                       ADMIN_PASSWORD)
+    admin = django_user_model.objects.create_superuser("boss", "boss@example.com", ADMIN_PASSWORD)
     ann, bob = make_user("ann"), make_user("bob")
     items = {
         "needle": item_create(owner=ann, fields={"name": "Golden needle", "body": "rare"}),
@@ -26,8 +25,9 @@ def backoffice(transactional_db, django_user_model, make_user, collected_static)
 
 
 def texts(chromium, page, selector):
-    return chromium.run(page.querySelectorAllEval(
-        selector, "nodes => nodes.map(node => node.textContent.trim())"))
+    return chromium.run(
+        page.querySelectorAllEval(selector, "nodes => nodes.map(node => node.textContent.trim())")
+    )
 
 
 def click_and_wait(chromium, page, selector):
@@ -66,9 +66,14 @@ def test_admin_searches_filters_and_restores_items(chromium, live_server, backof
     assert any("Gone kite" in row for row in rows)
 
     # Restore one with the action.
-    chromium.run(page.evaluate("""(itemId) => {
+    chromium.run(
+        page.evaluate(
+            """(itemId) => {
         document.querySelector(`input.action-select[value="${itemId}"]`).click();
-    }""", str(items["gone"].id)))
+    }""",
+            str(items["gone"].id),
+        )
+    )
     chromium.run(page.select("select[name=action]", "restore_items"))
     click_and_wait(chromium, page, "button[name=index]")
 

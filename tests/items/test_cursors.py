@@ -38,8 +38,11 @@ MALFORMED = [
     pytest.param("garbage", id="garbage"),
     pytest.param("%%%", id="not-base64"),
 ]
-INVALID_CURSOR = {"status": "error", "error": "Invalid cursor",
-                  "fields": {"cursor": "Not a cursor this API returned."}}
+INVALID_CURSOR = {
+    "status": "error",
+    "error": "Invalid cursor",
+    "fields": {"cursor": "Not a cursor this API returned."},
+}
 
 
 @pytest.mark.parametrize("cursor", OUT_OF_RANGE + MALFORMED)
@@ -55,8 +58,11 @@ def test_a_bad_cursor_is_a_400_on_rest(client, auth_headers, make_item, cursor):
 def test_a_bad_cursor_is_a_graphql_error(graphql, auth_headers, make_item, cursor):
     make_item(name="one")
 
-    response = graphql("query($after: String) { items(after: $after) { edges { node { id } } } }",
-                       variables={"after": cursor}, headers=auth_headers)
+    response = graphql(
+        "query($after: String) { items(after: $after) { edges { node { id } } } }",
+        variables={"after": cursor},
+        headers=auth_headers,
+    )
 
     assert response.json()["errors"][0]["message"] == "Invalid cursor"
     assert response.json()["data"] == {"items": None}
@@ -71,8 +77,9 @@ def test_a_cursor_in_another_offset_pages_like_its_utc_form(client, auth_headers
 
     # When the next page is asked with either cursor
     by_utc = client.get("/items", {"cursor": first["next"]}, headers=auth_headers).json()
-    by_offset = client.get("/items", {"cursor": encode_cursor(shifted, newest.id)},
-                           headers=auth_headers).json()
+    by_offset = client.get(
+        "/items", {"cursor": encode_cursor(shifted, newest.id)}, headers=auth_headers
+    ).json()
 
     # Then both give the same page
     assert by_offset["items"] == by_utc["items"] and len(by_utc["items"]) == 2
@@ -81,13 +88,22 @@ def test_a_cursor_in_another_offset_pages_like_its_utc_form(client, auth_headers
 def test_out_of_range_cursors_are_a_400_on_sqlite_too(tmp_path):
     # Given the product on SQLite (the suite itself runs on PostgreSQL in CI), in a subprocess
     cursors = [param.values[0] for param in OUT_OF_RANGE + MALFORMED]
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test",
-                   "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}"}
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.django.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+    }
 
     # When each cursor is sent to REST and GraphQL
     completed = subprocess.run(
         [sys.executable, "-m", "tests.items.sqlite_cursor_probe", *cursors],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False)
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     # Then every answer is the "Invalid cursor" error, none a 500
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -105,18 +121,28 @@ def test_property_no_cursor_text_gives_a_server_error(client, auth_headers, make
     make_item(name="one")
     times = st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat())
     offsets = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(
-        lambda minutes: f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02}:"
-                        f"{abs(minutes) % 60:02}")
-    edge_times = st.tuples(st.sampled_from(["0001-01-01T00:00:00", "9999-12-31T23:59:59"]),
-                           offsets).map("".join)
+        lambda minutes: (
+            f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02}:{abs(minutes) % 60:02}"
+        )
+    )
+    edge_times = st.tuples(
+        st.sampled_from(["0001-01-01T00:00:00", "9999-12-31T23:59:59"]), offsets
+    ).map("".join)
     cursors = st.one_of(
         st.text(max_size=60),
-        st.tuples(st.one_of(times, edge_times, st.text(max_size=30)),
-                  st.one_of(st.uuids().map(str), st.text(max_size=10)))
-        .map(lambda parts: cursor_of("|".join(parts))))
+        st.tuples(
+            st.one_of(times, edge_times, st.text(max_size=30)),
+            st.one_of(st.uuids().map(str), st.text(max_size=10)),
+        ).map(lambda parts: cursor_of("|".join(parts))),
+    )
 
-    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=200,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(cursor=cursors)
     def check(cursor):
         response = client.get("/items", {"cursor": cursor}, headers=auth_headers)

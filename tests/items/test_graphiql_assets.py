@@ -33,12 +33,19 @@ def vendored_assets():
         (f"react-dom-{view.react_version}/react-dom.production.min.js", view.react_dom_sri),
         (f"graphiql-{view.graphiql_version}/graphiql.min.js", view.graphiql_sri),
         (f"graphiql-{view.graphiql_version}/graphiql.min.css", view.graphiql_css_sri),
-        (f"graphql-ws-{view.subscriptions_transport_ws_version}/graphql-ws.min.js",
-         view.subscriptions_transport_ws_sri),
-        (f"graphiql-plugin-explorer-{view.graphiql_plugin_explorer_version}/"
-         "graphiql-plugin-explorer.umd.js", view.graphiql_plugin_explorer_sri),
-        (f"graphiql-plugin-explorer-{view.graphiql_plugin_explorer_version}/style.css",
-         view.graphiql_plugin_explorer_css_sri),
+        (
+            f"graphql-ws-{view.subscriptions_transport_ws_version}/graphql-ws.min.js",
+            view.subscriptions_transport_ws_sri,
+        ),
+        (
+            f"graphiql-plugin-explorer-{view.graphiql_plugin_explorer_version}/"
+            "graphiql-plugin-explorer.umd.js",
+            view.graphiql_plugin_explorer_sri,
+        ),
+        (
+            f"graphiql-plugin-explorer-{view.graphiql_plugin_explorer_version}/style.css",
+            view.graphiql_plugin_explorer_css_sri,
+        ),
     ]
 
 
@@ -57,7 +64,8 @@ def test_vendored_file_is_the_one_graphene_django_names(relative_path, expected_
 
 @pytest.mark.django_db
 def test_graphiql_page_loads_every_script_and_style_from_our_static_files(
-        client, collected_static, settings):
+    client, collected_static, settings
+):
     settings.GRAPHIQL_ENABLED = True
 
     # Served at the root (an earlier Lambda test in this process may have left "/dev/").

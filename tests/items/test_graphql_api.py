@@ -14,8 +14,10 @@ ITEM_FIELDS = "id name body data createdAt updatedAt"
 
 
 def test_update_item_without_id_creates(graphql, auth_headers, user):
-    response = graphql(f'mutation {{ updateItem(name: "Hat", body: "Red") {{ {ITEM_FIELDS} }} }}',
-                       headers=auth_headers)
+    response = graphql(
+        f'mutation {{ updateItem(name: "Hat", body: "Red") {{ {ITEM_FIELDS} }} }}',
+        headers=auth_headers,
+    )
 
     assert response.status_code == 200
     item = response.json()["data"]["updateItem"]
@@ -27,8 +29,11 @@ def test_update_item_without_id_creates(graphql, auth_headers, user):
 def test_update_item_with_id_updates_sent_fields_only(graphql, auth_headers, make_item):
     item = make_item(name="Hat", body="Red", color="blue")
 
-    response = graphql(f"mutation($id: String) {{ updateItem(id: $id, body: \"Green\") "
-                       f"{{ {ITEM_FIELDS} }} }}", {"id": str(item.id)}, auth_headers)
+    response = graphql(
+        f'mutation($id: String) {{ updateItem(id: $id, body: "Green") {{ {ITEM_FIELDS} }} }}',
+        {"id": str(item.id)},
+        auth_headers,
+    )
 
     updated = response.json()["data"]["updateItem"]
     assert (updated["name"], updated["body"]) == ("Hat", "Green")
@@ -37,8 +42,9 @@ def test_update_item_with_id_updates_sent_fields_only(graphql, auth_headers, mak
 
 
 def test_update_item_unknown_id_is_an_error_and_stores_nothing(graphql, auth_headers):
-    response = graphql(f'mutation {{ updateItem(id: "{uuid.uuid4()}", name: "x") {{ id }} }}',
-                       headers=auth_headers)
+    response = graphql(
+        f'mutation {{ updateItem(id: "{uuid.uuid4()}", name: "x") {{ id }} }}', headers=auth_headers
+    )
 
     assert response.json()["errors"][0]["message"] == "Item not found"
     assert response.json()["data"] == {"updateItem": None}
@@ -60,7 +66,8 @@ def test_same_items_as_rest(client, graphql, auth_headers, make_item):
 
 
 def test_item_of_another_user_missing_or_deleted_is_null(
-        graphql, auth_headers, make_item, other_user):
+    graphql, auth_headers, make_item, other_user
+):
     theirs = make_item(owner=other_user, name="Secret")
     deleted = make_item(name="gone")
     graphql(f'mutation {{ deleteItem(id: "{deleted.id}") {{ id }} }}', headers=auth_headers)
@@ -68,8 +75,9 @@ def test_item_of_another_user_missing_or_deleted_is_null(
     for item_id in (theirs.id, deleted.id, uuid.uuid4()):
         response = graphql(f'{{ item(id: "{item_id}") {{ id name }} }}', headers=auth_headers)
         assert response.json() == {"data": {"item": None}}
-    response = graphql(f'mutation {{ updateItem(id: "{theirs.id}", name: "mine") {{ id }} }}',
-                       headers=auth_headers)
+    response = graphql(
+        f'mutation {{ updateItem(id: "{theirs.id}", name: "mine") {{ id }} }}', headers=auth_headers
+    )
     assert response.json()["errors"][0]["message"] == "Item not found"
     theirs.refresh_from_db()
     assert theirs.name == "Secret"
@@ -91,8 +99,9 @@ def test_delete_item_returns_it_as_it_was_then_null(graphql, auth_headers, make_
 def test_an_id_that_is_not_a_uuid_is_an_unknown_item(graphql, auth_headers):
     # Given an id in a format that is not ours; when it is read, updated and deleted
     read = graphql('{ item(id: "nope") { id } }', headers=auth_headers).json()
-    updated = graphql('mutation { updateItem(id: "nope", name: "x") { id } }',
-                      headers=auth_headers).json()
+    updated = graphql(
+        'mutation { updateItem(id: "nope", name: "x") { id } }', headers=auth_headers
+    ).json()
     deleted = graphql('mutation { deleteItem(id: "nope") { id } }', headers=auth_headers).json()
 
     # Then each answers as for an unknown UUID (null, "Item not found", null), no format error
@@ -104,8 +113,10 @@ def test_an_id_that_is_not_a_uuid_is_an_unknown_item(graphql, auth_headers):
 
 def test_items_connection_pages_with_cursors(graphql, auth_headers, make_item):
     made = {str(make_item(name=f"n{number}").id) for number in range(5)}
-    query = ("query($after: String) { items(first: 2, after: $after) { edges { cursor "
-             "node { id } } pageInfo { hasNextPage endCursor } } }")
+    query = (
+        "query($after: String) { items(first: 2, after: $after) { edges { cursor "
+        "node { id } } pageInfo { hasNextPage endCursor } } }"
+    )
 
     seen, after, pages = [], None, 0
     while True:
@@ -123,22 +134,25 @@ def test_items_connection_pages_with_cursors(graphql, auth_headers, make_item):
 
 @pytest.mark.parametrize("first", [0, -1, 101, 1000])
 def test_page_size_is_bounded(graphql, auth_headers, first):
-    response = graphql(f"{{ items(first: {first}) {{ edges {{ node {{ id }} }} }} }}",
-                       headers=auth_headers)
+    response = graphql(
+        f"{{ items(first: {first}) {{ edges {{ node {{ id }} }} }} }}", headers=auth_headers
+    )
 
     assert response.json()["errors"][0]["message"] == "first must be between 1 and 100"
     assert response.json()["data"] == {"items": None}
 
 
 def test_bad_cursor_is_an_error(graphql, auth_headers):
-    response = graphql('{ items(after: "garbage") { edges { node { id } } } }',
-                       headers=auth_headers)
+    response = graphql(
+        '{ items(after: "garbage") { edges { node { id } } } }', headers=auth_headers
+    )
 
     assert response.json()["errors"][0]["message"] == "Invalid cursor"
 
 
 def test_list_queries_are_constant_no_n_plus_one(
-        graphql, auth_headers, make_item, django_assert_num_queries):
+    graphql, auth_headers, make_item, django_assert_num_queries
+):
     query = f"{{ items(first: 100) {{ edges {{ node {{ {ITEM_FIELDS} }} }} }} }}"
     make_item(name="one")
     with django_assert_num_queries(2):  # the token's user, the page
@@ -152,8 +166,7 @@ def test_list_queries_are_constant_no_n_plus_one(
     assert len(response.json()["data"]["items"]["edges"]) == 100
 
 
-def test_rest_list_queries_are_constant(client, auth_headers, make_item,
-                                        django_assert_num_queries):
+def test_rest_list_queries_are_constant(client, auth_headers, make_item, django_assert_num_queries):
     for number in range(100):
         make_item(name=f"n{number}")
 
@@ -164,9 +177,11 @@ def test_rest_list_queries_are_constant(client, auth_headers, make_item,
 
 
 def test_anonymous_item_access_is_401(graphql):
-    for query in ("{ items { edges { node { id } } } }",
-                  f'{{ item(id: "{uuid.uuid4()}") {{ id }} }}',
-                  'mutation { updateItem(name: "x") { id } }'):
+    for query in (
+        "{ items { edges { node { id } } } }",
+        f'{{ item(id: "{uuid.uuid4()}") {{ id }} }}',
+        'mutation { updateItem(name: "x") { id } }',
+    ):
         response = graphql(query)
         assert response.status_code == 401
         assert response.json()["status"] == "error"
@@ -182,7 +197,7 @@ def test_public_hello_needs_no_token(graphql):
 
 
 def test_bad_token_is_401(graphql):
-    response = graphql('{ hello }', headers={"Authorization": "Bearer forged.token.here"})
+    response = graphql("{ hello }", headers={"Authorization": "Bearer forged.token.here"})
 
     assert response.status_code == 401
     assert response.json()["status"] == "error"
@@ -198,8 +213,11 @@ def test_session_cookie_does_not_authenticate_graphql(client, graphql, user):
 
 
 def test_mutation_over_get_is_refused(client, auth_headers):
-    response = client.get("/graphql", {"query": 'mutation { updateItem(name: "x") { id } }'},
-                          headers={**auth_headers, "Accept": "application/json"})
+    response = client.get(
+        "/graphql",
+        {"query": 'mutation { updateItem(name: "x") { id } }'},
+        headers={**auth_headers, "Accept": "application/json"},
+    )
 
     assert response.status_code == 405
     assert Item.objects.count() == 0
@@ -208,8 +226,11 @@ def test_mutation_over_get_is_refused(client, auth_headers):
 def test_query_over_get_works(client, auth_headers, make_item):
     item = make_item(name="Hat")
 
-    response = client.get("/graphql", {"query": f'{{ item(id: "{item.id}") {{ name }} }}'},
-                          headers={**auth_headers, "Accept": "application/json"})
+    response = client.get(
+        "/graphql",
+        {"query": f'{{ item(id: "{item.id}") {{ name }} }}'},
+        headers={**auth_headers, "Accept": "application/json"},
+    )
 
     assert response.json() == {"data": {"item": {"name": "Hat"}}}
 
@@ -219,14 +240,16 @@ def test_a_mutation_document_that_fails_stores_nothing(graphql, auth_headers):
     response = graphql(
         'mutation { first: updateItem(name: "kept?") { id } '
         f'second: updateItem(id: "{uuid.uuid4()}", name: "x") {{ id }} }}',
-        headers=auth_headers)
+        headers=auth_headers,
+    )
 
     assert response.json()["errors"][0]["message"] == "Item not found"
     assert Item.objects.count() == 0
 
 
 def test_a_repeated_query_is_answered_from_the_checked_document_cache(
-        graphql, auth_headers, make_item):
+    graphql, auth_headers, make_item
+):
     from config.graphql.http import checked_document
 
     item = make_item(name="Hat")
@@ -244,7 +267,11 @@ def test_rejected_documents_are_not_cached(graphql, auth_headers):
     from config.graphql.http import checked_document
 
     size = checked_document.cache_info().currsize
-    for query in ("{ hello(", "{ nope }", "{ " + " ".join(f"a{n}: hello" for n in range(30)) + " }"):
+    for query in (
+        "{ hello(",
+        "{ nope }",
+        "{ " + " ".join(f"a{n}: hello" for n in range(30)) + " }",
+    ):
         assert graphql(query, headers=auth_headers).status_code == 400
 
     assert checked_document.cache_info().currsize == size

@@ -38,8 +38,9 @@ def test_graphiql_off_answers_json(client, settings):
 def test_introspection_can_be_switched_off(client, settings):
     query = json.dumps({"query": "{ __schema { types { name } } }"})
     settings.GRAPHQL_INTROSPECTION_ENABLED = True
-    assert client.post("/graphql", data=query, content_type="application/json"
-                       ).json()["data"]["__schema"]["types"]
+    assert client.post("/graphql", data=query, content_type="application/json").json()["data"][
+        "__schema"
+    ]["types"]
 
     settings.GRAPHQL_INTROSPECTION_ENABLED = False
     response = client.post("/graphql", data=query, content_type="application/json")
@@ -54,8 +55,12 @@ def test_typename_works_with_introspection_off(client, settings, auth_headers):
     settings.GRAPHQL_INTROSPECTION_ENABLED = False
     mutation = 'mutation { updateItem(name: "Hat") { id name __typename } __typename }'
 
-    response = client.post("/graphql", data=json.dumps({"query": mutation}),
-                           content_type="application/json", headers=auth_headers)
+    response = client.post(
+        "/graphql",
+        data=json.dumps({"query": mutation}),
+        content_type="application/json",
+        headers=auth_headers,
+    )
 
     assert response.status_code == 200
     data = response.json()["data"]
@@ -64,12 +69,14 @@ def test_typename_works_with_introspection_off(client, settings, auth_headers):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("introspection", "suggested"), [(True, True), (False, False)])
-def test_field_suggestions_only_where_introspection_is_on(client, settings, introspection,
-                                                          suggested):
+def test_field_suggestions_only_where_introspection_is_on(
+    client, settings, introspection, suggested
+):
     settings.GRAPHQL_INTROSPECTION_ENABLED = introspection
 
-    response = client.post("/graphql", data=json.dumps({"query": "{ itme { id } }"}),
-                           content_type="application/json")
+    response = client.post(
+        "/graphql", data=json.dumps({"query": "{ itme { id } }"}), content_type="application/json"
+    )
 
     message = response.json()["errors"][0]["message"]
     assert message.startswith("Cannot query field 'itme' on type 'Query'.")
@@ -78,8 +85,9 @@ def test_field_suggestions_only_where_introspection_is_on(client, settings, intr
 
 @pytest.mark.django_db
 def test_graphiql_through_lambda_uses_the_stage_prefix(dev_lambda):
-    response = dev_lambda.http(api_gateway_event(
-        "GET", "/graphql", headers={"Accept": BROWSER_ACCEPT}))
+    response = dev_lambda.http(
+        api_gateway_event("GET", "/graphql", headers={"Accept": BROWSER_ACCEPT})
+    )
 
     assert response.status_code == 200
     assert response.header("Content-Type").startswith("text/html")
@@ -104,8 +112,14 @@ def test_schema_is_built_on_the_first_graphql_request_not_at_start_up():
         print(json.dumps({"before": before, "after": after, "status": response.status_code}))
     """)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test"}
-    output = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                            capture_output=True, text=True, cwd=os.getcwd()).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=os.getcwd(),
+    ).stdout
     result = json.loads(output.strip().splitlines()[-1])
 
     assert result["before"] == {"config.graphql.schema": False, "config.graphql.http": False}

@@ -23,15 +23,22 @@ def items_settings(**environ) -> dict:
     """)
     env = {key: value for key, value in os.environ.items() if not key.startswith("ITEMS_")}
     env.update(environ)
-    output = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                            capture_output=True, text=True, cwd=os.getcwd()).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=os.getcwd(),
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
 def test_the_limits_are_read_from_the_environment():
     assert items_settings() == [20, 100, 64]
-    assert items_settings(ITEMS_DEFAULT_PAGE_SIZE="5", ITEMS_MAX_PAGE_SIZE="10",
-                          ITEMS_MAX_JSON_DEPTH="3") == [5, 10, 3]
+    assert items_settings(
+        ITEMS_DEFAULT_PAGE_SIZE="5", ITEMS_MAX_PAGE_SIZE="10", ITEMS_MAX_JSON_DEPTH="3"
+    ) == [5, 10, 3]
 
 
 def test_domain_errors_name_no_request_parameter(settings):
@@ -48,17 +55,23 @@ def test_domain_errors_name_no_request_parameter(settings):
     assert cursor.value.fields is None
 
 
-def test_each_api_words_a_page_size_error_with_its_own_parameter(client, graphql, auth_headers,
-                                                                 settings):
+def test_each_api_words_a_page_size_error_with_its_own_parameter(
+    client, graphql, auth_headers, settings
+):
     # Given a smaller page bound, set at run time (read per request, not at import)
     settings.ITEMS_MAX_PAGE_SIZE = 7
 
     rest = client.get("/items?limit=8", headers=auth_headers)
     over_graphql = graphql("{ items(first: 8) { edges { node { id } } } }", headers=auth_headers)
 
-    assert (rest.status_code, rest.json()) == (400, {
-        "status": "error", "error": "limit must be between 1 and 7",
-        "fields": {"limit": "Must be an integer from 1 to 7."}})
+    assert (rest.status_code, rest.json()) == (
+        400,
+        {
+            "status": "error",
+            "error": "limit must be between 1 and 7",
+            "fields": {"limit": "Must be an integer from 1 to 7."},
+        },
+    )
     assert over_graphql.json()["errors"][0]["message"] == "first must be between 1 and 7"
     assert client.get("/items?limit=7", headers=auth_headers).status_code == 200
 
@@ -66,11 +79,21 @@ def test_each_api_words_a_page_size_error_with_its_own_parameter(client, graphql
 def test_the_json_depth_bound_is_a_setting(client, auth_headers, settings):
     settings.ITEMS_MAX_JSON_DEPTH = 2
 
-    deep = client.post("/item", data=json.dumps({"a": {"b": {"c": 1}}}), headers=auth_headers,
-                       content_type="application/json")
-    shallow = client.post("/item", data=json.dumps({"a": {"b": 1}}), headers=auth_headers,
-                          content_type="application/json")
+    deep = client.post(
+        "/item",
+        data=json.dumps({"a": {"b": {"c": 1}}}),
+        headers=auth_headers,
+        content_type="application/json",
+    )
+    shallow = client.post(
+        "/item",
+        data=json.dumps({"a": {"b": 1}}),
+        headers=auth_headers,
+        content_type="application/json",
+    )
 
     assert (deep.status_code, deep.json()["error"]) == (
-        400, "JSON is nested too deeply (more than 2 levels)")
+        400,
+        "JSON is nested too deeply (more than 2 levels)",
+    )
     assert shallow.status_code == 200

@@ -13,12 +13,20 @@ def document(client):
 
 def test_every_items_operation_is_described_and_secured(document):
     paths = document["paths"]
-    operations = {(path, method) for path, item in paths.items() for method in item
-                  if path in ("/item", "/item/{itemId}", "/items")}
+    operations = {
+        (path, method)
+        for path, item in paths.items()
+        for method in item
+        if path in ("/item", "/item/{itemId}", "/items")
+    }
 
-    assert operations == {("/item", "post"), ("/item/{itemId}", "get"),
-                          ("/item/{itemId}", "post"), ("/item/{itemId}", "delete"),
-                          ("/items", "get")}
+    assert operations == {
+        ("/item", "post"),
+        ("/item/{itemId}", "get"),
+        ("/item/{itemId}", "post"),
+        ("/item/{itemId}", "delete"),
+        ("/items", "get"),
+    }
     schemes = document["components"]["securitySchemes"]
     for path, method in operations:
         operation = paths[path][method]
@@ -41,11 +49,13 @@ def test_bodies_are_required_objects_with_size_and_parse_errors(document):
 
 def test_item_shape_has_the_server_fields(document):
     item = document["paths"]["/item/{itemId}"]["get"]["responses"]["200"]["content"][
-        "application/json"]["schema"]["properties"]["item"]
+        "application/json"
+    ]["schema"]["properties"]["item"]
 
     assert item["required"] == ["itemId", "createdAt", "lastUpdatedAt"]
     assert item["properties"]["itemId"]["format"] == "uuid"
     assert item["properties"]["createdAt"]["format"] == "date-time"
     deleted = document["paths"]["/item/{itemId}"]["delete"]["responses"]["200"]["content"][
-        "application/json"]["schema"]["properties"]["itemWas"]
+        "application/json"
+    ]["schema"]["properties"]["itemWas"]
     assert deleted["nullable"] is True

@@ -13,13 +13,16 @@ pytestmark = pytest.mark.django_db
 def post_json(client, path, payload, headers, content_type="application/json"):
     import json
 
-    return client.post(path, data=json.dumps(payload), content_type=content_type,
-                       headers=headers)
+    return client.post(path, data=json.dumps(payload), content_type=content_type, headers=headers)
 
 
 def test_create_returns_the_clients_fields_with_server_fields(client, auth_headers):
-    response = post_json(client, "/item", {"name": "Shoes", "body": "Red ones", "size": 42,
-                                           "tags": ["a", {"b": None}]}, auth_headers)
+    response = post_json(
+        client,
+        "/item",
+        {"name": "Shoes", "body": "Red ones", "size": 42, "tags": ["a", {"b": None}]},
+        auth_headers,
+    )
 
     assert response.status_code == 200
     payload = response.json()
@@ -36,10 +39,18 @@ def test_create_returns_the_clients_fields_with_server_fields(client, auth_heade
 
 def test_client_cannot_set_item_id_owner_or_timestamps(client, auth_headers, user, other_user):
     chosen_id = str(uuid.uuid4())
-    response = post_json(client, "/item", {
-        "itemId": chosen_id, "createdAt": "2000-01-01T00:00:00.000Z",
-        "lastUpdatedAt": "2000-01-01T00:00:00.000Z", "owner": other_user.pk, "name": "x",
-    }, auth_headers)
+    response = post_json(
+        client,
+        "/item",
+        {
+            "itemId": chosen_id,
+            "createdAt": "2000-01-01T00:00:00.000Z",
+            "lastUpdatedAt": "2000-01-01T00:00:00.000Z",
+            "owner": other_user.pk,
+            "name": "x",
+        },
+        auth_headers,
+    )
 
     item = response.json()["item"]
     assert item["itemId"] != chosen_id
@@ -52,9 +63,12 @@ def test_client_cannot_set_item_id_owner_or_timestamps(client, auth_headers, use
 
 def test_book_curl_without_json_content_type_works(client, auth_headers):
     # `curl -d '{...}'` sends application/x-www-form-urlencoded.
-    response = client.post("/item", data='{"name": "from curl"}',
-                           content_type="application/x-www-form-urlencoded",
-                           headers=auth_headers)
+    response = client.post(
+        "/item",
+        data='{"name": "from curl"}',
+        content_type="application/x-www-form-urlencoded",
+        headers=auth_headers,
+    )
 
     assert response.status_code == 200
     assert response.json()["item"]["name"] == "from curl"
@@ -66,11 +80,16 @@ def test_get_returns_the_item(client, auth_headers, make_item):
     response = client.get(f"/item/{item.id}", headers=auth_headers)
 
     assert response.status_code == 200
-    assert response.json() == {"status": "success", "item": {
-        "name": "Hat", "color": "blue", "itemId": str(item.id),
-        "createdAt": response.json()["item"]["createdAt"],
-        "lastUpdatedAt": response.json()["item"]["lastUpdatedAt"],
-    }}
+    assert response.json() == {
+        "status": "success",
+        "item": {
+            "name": "Hat",
+            "color": "blue",
+            "itemId": str(item.id),
+            "createdAt": response.json()["item"]["createdAt"],
+            "lastUpdatedAt": response.json()["item"]["lastUpdatedAt"],
+        },
+    }
 
 
 @pytest.mark.parametrize("suffix", ["", "/"])
@@ -90,8 +109,9 @@ def test_update_sets_sent_fields_keeps_others_and_created_at(client, auth_header
     item = make_item(name="Hat", body="old", color="blue", size=1)
     before = client.get(f"/item/{item.id}", headers=auth_headers).json()["item"]
 
-    response = post_json(client, f"/item/{item.id}",
-                         {"body": "new", "size": 2, "itemId": "ignored"}, auth_headers)
+    response = post_json(
+        client, f"/item/{item.id}", {"body": "new", "size": 2, "itemId": "ignored"}, auth_headers
+    )
 
     assert response.status_code == 200
     after = response.json()["item"]
@@ -139,10 +159,11 @@ def test_an_id_that_is_not_a_uuid_is_an_unknown_item(client, auth_headers, item_
     deleted = client.delete(f"/item/{item_id}", headers=auth_headers)
 
     # Then it behaves exactly like an unknown UUID: not found, nothing created or deleted
-    assert (read.status_code, read.json()) == (
-        404, {"status": "error", "error": "Item not found"})
+    assert (read.status_code, read.json()) == (404, {"status": "error", "error": "Item not found"})
     assert (updated.status_code, updated.json()) == (
-        404, {"status": "error", "error": "Item not found"})
+        404,
+        {"status": "error", "error": "Item not found"},
+    )
     assert (deleted.status_code, deleted.json()) == (200, {"status": "success", "itemWas": None})
     assert Item.objects.count() == 0
 
@@ -179,7 +200,8 @@ def test_delete_unknown_item_is_null(client, auth_headers):
 
 
 def test_another_users_item_is_exactly_like_a_missing_one(
-        client, auth_headers, make_item, other_user):
+    client, auth_headers, make_item, other_user
+):
     theirs = make_item(owner=other_user, name="Secret")
     missing = uuid.uuid4()
 
@@ -187,12 +209,18 @@ def test_another_users_item_is_exactly_like_a_missing_one(
         got = client.get(f"/item/{item_id}", headers=auth_headers)
         updated = post_json(client, f"/item/{item_id}", {"name": "mine now"}, auth_headers)
         deleted = client.delete(f"/item/{item_id}", headers=auth_headers)
-        assert (got.status_code, got.json()) == (404, {"status": "error",
-                                                        "error": "Item not found"})
-        assert (updated.status_code, updated.json()) == (404, {"status": "error",
-                                                               "error": "Item not found"})
-        assert (deleted.status_code, deleted.json()) == (200, {"status": "success",
-                                                               "itemWas": None})
+        assert (got.status_code, got.json()) == (
+            404,
+            {"status": "error", "error": "Item not found"},
+        )
+        assert (updated.status_code, updated.json()) == (
+            404,
+            {"status": "error", "error": "Item not found"},
+        )
+        assert (deleted.status_code, deleted.json()) == (
+            200,
+            {"status": "success", "itemWas": None},
+        )
     theirs.refresh_from_db()
     assert theirs.name == "Secret"
     assert theirs.deleted_at is None
@@ -241,8 +269,10 @@ def test_list_skips_deleted_items(client, auth_headers, make_item):
     assert [item["itemId"] for item in items] == [str(kept.id)]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=abc", "limit=-1",
-                                   "cursor=garbage", "cursor=%F0%9F%91%8B"])
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=101", "limit=abc", "limit=-1", "cursor=garbage", "cursor=%F0%9F%91%8B"],
+)
 def test_list_rejects_bad_limit_or_cursor(client, auth_headers, query):
     response = client.get(f"/items?{query}", headers=auth_headers)
 
@@ -250,11 +280,16 @@ def test_list_rejects_bad_limit_or_cursor(client, auth_headers, query):
     assert response.json()["status"] == "error"
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("post", "/item"), ("get", "/item/00000000-0000-0000-0000-000000000000"),
-    ("post", "/item/00000000-0000-0000-0000-000000000000"),
-    ("delete", "/item/00000000-0000-0000-0000-000000000000"), ("get", "/items"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/item"),
+        ("get", "/item/00000000-0000-0000-0000-000000000000"),
+        ("post", "/item/00000000-0000-0000-0000-000000000000"),
+        ("delete", "/item/00000000-0000-0000-0000-000000000000"),
+        ("get", "/items"),
+    ],
+)
 def test_anonymous_requests_are_401_json(client, method, path):
     response = client.generic(method.upper(), path, data="{}", content_type="application/json")
 
@@ -276,7 +311,10 @@ def test_views_declare_the_scopes_they_need():
     assert apis.ItemCreateApi.required_scopes == ["items:write"]
     assert apis.ItemListApi.required_scopes == ["items:read"]
     detail = apis.ItemDetailApi()
-    for method, scopes in (("GET", ["items:read"]), ("POST", ["items:write"]),
-                           ("DELETE", ["items:write"])):
+    for method, scopes in (
+        ("GET", ["items:read"]),
+        ("POST", ["items:write"]),
+        ("DELETE", ["items:write"]),
+    ):
         detail.request = type("Request", (), {"method": method})()
         assert detail.required_scopes == scopes

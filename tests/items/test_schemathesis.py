@@ -88,7 +88,8 @@ def run_operation(operation, mode, max_examples, check_case):
     if mode is GenerationMode.POSITIVE:
         # A cursor is opaque: only one the API issued is valid, so generated ones are not.
         strategy = strategy.filter(
-            lambda case: storable(case.body) and not (case.query or {}).get("cursor"))
+            lambda case: storable(case.body) and not (case.query or {}).get("cursor")
+        )
 
     @seed(SEED)
     @hypothesis_settings(max_examples)
@@ -102,11 +103,18 @@ def run_operation(operation, mode, max_examples, check_case):
 @pytest.mark.django_db
 def test_rest_api_matches_its_openapi_document(wsgi_app, auth_headers, make_item):
     schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app)
-    items_operations = [operation for operation in operations(schema)
-                        if operation.path in ("/item", "/item/{itemId}", "/items")]
+    items_operations = [
+        operation
+        for operation in operations(schema)
+        if operation.path in ("/item", "/item/{itemId}", "/items")
+    ]
     assert {operation.label for operation in items_operations} == {
-        "POST /item", "GET /item/{itemId}", "POST /item/{itemId}",
-        "DELETE /item/{itemId}", "GET /items"}
+        "POST /item",
+        "GET /item/{itemId}",
+        "POST /item/{itemId}",
+        "DELETE /item/{itemId}",
+        "GET /items",
+    }
     make_item(name="existing")
 
     def check(case):
@@ -122,14 +130,22 @@ def test_pipelines_api_matches_its_openapi_document(wsgi_app, auth_headers):
     """No 500 and documented answers for generated /sumArray and /wordCount requests (runs
     are stored but never queued: the test transaction does not commit)."""
     schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app)
-    pipeline_operations = [operation for operation in operations(schema)
-                           if operation.path.startswith(("/sumArray", "/wordCount"))]
+    pipeline_operations = [
+        operation
+        for operation in operations(schema)
+        if operation.path.startswith(("/sumArray", "/wordCount"))
+    ]
     assert {operation.label for operation in pipeline_operations} == {
-        "POST /sumArray", "GET /sumArray/{arrayId}", "POST /wordCount",
+        "POST /sumArray",
+        "GET /sumArray/{arrayId}",
+        "POST /wordCount",
         "GET /wordCount/{arrayId}",
         # Big inputs (docs/pipelines.md): an upload slot, and its file body off S3.
-        "POST /sumArray/uploads", "PUT /sumArray/uploads/{uploadId}",
-        "POST /wordCount/uploads", "PUT /wordCount/uploads/{uploadId}"}
+        "POST /sumArray/uploads",
+        "PUT /sumArray/uploads/{uploadId}",
+        "POST /wordCount/uploads",
+        "PUT /wordCount/uploads/{uploadId}",
+    }
 
     def check(case):
         case.call_and_validate(headers=auth_headers, checks=REST_CHECKS)
@@ -144,7 +160,11 @@ def test_graphql_api_never_fails_on_generated_queries(wsgi_app, auth_headers, ma
     schema = schemathesis.graphql.from_wsgi("/graphql", wsgi_app)
     graphql_operations = operations(schema)
     assert {operation.label for operation in graphql_operations} >= {
-        "Query.item", "Query.items", "Mutation.updateItem", "Mutation.deleteItem"}
+        "Query.item",
+        "Query.items",
+        "Mutation.updateItem",
+        "Mutation.deleteItem",
+    }
     make_item(name="existing")
     answered = []
 

@@ -22,8 +22,9 @@ def reader(make_user):
 
 
 def test_rest_write_without_items_write_is_403_and_stores_nothing(client, reader, bearer_headers):
-    response = client.post("/item", {"name": "Hat"}, content_type="application/json",
-                           headers=bearer_headers(reader))
+    response = client.post(
+        "/item", {"name": "Hat"}, content_type="application/json", headers=bearer_headers(reader)
+    )
 
     assert response.status_code == 403
     assert response.json() == {"status": "error", "error": "Missing scope: items:write"}
@@ -46,8 +47,9 @@ def test_rest_read_without_any_scope_is_403(client, make_user, bearer_headers):
 
 
 def test_graphql_mutation_without_items_write_is_forbidden(graphql, reader, bearer_headers):
-    response = graphql('mutation { updateItem(name: "Hat") { id } }',
-                       headers=bearer_headers(reader))
+    response = graphql(
+        'mutation { updateItem(name: "Hat") { id } }', headers=bearer_headers(reader)
+    )
 
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "FORBIDDEN"
@@ -56,7 +58,8 @@ def test_graphql_mutation_without_items_write_is_forbidden(graphql, reader, bear
 
 
 def test_graphql_read_with_items_read_is_allowed(graphql, reader, bearer_headers):
-    response = graphql("{ items(first: 5) { edges { node { id } } } }",
-                       headers=bearer_headers(reader))
+    response = graphql(
+        "{ items(first: 5) { edges { node { id } } } }", headers=bearer_headers(reader)
+    )
 
     assert "errors" not in response.json()

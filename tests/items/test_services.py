@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_splits_columns_from_data_and_ignores_server_fields(user):
-    item = item_create(owner=user, fields={"name": "Hat", "body": "Red", "color": "blue",
-                                           "itemId": "x", "createdAt": "y"})
+    item = item_create(
+        owner=user,
+        fields={"name": "Hat", "body": "Red", "color": "blue", "itemId": "x", "createdAt": "y"},
+    )
 
     assert (item.name, item.body, item.data) == ("Hat", "Red", {"color": "blue"})
     assert item.created_at == item.last_updated_at
@@ -39,8 +41,9 @@ def test_upsert_creates_without_id_and_refuses_unknown_ids(user):
 
     assert Item.objects.get().id == created.id
     with pytest.raises(NotFound):
-        item_upsert(owner=user, item_id="00000000-0000-0000-0000-000000000000",
-                    fields={"name": "x"})
+        item_upsert(
+            owner=user, item_id="00000000-0000-0000-0000-000000000000", fields={"name": "x"}
+        )
 
 
 @pytest.mark.parametrize("fields", [{"name": 1}, {"body": []}, [1], "text"])

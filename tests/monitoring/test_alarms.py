@@ -22,8 +22,9 @@ def channels(settings, aws):
     topic = sns.create_topic(Name="alarms-sms")["TopicArn"]
     # SMS cannot be received here: an SQS queue subscribed to the topic sees what it sends.
     queue = sqs.create_queue(QueueName="alarms-sms-inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
@@ -34,8 +35,7 @@ def channels(settings, aws):
     settings.ALARM_ESCALATE_AFTER_MINUTES = 15
 
     def sms_messages() -> list[str]:
-        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get(
-            "Messages", [])
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
         return [json.loads(message["Body"])["Message"] for message in received]
 
     yield smtp, hook, sms_messages
@@ -50,7 +50,10 @@ def test_an_alarm_fires_once_escalates_and_resolves(channels):
 
     assert alarms_evaluate(now=start)["opened"] == ["dead_letters"]
     assert alarms_evaluate(now=start + timedelta(minutes=1)) == {
-        "opened": [], "escalated": [], "resolved": []}  # once per incident
+        "opened": [],
+        "escalated": [],
+        "resolved": [],
+    }  # once per incident
     assert len(smtp.messages) == 1 and "ALARM dead_letters" in smtp.messages[0]
     assert hook.bodies == []
 
@@ -75,10 +78,20 @@ def test_error_rate_and_silent_busy_parts_fire(channels):
     smtp, _, _ = channels
     now = timezone.now().replace(second=0, microsecond=0)
     buckets = [0] * 12
-    MetricMinute.objects.create(part="api.items", minute=now - timedelta(minutes=1), count=40,
-                                errors=10, failures=10, latency_buckets=buckets)
-    MetricMinute.objects.create(part="pipelines.sumArray", minute=now - timedelta(minutes=30),
-                                count=500, latency_buckets=buckets)
+    MetricMinute.objects.create(
+        part="api.items",
+        minute=now - timedelta(minutes=1),
+        count=40,
+        errors=10,
+        failures=10,
+        latency_buckets=buckets,
+    )
+    MetricMinute.objects.create(
+        part="pipelines.sumArray",
+        minute=now - timedelta(minutes=30),
+        count=500,
+        latency_buckets=buckets,
+    )
 
     opened = alarms_evaluate(now=now)["opened"]
 

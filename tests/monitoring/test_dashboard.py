@@ -20,28 +20,39 @@ def seed_a_day() -> None:
     rows = []
     for minute in range(0, 24 * 60, 5):
         at = now - timedelta(minutes=minute)
-        for part, volume in (("api.items", 60), ("api.graphql", 20),
-                             ("pipelines.sumArray", 35)):
+        for part, volume in (("api.items", 60), ("api.graphql", 20), ("pipelines.sumArray", 35)):
             count = volume + rng.randint(0, 20)
             buckets = [0] * len(LATENCY_BUCKETS_MS)
             buckets[rng.randint(1, 3)] = count - 2
             buckets[6] = 2
-            rows.append(MetricMinute(part=part, minute=at, count=count,
-                                     errors=rng.randint(0, 2), failures=rng.randint(0, 1),
-                                     latency_count=count, latency_sum_ms=count * 20.0,
-                                     latency_buckets=buckets))
+            rows.append(
+                MetricMinute(
+                    part=part,
+                    minute=at,
+                    count=count,
+                    errors=rng.randint(0, 2),
+                    failures=rng.randint(0, 1),
+                    latency_count=count,
+                    latency_sum_ms=count * 20.0,
+                    latency_buckets=buckets,
+                )
+            )
     MetricMinute.objects.bulk_create(rows)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pulse_dashboard_draws_a_day_of_traffic(chromium, live_server, django_user_model,
-                                                collected_static, tmp_path):
+def test_pulse_dashboard_draws_a_day_of_traffic(
+    chromium, live_server, django_user_model, collected_static, tmp_path
+):
     django_user_model.objects.create_superuser("boss", "boss@example.com", ADMIN_PASSWORD)
     seed_a_day()
     page = chromium.new_page()
 
-    chromium.run(page.goto(f"{live_server.url}/admin/login/?next="
-                           "/admin/monitoring/metricminute/%3Frange%3Dday"))
+    chromium.run(
+        page.goto(
+            f"{live_server.url}/admin/login/?next=/admin/monitoring/metricminute/%3Frange%3Dday"
+        )
+    )
     chromium.run(page.type("#id_username", "boss"))
     chromium.run(page.type("#id_password", ADMIN_PASSWORD))
 
@@ -55,13 +66,16 @@ def test_pulse_dashboard_draws_a_day_of_traffic(chromium, live_server, django_us
     artifacts.mkdir(parents=True, exist_ok=True)
     chromium.run(page.screenshot({"path": str(artifacts / "pulse-day.png"), "fullPage": True}))
 
-    titles = chromium.run(page.querySelectorAllEval(
-        ".pulse-chart", "nodes => nodes.map(node => node.dataset.title)"))
-    assert titles == ["Throughput", "Error rate", "Failure rate", "Latency p50",
-                      "Latency p95"]
-    series = chromium.run(page.querySelectorAllEval(
-        ".pulse-chart polyline",
-        "nodes => nodes.map(node => [node.dataset.part, node.points.numberOfItems])"))
+    titles = chromium.run(
+        page.querySelectorAllEval(".pulse-chart", "nodes => nodes.map(node => node.dataset.title)")
+    )
+    assert titles == ["Throughput", "Error rate", "Failure rate", "Latency p50", "Latency p95"]
+    series = chromium.run(
+        page.querySelectorAllEval(
+            ".pulse-chart polyline",
+            "nodes => nodes.map(node => [node.dataset.part, node.points.numberOfItems])",
+        )
+    )
     assert len(series) == 15  # three parts on each of five charts
     assert all(points >= 90 for _, points in series)  # 96 quarter hours, nearly all filled
     assert (artifacts / "pulse-day.png").stat().st_size > 10_000

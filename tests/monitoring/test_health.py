@@ -46,8 +46,9 @@ def test_backlog_and_dead_letters_are_reported_not_a_reason_for_503(client, user
     from pipelines.models import DeadLetter, PipelineRun
 
     settings.PIPELINE_TRANSPORT = "sqs"  # Lambda: SQS is AWS's to keep up, no broker call
-    PipelineRun.objects.create(pipeline="sumArray", owner=user, element_count=1,
-                               packet_size=1, packet_count=1)
+    PipelineRun.objects.create(
+        pipeline="sumArray", owner=user, element_count=1, packet_size=1, packet_count=1
+    )
     DeadLetter.objects.create(source="celery", step="map", body="{}", attempts=10)
 
     response = client.get("/health")

@@ -24,8 +24,7 @@ def json_lines():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_development_server_access_line_names_method_path_status_and_our_request_id(
-        json_lines):
+def test_development_server_access_line_names_method_path_status_and_our_request_id(json_lines):
     # Given the development server's own request handler serving the project
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
@@ -39,7 +38,8 @@ def test_development_server_access_line_names_method_path_status_and_our_request
         # When a client asks for a page, sending an id of its own
         request = urllib.request.Request(
             f"http://127.0.0.1:{server.server_port}/hello?name=Ann",
-            headers={"X-Request-Id": "client-chosen"})
+            headers={"X-Request-Id": "client-chosen"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             served_id = response.headers["X-Request-Id"]
         # The server writes its access line after the response has gone out.
@@ -111,17 +111,26 @@ def test_lambda_stage_keeps_its_zappa_log_level(aws, tmp_path, stage, level):
     # Given the stage's secret and Zappa's own settings for the stage (prod: log_level WARNING)
     prefix = f"loglevel-{stage}-{tmp_path.name[-8:]}"
     values = stage_secret_values(DATABASE_URL=f"sqlite:///{tmp_path / 'lambda.sqlite3'}")
-    aws.client("secretsmanager").create_secret(Name=f"{prefix}/{stage}",
-                                               SecretString=json.dumps(values))
+    aws.client("secretsmanager").create_secret(
+        Name=f"{prefix}/{stage}", SecretString=json.dumps(values)
+    )
     environment = {**zappa_stage_environment(stage), "SECRETS_PREFIX": prefix}
     overrides = {"environment_variables": environment}
 
     # When a cold process starts Django through Zappa's handler with the aws settings
     process = subprocess.run(
         [sys.executable, "-c", LOG_LEVELS_SCRIPT, stage, json.dumps(overrides)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT),
-             **aws.environment()})
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(PROJECT_ROOT),
+            **aws.environment(),
+        },
+    )
 
     # Then Django's LOGGING kept the level Zappa set from the stage
     assert process.returncode == 0, process.stderr[-3000:]
@@ -137,4 +146,3 @@ def test_explicit_log_level_wins(monkeypatch):
     exec(compile(source, "logging_settings", "exec"), namespace)  # noqa: S102 - our settings
 
     assert namespace["LOG_LEVEL"] == "ERROR"
-

@@ -45,8 +45,15 @@ def emf_problems(line: dict) -> list[str]:
                 problems.append("a metric Name must be a string of 1-1024 characters")
             elif not isinstance(line.get(name), int | float):
                 problems.append(f"metric {name} must be a number member of the root")
-            if metric.get("Unit") not in (None, "Count", "Milliseconds", "Seconds", "Bytes",
-                                          "Percent", "None"):
+            if metric.get("Unit") not in (
+                None,
+                "Count",
+                "Milliseconds",
+                "Seconds",
+                "Bytes",
+                "Percent",
+                "None",
+            ):
                 problems.append(f"unit {metric.get('Unit')} is not a CloudWatch unit")
     return problems
 
@@ -59,22 +66,38 @@ def test_lambda_requests_write_valid_emf_lines(dev_lambda, settings, capfd):
     response = dev_lambda.http(api_gateway_event("GET", "/hello?name=Ann"))
 
     assert response.status_code == 200
-    lines = [json.loads(text) for text in capfd.readouterr().out.splitlines()
-             if text.startswith('{"_aws"')]
+    lines = [
+        json.loads(text)
+        for text in capfd.readouterr().out.splitlines()
+        if text.startswith('{"_aws"')
+    ]
     [line] = lines
     assert emf_problems(line) == []
     assert (line["Part"], line["Stage"], line["Throughput"], line["Errors"]) == (
-        "api.hello", settings.STAGE, 1, 0)
+        "api.hello",
+        settings.STAGE,
+        1,
+        0,
+    )
     assert line["Latency"] > 0
 
 
 def test_the_emf_validator_catches_what_the_spec_forbids():
-    assert emf_problems({"_aws": {"Timestamp": "now", "CloudWatchMetrics": [
-        {"Namespace": "", "Dimensions": [["Part"]], "Metrics": [{"Name": "X"}]}]}}) == [
+    assert emf_problems(
+        {
+            "_aws": {
+                "Timestamp": "now",
+                "CloudWatchMetrics": [
+                    {"Namespace": "", "Dimensions": [["Part"]], "Metrics": [{"Name": "X"}]}
+                ],
+            }
+        }
+    ) == [
         "_aws.Timestamp must be a non-negative integer (ms since epoch)",
         "Namespace must be a string of 1-255 characters",
         "dimension Part must be a string member of the root",
-        "metric X must be a number member of the root"]
+        "metric X must be a number member of the root",
+    ]
 
 
 @pytest.mark.django_db

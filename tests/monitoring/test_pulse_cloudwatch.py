@@ -26,12 +26,22 @@ def cloudwatch_metrics(aws, settings):
 
     def put(part: str, minutes_ago: int, **values) -> None:
         at = timezone.now() - timedelta(minutes=minutes_ago)
-        client.put_metric_data(Namespace=settings.METRICS_NAMESPACE, MetricData=[
-            {"MetricName": name, "Timestamp": at, "Value": value,
-             "Unit": "Milliseconds" if name == "Latency" else "Count",
-             "Dimensions": [{"Name": "Stage", "Value": settings.STAGE},
-                            {"Name": "Part", "Value": part}]}
-            for name, value in values.items()])
+        client.put_metric_data(
+            Namespace=settings.METRICS_NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": name,
+                    "Timestamp": at,
+                    "Value": value,
+                    "Unit": "Milliseconds" if name == "Latency" else "Count",
+                    "Dimensions": [
+                        {"Name": "Stage", "Value": settings.STAGE},
+                        {"Name": "Part", "Value": part},
+                    ],
+                }
+                for name, value in values.items()
+            ],
+        )
 
     yield put
     cache.clear()

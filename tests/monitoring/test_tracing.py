@@ -15,7 +15,8 @@ TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
 
 def cold_process(event: dict, daemon_port: int, sampled: int, tmp_path):
     environment = {
-        **os.environ, "HOME": str(tmp_path),
+        **os.environ,
+        "HOME": str(tmp_path),
         # What the Lambda runtime sets for a function with active tracing.
         "LAMBDA_TASK_ROOT": str(PROJECT_ROOT),
         "_X_AMZN_TRACE_ID": f"Root={TRACE_ID};Parent=53995c3f42cd8ad8;Sampled={sampled}",
@@ -23,9 +24,20 @@ def cold_process(event: dict, daemon_port: int, sampled: int, tmp_path):
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
     }
     return subprocess.run(
-        [sys.executable, "-m", "tests.zappa_lambda", "staging", "config.django.test",
-         json.dumps(event)], cwd=PROJECT_ROOT, env=environment, capture_output=True,
-        text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "tests.zappa_lambda",
+            "staging",
+            "config.django.test",
+            json.dumps(event),
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def daemon() -> socket.socket:
@@ -49,13 +61,13 @@ def received(listener: socket.socket) -> list[dict]:
 def test_a_sampled_request_sends_a_subsegment_annotated_with_our_request_id(tmp_path):
     listener = daemon()
 
-    process = cold_process(api_gateway_event("GET", "/hello", stage="staging"),
-                           listener.getsockname()[1], 1, tmp_path)
+    process = cold_process(
+        api_gateway_event("GET", "/hello", stage="staging"), listener.getsockname()[1], 1, tmp_path
+    )
 
     assert process.returncode == 0, process.stderr[-2000:]
     response = json.loads(process.stdout.strip().splitlines()[-1])
-    request_id = {key.lower(): value for key, value in response["headers"].items()}[
-        "x-request-id"]
+    request_id = {key.lower(): value for key, value in response["headers"].items()}["x-request-id"]
     [subsegment] = [doc for doc in received(listener) if doc.get("name") == "django"]
     assert subsegment["trace_id"] == TRACE_ID
     assert subsegment["annotations"] == {"request_id": request_id}
@@ -65,8 +77,9 @@ def test_a_sampled_request_sends_a_subsegment_annotated_with_our_request_id(tmp_
 def test_an_unsampled_request_sends_nothing(tmp_path):
     listener = daemon()
 
-    process = cold_process(api_gateway_event("GET", "/hello", stage="staging"),
-                           listener.getsockname()[1], 0, tmp_path)
+    process = cold_process(
+        api_gateway_event("GET", "/hello", stage="staging"), listener.getsockname()[1], 0, tmp_path
+    )
 
     assert process.returncode == 0, process.stderr[-2000:]
     assert received(listener) == []

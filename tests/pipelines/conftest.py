@@ -48,8 +48,8 @@ class SqsEventSourceMapping:
     def poll(self, step: str) -> int:
         queue = self.queues[step]
         messages = self.client.receive_message(
-            QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-            AttributeNames=["All"]).get("Messages", [])
+            QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
+        ).get("Messages", [])
         if not messages:
             return 0
         for message in messages:
@@ -65,13 +65,17 @@ class SqsEventSourceMapping:
         failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            self.client.delete_message_batch(QueueUrl=queue.url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            self.client.delete_message_batch(
+                QueueUrl=queue.url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
         for message in messages:
             if message["MessageId"] in failed:
                 self.client.change_message_visibility(
-                    QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=0)
+                    QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
         return len(messages)
 
     def drain(self, max_polls: int = 2000) -> None:
@@ -86,15 +90,16 @@ class SqsEventSourceMapping:
         queue = self.queues[step]
         attributes = self.client.get_queue_attributes(
             QueueUrl=queue.dlq_url if dead else queue.url,
-            AttributeNames=["ApproximateNumberOfMessages",
-                            "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(
-            attributes["ApproximateNumberOfMessagesNotVisible"])
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
 
     def dead_bodies(self, step: str) -> list[str]:
         messages = self.client.receive_message(
-            QueueUrl=self.queues[step].dlq_url, MaxNumberOfMessages=10,
-            VisibilityTimeout=0).get("Messages", [])
+            QueueUrl=self.queues[step].dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
         return [message["Body"] for message in messages]
 
 
@@ -104,14 +109,21 @@ def create_step_queues(client, suffix: str) -> dict[str, StepQueue]:
     for step in CONSUMERS:
         dlq_name = f"pipeline-{step}-dlq-{suffix}"
         dlq_url = client.create_queue(
-            QueueName=dlq_name,
-            Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)})["QueueUrl"]
+            QueueName=dlq_name, Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)}
+        )["QueueUrl"]
         name = f"pipeline-{step}-{suffix}"
-        url = client.create_queue(QueueName=name, Attributes={
-            "VisibilityTimeout": "60",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": queue_arn(dlq_name),
-                                         "maxReceiveCount": str(MAX_RECEIVE_COUNT)}),
-        })["QueueUrl"]
+        url = client.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": "60",
+                "RedrivePolicy": json.dumps(
+                    {
+                        "deadLetterTargetArn": queue_arn(dlq_name),
+                        "maxReceiveCount": str(MAX_RECEIVE_COUNT),
+                    }
+                ),
+            },
+        )["QueueUrl"]
         queues[step] = StepQueue(step=step, url=url, arn=queue_arn(name), dlq_url=dlq_url)
     return queues
 
@@ -129,13 +141,16 @@ def sqs_queues(aws, settings):
 @pytest.fixture
 def sqs_lambda(aws, sqs_queues, lambda_for_stage):
     """The dev stage with the queues mapped to the consumers, and the event source mappings."""
-    events = [{"function": CONSUMERS[step], "event_source": {"arn": queue.arn, "batch_size": 10}}
-              for step, queue in sqs_queues.items()]
+    events = [
+        {"function": CONSUMERS[step], "event_source": {"arn": queue.arn, "batch_size": 10}}
+        for step, queue in sqs_queues.items()
+    ]
     lambda_ = lambda_for_stage("dev", events=events)
     return SqsEventSourceMapping(client=aws.client("sqs"), lambda_=lambda_, queues=sqs_queues)
 
 
 # --- Celery on Redis -----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
@@ -189,15 +204,34 @@ class CeleryWorker:
     def start(self, *, concurrency: int = 2, beat: bool = False) -> "CeleryWorker":
         log = self.log_path.open("ab")
         # The test's own queue; with beat also Celery's default queue, where beat sends.
-        queues = ",".join([self.environment["PIPELINE_CELERY_MAP_QUEUE"],
-                           *(["celery"] if beat else [])])
+        queues = ",".join(
+            [self.environment["PIPELINE_CELERY_MAP_QUEUE"], *(["celery"] if beat else [])]
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config.celery", "worker",
-             "--loglevel", "INFO", "--concurrency", str(concurrency), "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "--queues", queues,
-             *(["--beat"] if beat else [])],
-            cwd=PROJECT_ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config.celery",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--queues",
+                queues,
+                *(["--beat"] if beat else []),
+            ],
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self
 
     def kill(self) -> None:

@@ -41,53 +41,65 @@ def test_runs_show_progress_packets_and_result(admin_client, sqs_lambda, user):
 def test_dead_letters_can_be_replayed_and_dropped(admin_client, sqs_lambda, user):
     run = run_start(owner=user, pipeline="sumArray", elements=[4, 5], packet_size=1)
     lost = sqs_lambda.client.receive_message(
-        QueueUrl=sqs_lambda.queues["map"].url, MaxNumberOfMessages=10)["Messages"]
+        QueueUrl=sqs_lambda.queues["map"].url, MaxNumberOfMessages=10
+    )["Messages"]
     for message in lost:
-        sqs_lambda.client.delete_message(QueueUrl=sqs_lambda.queues["map"].url,
-                                         ReceiptHandle=message["ReceiptHandle"])
-    letters = [dead_letter_store(source="celery", step="map", body=message["Body"],
-                                 error="ValueError: boom", attempts=10) for message in lost]
+        sqs_lambda.client.delete_message(
+            QueueUrl=sqs_lambda.queues["map"].url, ReceiptHandle=message["ReceiptHandle"]
+        )
+    letters = [
+        dead_letter_store(
+            source="celery", step="map", body=message["Body"], error="ValueError: boom", attempts=10
+        )
+        for message in lost
+    ]
     listing = admin_client.get("/admin/pipelines/deadletter/").content.decode()
     assert "ValueError: boom" in listing
     assert "Fetch from SQS dead-letter queues" in listing
 
-    admin_client.post("/admin/pipelines/deadletter/", {
-        "action": "replay", "_selected_action": [letters[0].pk, letters[1].pk]})
+    admin_client.post(
+        "/admin/pipelines/deadletter/",
+        {"action": "replay", "_selected_action": [letters[0].pk, letters[1].pk]},
+    )
     assert not DeadLetter.objects.exists()
     sqs_lambda.drain()
     run.refresh_from_db()
     assert exact_json.loads(run.result.value_json) == 18
 
     dropped = dead_letter_store(source="celery", step="map", body="{}", attempts=10)
-    admin_client.post("/admin/pipelines/deadletter/", {
-        "action": "drop", "_selected_action": [dropped.pk]})
+    admin_client.post(
+        "/admin/pipelines/deadletter/", {"action": "drop", "_selected_action": [dropped.pk]}
+    )
     assert not DeadLetter.objects.exists()
 
 
 def test_fetch_moves_sqs_dead_letter_queue_messages_into_the_list(admin_client, sqs_lambda):
     body = '{"step":"reduce","pipeline":"sumArray","runId":"not-a-uuid"}'
-    sqs_lambda.client.send_message(QueueUrl=sqs_lambda.queues["reduce"].dlq_url,
-                                   MessageBody=body)
+    sqs_lambda.client.send_message(QueueUrl=sqs_lambda.queues["reduce"].dlq_url, MessageBody=body)
 
     response = admin_client.post("/admin/pipelines/deadletter/fetch-sqs/")
 
     assert response.status_code == 302
     letter = DeadLetter.objects.get()
-    assert (letter.source, letter.step, letter.body, letter.run_id) == (
-        "sqs", "reduce", body, None)
+    assert (letter.source, letter.step, letter.body, letter.run_id) == ("sqs", "reduce", body, None)
     assert sqs_lambda.depth("reduce", dead=True) == 0
 
 
 def field_value(page: str, field: str) -> str:
     """The text of a read-only field's box on a change page."""
-    match = re.search(rf'<div class="[^"]*field-{field}[^"]*">.*?<div class="readonly">(.*?)'
-                      r"</div>", page, re.S)
+    match = re.search(
+        rf'<div class="[^"]*field-{field}[^"]*">.*?<div class="readonly">(.*?)'
+        r"</div>",
+        page,
+        re.S,
+    )
     assert match, f"no read-only field {field} on the page"
     return match.group(1).strip()
 
 
 def test_runs_show_when_they_were_sent_their_request_and_their_upload(
-        admin_client, sqs_lambda, user, settings):
+    admin_client, sqs_lambda, user, settings
+):
     # Given a run sent to the queue, started by a request with its id
     with trace_bound(request_id="req-admin-42"):
         sent = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
@@ -99,8 +111,12 @@ def test_runs_show_when_they_were_sent_their_request_and_their_upload(
 
     listing = admin_client.get("/admin/pipelines/pipelinerun/").content.decode()
     assert "column-queued" in listing and "column-last_sent_at" in listing
-    rows = {run_id: row for row in listing.split("<tr")[1:]
-            for run_id in (str(sent.id), str(unsent.id)) if run_id in row}
+    rows = {
+        run_id: row
+        for row in listing.split("<tr")[1:]
+        for run_id in (str(sent.id), str(unsent.id))
+        if run_id in row
+    }
     assert 'alt="True"' in rows[str(sent.id)] and 'alt="False"' in rows[str(unsent.id)]
 
     page = admin_client.get(f"/admin/pipelines/pipelinerun/{sent.id}/change/").content.decode()
@@ -117,13 +133,19 @@ def test_runs_show_when_they_were_sent_their_request_and_their_upload(
 
 
 def test_uploads_show_owner_size_state_and_the_run_they_fed(
-        admin_client, sqs_lambda, user, settings, tmp_path):
+    admin_client, sqs_lambda, user, settings, tmp_path
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # Given an upload whose file fed a finished run, and one whose file never came
     content = b"1,2,3\n4\n"
     used = upload_create(owner=user, pipeline="sumArray").upload
-    upload_store(owner=user, pipeline="sumArray", upload_id=used.id,
-                 stream=io.BytesIO(content), content_length=len(content))
+    upload_store(
+        owner=user,
+        pipeline="sumArray",
+        upload_id=used.id,
+        stream=io.BytesIO(content),
+        content_length=len(content),
+    )
     run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=used.id)
     sqs_lambda.drain()
     run.refresh_from_db()
@@ -131,8 +153,12 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     waiting = upload_create(owner=user, pipeline="sumArray").upload
 
     listing = admin_client.get("/admin/pipelines/upload/").content.decode()
-    rows = {upload_id: row for row in listing.split("<tr")[1:]
-            for upload_id in (str(used.id), str(waiting.id)) if upload_id in row}
+    rows = {
+        upload_id: row
+        for row in listing.split("<tr")[1:]
+        for upload_id in (str(used.id), str(waiting.id))
+        if upload_id in row
+    }
     used_row, waiting_row = rows[str(used.id)], rows[str(waiting.id)]
     assert user.username in used_row and user.username in waiting_row
     assert f'<td class="field-size">{len(content)}</td>' in used_row

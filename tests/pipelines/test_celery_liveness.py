@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 
 
 def test_a_run_posted_while_the_broker_is_down_is_kept_and_sent_by_cleanup_at_beat_start(
-        celery_broker, celery_worker_factory, redis_url, client, auth_headers, settings):
+    celery_broker, celery_worker_factory, redis_url, client, auth_headers, settings
+):
     # Given the broker does not answer (a closed loopback port)
     down = f"redis://127.0.0.1:{free_loopback_port()}/0"
     point_celery_app_at(down, {"max_retries": 1})
@@ -35,11 +36,13 @@ def test_a_run_posted_while_the_broker_is_down_is_kept_and_sent_by_cleanup_at_be
 
     # When the broker is back and a worker with beat starts, its first cleanup sends the run
     point_celery_app_at(redis_url, {"visibility_timeout": 3})
-    worker = celery_worker_factory(PIPELINE_UNSENT_AFTER_SECONDS=0,
-                                   PIPELINE_CLEANUP_EVERY_SECONDS=3600).start(beat=True)
+    worker = celery_worker_factory(
+        PIPELINE_UNSENT_AFTER_SECONDS=0, PIPELINE_CLEANUP_EVERY_SECONDS=3600
+    ).start(beat=True)
 
-    wait_for(lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=90,
-             message=worker.log)
+    wait_for(
+        lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=90, message=worker.log
+    )
     state = client.get(f"/sumArray/{run.id}", headers=auth_headers).json()
     assert state["result"] == 30
 
@@ -58,24 +61,31 @@ def dead_letter_outage():
 
     def restore():
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER IF EXISTS refuse_dead_letters ON pipelines_deadletter;"
-                           "DROP FUNCTION IF EXISTS refuse_dead_letters();")
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS refuse_dead_letters ON pipelines_deadletter;"
+                "DROP FUNCTION IF EXISTS refuse_dead_letters();"
+            )
 
     yield restore
     restore()
 
 
 def test_a_message_whose_dead_letter_cannot_be_stored_goes_back_to_the_broker(
-        celery_worker_factory, user, dead_letter_outage):
+    celery_worker_factory, user, dead_letter_outage
+):
     run = run_start(owner=user, pipeline="sumArray", elements=[], packet_size=1)
     poison = map_message(pipeline="sumArray", run_id=run.id, packet=0, elements=["x"])
     messages_send([poison])
-    worker = celery_worker_factory(PIPELINE_MAX_ATTEMPTS=2,
-                                   PIPELINE_RETRY_BACKOFF_MAX_SECONDS=0.5).start()
+    worker = celery_worker_factory(
+        PIPELINE_MAX_ATTEMPTS=2, PIPELINE_RETRY_BACKOFF_MAX_SECONDS=0.5
+    ).start()
 
     # The last attempt fails, and so does storing its dead letter, more than once
-    wait_for(lambda: worker.log().count("dead letter could not be stored") >= 2, timeout=60,
-             message=worker.log)
+    wait_for(
+        lambda: worker.log().count("dead letter could not be stored") >= 2,
+        timeout=60,
+        message=worker.log,
+    )
     assert not DeadLetter.objects.exists()
 
     dead_letter_outage()  # the outage ends

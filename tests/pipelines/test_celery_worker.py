@@ -35,7 +35,8 @@ def result_of(run_id):
 
 
 def test_post_returns_at_once_and_a_worker_finishes_the_run(
-        celery_worker_factory, client, auth_headers, settings):
+    celery_worker_factory, client, auth_headers, settings
+):
     settings.PIPELINE_PACKET_SIZE = 10
     array = [Decimal("0.01") * i for i in range(95)] + list(range(-40, 40))
 
@@ -52,16 +53,17 @@ def test_post_returns_at_once_and_a_worker_finishes_the_run(
 
 
 def test_poison_message_is_dead_lettered_after_10_attempts_while_other_runs_finish(
-        celery_worker_factory, user):
+    celery_worker_factory, user
+):
     good = run_start(owner=user, pipeline="sumArray", elements=list(range(50)), packet_size=5)
     poison = map_message(pipeline="sumArray", run_id=good.id, packet=3, elements=[1, "x"])
     messages_send([poison])
-    other = run_start(owner=user, pipeline="sumArray", elements=[Decimal("1.5")] * 7,
-                      packet_size=2)
+    other = run_start(owner=user, pipeline="sumArray", elements=[Decimal("1.5")] * 7, packet_size=2)
     worker = celery_worker_factory().start()
 
-    letter = wait_for(lambda: DeadLetter.objects.filter(source="celery").first(),
-                      message=worker.log)
+    letter = wait_for(
+        lambda: DeadLetter.objects.filter(source="celery").first(), message=worker.log
+    )
     wait_for(lambda: state_of(good.id) == state_of(other.id) == "done", message=worker.log)
 
     assert result_of(good.id) == 2 * sum(range(50))
@@ -73,8 +75,10 @@ def test_poison_message_is_dead_lettered_after_10_attempts_while_other_runs_fini
 
     # Replayed from the admin, it fails again ten times and comes back as a new letter.
     dead_letter_replay(dead_letter=letter)
-    wait_for(lambda: DeadLetter.objects.filter(source="celery").exclude(id=letter.id).exists(),
-             message=worker.log)
+    wait_for(
+        lambda: DeadLetter.objects.filter(source="celery").exclude(id=letter.id).exists(),
+        message=worker.log,
+    )
 
 
 def kill_a_worker_mid_run(celery_worker_factory, user, **worker_environment):
@@ -82,8 +86,11 @@ def kill_a_worker_mid_run(celery_worker_factory, user, **worker_environment):
     array = [i * 7 - 1000 for i in range(400)]
     run = run_start(owner=user, pipeline="sumArray", elements=array, packet_size=1)
     first = celery_worker_factory(**worker_environment).start(concurrency=2)
-    wait_for(lambda: ScratchpadEntry.objects.filter(run=run).count() >= 40, interval=0.01,
-             message=first.log)
+    wait_for(
+        lambda: ScratchpadEntry.objects.filter(run=run).count() >= 40,
+        interval=0.01,
+        message=first.log,
+    )
 
     first.kill()
 
@@ -96,12 +103,14 @@ def kill_a_worker_mid_run(celery_worker_factory, user, **worker_environment):
 
 @pytest.mark.needs_rabbitmq
 def test_a_worker_killed_mid_run_on_rabbitmq_loses_nothing_once_restarted(
-        amqp_queue, celery_worker_factory, amqp_url, user):
+    amqp_queue, celery_worker_factory, amqp_url, user
+):
     """AMQP acknowledgements live in the broker: the killed worker's unacknowledged
     messages return to the queue when its connection drops. The restart alone finishes."""
     point_celery_app_at(amqp_url, {})
     run, array, second = kill_a_worker_mid_run(
-        celery_worker_factory, user, CELERY_BROKER_URL=amqp_url)
+        celery_worker_factory, user, CELERY_BROKER_URL=amqp_url
+    )
 
     wait_for(lambda: state_of(run.id) == "done", timeout=120, message=second.log)
     assert result_of(run.id) == sum(2 * x for x in array)
@@ -109,7 +118,8 @@ def test_a_worker_killed_mid_run_on_rabbitmq_loses_nothing_once_restarted(
 
 
 def test_a_worker_killed_mid_run_on_redis_loses_nothing_with_the_cleanup_job(
-        celery_worker_factory, user, settings):
+    celery_worker_factory, user, settings
+):
     """Redis (kombu) restores a dead worker's unacknowledged messages after the visibility
     timeout, but a message popped from the list in the instant before kombu recorded it as
     unacknowledged is gone: an at-most-once window of the transport. The cleanup job (docs/contract.md
@@ -133,10 +143,12 @@ def filesystem_broker(celery_broker, tmp_path) -> Path:
     """This process sends to kombu's filesystem broker under tmp_path/broker (the local
     default's layout); returns the folder to hand to the workers."""
     broker_dir = tmp_path / "broker"
-    options = {"data_folder_in": str(broker_dir / "out"),
-               "data_folder_out": str(broker_dir / "out"),
-               "processed_folder": str(broker_dir / "processed"),
-               "control_folder": str(broker_dir / "control")}
+    options = {
+        "data_folder_in": str(broker_dir / "out"),
+        "data_folder_out": str(broker_dir / "out"),
+        "processed_folder": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
+    }
     for folder in options.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
     point_celery_app_at("filesystem://", options)
@@ -144,7 +156,8 @@ def filesystem_broker(celery_broker, tmp_path) -> Path:
 
 
 def test_local_default_filesystem_broker_with_beat_finishes_a_run_that_lost_a_message(
-        filesystem_broker, celery_worker_factory, user):
+    filesystem_broker, celery_worker_factory, user
+):
     """The lead's local command, `celery -A config.celery worker --beat`, on kombu's
     filesystem broker: a lost message is re-driven by the beat's cleanup entry."""
     array = [Decimal("2.5"), 1, 2, 3, 4, 5, 6, 7, 8, 9]
@@ -154,8 +167,10 @@ def test_local_default_filesystem_broker_with_beat_finishes_a_run_that_lost_a_me
     queued[0].unlink()  # lost
 
     worker = celery_worker_factory(
-        CELERY_BROKER_URL="filesystem://", CELERY_FILESYSTEM_BROKER_DIR=filesystem_broker,
-        PIPELINE_CLEANUP_EVERY_SECONDS=1, PIPELINE_STALL_AFTER_SECONDS=2,
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_FILESYSTEM_BROKER_DIR=filesystem_broker,
+        PIPELINE_CLEANUP_EVERY_SECONDS=1,
+        PIPELINE_STALL_AFTER_SECONDS=2,
     ).start(beat=True)
 
     wait_for(lambda: state_of(run.id) == "done", timeout=60, message=worker.log)
@@ -179,7 +194,8 @@ def pool_children(parent_pid: int) -> list[int]:
 
 
 def test_local_default_filesystem_broker_recovers_from_pool_children_killed_again_and_again(
-        filesystem_broker, celery_worker_factory, user):
+    filesystem_broker, celery_worker_factory, user
+):
     """scripts/serve's worker (filesystem broker, prefork, 2 processes): its pool children
     SIGKILLed mid-run, three times, while the worker itself lives on. The tasks lost with
     them come back and the run finishes exactly, without the cleanup job (no beat here):
@@ -188,7 +204,8 @@ def test_local_default_filesystem_broker_recovers_from_pool_children_killed_agai
     array = [i * 7 - 1000 for i in range(300)]
     run = run_start(owner=user, pipeline="sumArray", elements=array, packet_size=1)
     worker = celery_worker_factory(
-        CELERY_BROKER_URL="filesystem://", CELERY_FILESYSTEM_BROKER_DIR=filesystem_broker,
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_FILESYSTEM_BROKER_DIR=filesystem_broker,
     ).start(concurrency=2)
 
     def mapped() -> int:
@@ -198,8 +215,12 @@ def test_local_default_filesystem_broker_recovers_from_pool_children_killed_agai
     # mapped, their replacements once they have mapped 15 more.
     wanted = 30
     for kill_round in range(3):
-        wait_for(lambda goal=wanted: mapped() >= goal, timeout=60, interval=0.01,
-                 message=lambda kill=kill_round + 1: f"no progress before kill {kill}\n{worker.log()}")
+        wait_for(
+            lambda goal=wanted: mapped() >= goal,
+            timeout=60,
+            interval=0.01,
+            message=lambda kill=kill_round + 1: f"no progress before kill {kill}\n{worker.log()}",
+        )
         children = pool_children(worker.process.pid)
         assert len(children) == 2, children
         for pid in children:
@@ -250,13 +271,18 @@ def test_local_default_broker_never_shows_a_message_half_written(tmp_path):
 
     folder = tmp_path / "broker"
     folder.mkdir()
-    reader = subprocess.Popen([sys.executable, "-c", FOLDER_READER, str(folder)],
-                              stdout=subprocess.PIPE, text=True)
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder),
-               "control_folder": str(folder)}
+    reader = subprocess.Popen(
+        [sys.executable, "-c", FOLDER_READER, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(folder),
+    }
     try:
-        with Connection("filesystem://", transport=EventLoopFilesystemTransport,
-                        transport_options=options) as connection:
+        with Connection(
+            "filesystem://", transport=EventLoopFilesystemTransport, transport_options=options
+        ) as connection:
             producer = connection.Producer()
             for number in range(200):
                 producer.publish({"number": number, "text": "x" * 100_000}, routing_key="q")

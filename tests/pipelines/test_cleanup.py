@@ -14,20 +14,27 @@ CLEANUP = "pipelines.lambda_consumers.cleanup"
 
 def summary_of(**handled) -> dict:
     """The cleanup job's report: runs per outcome, per-run errors, purged count."""
-    return {"sent": [], "redriven": [], "failed": [], "waiting": [], "errors": {},
-            "purged": 0, **handled}
+    return {
+        "sent": [],
+        "redriven": [],
+        "failed": [],
+        "waiting": [],
+        "errors": {},
+        "purged": 0,
+        **handled,
+    }
 
 
 def lose_one_map_message(sqs_lambda) -> str:
     queue = sqs_lambda.queues["map"]
-    message = sqs_lambda.client.receive_message(
-        QueueUrl=queue.url, MaxNumberOfMessages=1)["Messages"][0]
+    message = sqs_lambda.client.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=1)[
+        "Messages"
+    ][0]
     sqs_lambda.client.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
     return message["Body"]
 
 
-def test_a_run_stalled_by_a_lost_message_is_finished_by_the_cleanup_job(
-        sqs_lambda, user, settings):
+def test_a_run_stalled_by_a_lost_message_is_finished_by_the_cleanup_job(sqs_lambda, user, settings):
     array = list(range(1, 21))
     run = run_start(owner=user, pipeline="sumArray", elements=array, packet_size=5)
     lose_one_map_message(sqs_lambda)
@@ -51,8 +58,7 @@ def test_a_run_stalled_by_a_lost_message_is_finished_by_the_cleanup_job(
     assert sqs_lambda.lambda_.invoke(scheduled_event(CLEANUP)) == summary_of()
 
 
-def test_a_hopeless_run_is_failed_with_a_reason(sqs_lambda, user, settings, client,
-                                                auth_headers):
+def test_a_hopeless_run_is_failed_with_a_reason(sqs_lambda, user, settings, client, auth_headers):
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     settings.PIPELINE_MAX_REDRIVES = 1
     run = run_start(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=2)
@@ -68,6 +74,6 @@ def test_a_hopeless_run_is_failed_with_a_reason(sqs_lambda, user, settings, clie
     assert state["state"] == "failed"
     assert state["result"] is None
     assert state["failureReason"] == (
-        "No progress after 1 re-drives: 2 of 2 packets could not be mapped; "
-        "see the dead letters.")
+        "No progress after 1 re-drives: 2 of 2 packets could not be mapped; see the dead letters."
+    )
     assert PipelineRun.objects.get(id=run.id).finished_at is not None

@@ -30,11 +30,13 @@ def lose_map_messages(sqs_lambda) -> list[str]:
     queue = sqs_lambda.queues["map"]
     bodies = []
     while messages := sqs_lambda.client.receive_message(
-            QueueUrl=queue.url, MaxNumberOfMessages=10).get("Messages", []):
+        QueueUrl=queue.url, MaxNumberOfMessages=10
+    ).get("Messages", []):
         for message in messages:
             bodies.append(message["Body"])
-            sqs_lambda.client.delete_message(QueueUrl=queue.url,
-                                             ReceiptHandle=message["ReceiptHandle"])
+            sqs_lambda.client.delete_message(
+                QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"]
+            )
     return bodies
 
 
@@ -43,22 +45,26 @@ def lost_letters(sqs_lambda, user):
     """Two runs whose map messages ended as dead letters: 2 letters of run A, 1 of run B."""
     run_a = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
     run_b = run_start(owner=user, pipeline="sumArray", elements=[10], packet_size=1)
-    letters = [dead_letter_store(source="celery", step="map", body=body, error="boom",
-                                 attempts=10)
-               for body in lose_map_messages(sqs_lambda)]
+    letters = [
+        dead_letter_store(source="celery", step="map", body=body, error="boom", attempts=10)
+        for body in lose_map_messages(sqs_lambda)
+    ]
     return run_a, run_b, sorted(letters, key=lambda letter: letter.pk)
 
 
 # --- pipelines_cleanup ------------------------------------------------------------------------
 
+
 def test_cleanup_now_redrives_a_stalled_run_and_says_so(sqs_lambda, user, settings):
     # Given a run whose only map message was lost
     run_ = run_start(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=3)
     lose_map_messages(sqs_lambda)
-    assert run("pipelines_cleanup") == ("Sent 0 run(s).\nRe-drove 0 run(s).\n"
-                                        "Failed 0 run(s).\n"
-                                        "Left waiting behind a backlog 0 run(s).\n"
-                                        "Purged the input of 0 finished run(s).\n")
+    assert run("pipelines_cleanup") == (
+        "Sent 0 run(s).\nRe-drove 0 run(s).\n"
+        "Failed 0 run(s).\n"
+        "Left waiting behind a backlog 0 run(s).\n"
+        "Purged the input of 0 finished run(s).\n"
+    )
 
     # When the cleanup runs now, past the stall time
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
@@ -93,6 +99,7 @@ def test_cleanup_fails_loudly_when_the_queue_is_down(user, settings):
 
 # --- deadletters list -------------------------------------------------------------------------
 
+
 def test_list_shows_a_table_of_the_letters_with_their_state(lost_letters, sqs_lambda):
     _, run_b, letters = lost_letters
     output = run("deadletters", "list")
@@ -108,15 +115,26 @@ def test_list_shows_a_table_of_the_letters_with_their_state(lost_letters, sqs_la
     # A letter whose run finished anyway is resolved (replaying it would change nothing)
     call_command("deadletters", "replay", "--run", str(run_b.id), stdout=io.StringIO())
     sqs_lambda.drain()
-    dead_letter_store(source="celery", step="map", body=exact_json.dumps(
-        {"step": "map", "pipeline": "sumArray", "runId": str(run_b.id), "packet": 0,
-         "elements": [10]}))
+    dead_letter_store(
+        source="celery",
+        step="map",
+        body=exact_json.dumps(
+            {
+                "step": "map",
+                "pipeline": "sumArray",
+                "runId": str(run_b.id),
+                "packet": 0,
+                "elements": [10],
+            }
+        ),
+    )
     only_b = run("deadletters", "list", "--run", str(run_b.id)).splitlines()
     assert only_b[1].split()[-1] == "resolved"
     assert only_b[-1] == "1 of 1 dead letter(s)"
 
 
 # --- deadletters replay / drop ---------------------------------------------------------------
+
 
 def test_replay_by_id_sends_the_message_again_and_forgets_the_letter(lost_letters, sqs_lambda):
     run_a, run_b, letters = lost_letters
@@ -135,7 +153,8 @@ def test_replay_by_id_sends_the_message_again_and_forgets_the_letter(lost_letter
 def test_replay_by_run_and_all(lost_letters, sqs_lambda):
     _, run_b, _ = lost_letters
     assert run("deadletters", "replay", "--run", str(run_b.id)).endswith(
-        "Replayed 1 dead letter(s).\n")
+        "Replayed 1 dead letter(s).\n"
+    )
     assert run("deadletters", "replay", "--all").endswith("Replayed 2 dead letter(s).\n")
     assert not DeadLetter.objects.exists()
     sqs_lambda.drain()
@@ -149,16 +168,20 @@ def test_drop_by_id_by_run_and_all(lost_letters):
         "Dropped 1 dead letter(s).",
     ]
     assert run("deadletters", "drop", "--run", str(run_b.id)).endswith(
-        "Dropped 1 dead letter(s).\n")
+        "Dropped 1 dead letter(s).\n"
+    )
     assert run("deadletters", "drop", "--all").endswith("Dropped 1 dead letter(s).\n")
     assert not DeadLetter.objects.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "say which: dead letters by id, by --run, or --all of them"),
-    (["1", "--all"], "say which"),
-    (["--run", "not-a-uuid"], "--run must be a run id"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "say which: dead letters by id, by --run, or --all of them"),
+        (["1", "--all"], "say which"),
+        (["--run", "not-a-uuid"], "--run must be a run id"),
+    ],
+)
 def test_replay_and_drop_need_one_explicit_selection(lost_letters, args, message):
     for action in ("replay", "drop"):
         with pytest.raises(CommandError, match=message):
@@ -183,6 +206,7 @@ def test_a_replay_the_queue_refuses_keeps_the_letter_and_fails(lost_letters, set
 
 # --- deadletters fetch ------------------------------------------------------------------------
 
+
 def test_fetch_moves_the_sqs_dead_letter_queues_into_the_list(sqs_lambda, user):
     run_ = run_start(owner=user, pipeline="sumArray", elements=[7], packet_size=1)
     body = lose_map_messages(sqs_lambda)[0]
@@ -190,17 +214,28 @@ def test_fetch_moves_the_sqs_dead_letter_queues_into_the_list(sqs_lambda, user):
     sqs.send_message(QueueUrl=sqs_lambda.queues["map"].dlq_url, MessageBody=body)
 
     assert run("deadletters", "fetch") == (
-        "Fetched 1 message(s) from the SQS dead-letter queues.\n")
+        "Fetched 1 message(s) from the SQS dead-letter queues.\n"
+    )
     assert list(DeadLetter.objects.values_list("run_id", "source")) == [(run_.id, "sqs")]
 
 
 # --- as an operator runs them -----------------------------------------------------------------
 
+
 def manage(*args, **environment) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-        timeout=120, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test",
-                          "DATABASE_URL": database_url(), **environment})
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.django.test",
+            "DATABASE_URL": database_url(),
+            **environment,
+        },
+    )
 
 
 def test_as_a_manage_py_process(lost_letters):

@@ -32,8 +32,10 @@ def test_sum_is_exact_beyond_float_and_default_decimal_precision():
     assert total == Decimal("2000000000000018014398509481986.6")
 
 
-@pytest.mark.parametrize("text", [
-    "[1e999999999999999999999]", "[1e-999999999999999999999]", "[" * 100_000 + "]" * 100_000])
+@pytest.mark.parametrize(
+    "text",
+    ["[1e999999999999999999999]", "[1e-999999999999999999999]", "[" * 100_000 + "]" * 100_000],
+)
 def test_text_it_cannot_hold_is_a_value_error_not_another_exception(text):
     # Given JSON whose numbers Decimal cannot hold, or nesting deeper than Python's recursion
     # When it is parsed, Then it is refused like any malformed text (callers catch ValueError)
@@ -52,16 +54,19 @@ def test_the_range_leaves_room_for_the_largest_run_to_sum_exactly():
 
     # When 10**MAX_COUNT_DIGITS of them are doubled and summed (as one multiplication)
     with exact_arithmetic():
-        decimal_sum = 2 * widest * 10 ** MAX_COUNT_DIGITS + widest
-    integer_sum = 2 * largest_integer * 10 ** MAX_COUNT_DIGITS
+        decimal_sum = 2 * widest * 10**MAX_COUNT_DIGITS + widest
+    integer_sum = 2 * largest_integer * 10**MAX_COUNT_DIGITS
 
     # Then no digit is lost and the sums can be written out and read back
     assert exact_json.loads(exact_json.dumps([decimal_sum, integer_sum])) == [
-        decimal_sum, integer_sum]
+        decimal_sum,
+        integer_sum,
+    ]
 
 
-@pytest.mark.parametrize("element", [
-    Decimal("1e4000"), Decimal("1e-4001"), int("1" * 4001), Decimal("0e4001")])
+@pytest.mark.parametrize(
+    "element", [Decimal("1e4000"), Decimal("1e-4001"), int("1" * 4001), Decimal("0e4001")]
+)
 def test_an_element_just_outside_the_range_is_invalid(element):
     from pipelines.registry import InvalidElement
 

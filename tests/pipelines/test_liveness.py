@@ -32,18 +32,21 @@ def map_bodies(sqs_lambda) -> list[str]:
     bodies = {}
     for _ in range(50):
         received = sqs_lambda.client.receive_message(
-            QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=30).get("Messages", [])
+            QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=30
+        ).get("Messages", [])
         if not received:
             break
         for message in received:
             bodies[message["MessageId"]] = message
     for message in bodies.values():
         sqs_lambda.client.change_message_visibility(
-            QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+            QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
     return [message["Body"] for message in bodies.values()]
 
 
 # --- messages fit the transport ----------------------------------------------------------
+
 
 def test_large_texts_are_cut_into_packets_that_fit_sqs_and_the_run_finishes(sqs_lambda, user):
     # Given five texts of 300 kB: one packet of 1000 elements would be a 1.5 MB message
@@ -73,8 +76,9 @@ def test_long_numbers_are_sent_in_batches_under_the_sqs_batch_limit(sqs_lambda, 
     assert exact_json.loads(run.result.value_json) == 2 * sum(numbers)
 
 
-def test_an_element_no_message_can_hold_is_refused_at_the_door(sqs_lambda, user, client,
-                                                               auth_headers):
+def test_an_element_no_message_can_hold_is_refused_at_the_door(
+    sqs_lambda, user, client, auth_headers
+):
     # 650 kB of Chinese is 1.3 MB once JSON escapes it as \\uXXXX
     text = "中文文本" * 55_000
 
@@ -95,6 +99,7 @@ def test_sqs_batches_hold_at_most_ten_messages_and_one_mebibyte():
 
 
 # --- a backlog is not a stall ----------------------------------------------------------
+
 
 def test_a_run_waiting_in_a_backlog_is_left_alone_and_finishes(sqs_lambda, user, settings):
     # Given a run whose messages sit in the queue with no consumer past the stall time
@@ -128,22 +133,31 @@ def test_a_failed_run_never_turns_done(sqs_lambda, user, client, auth_headers):
 
 # --- one bad run never stops the job -----------------------------------------------------
 
+
 def test_a_run_that_cannot_be_sent_does_not_stop_the_cleanup_of_the_others(
-        sqs_lambda, user, settings):
+    sqs_lambda, user, settings
+):
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     long_ago = timezone.now() - timedelta(hours=1)
     # A run stored before packets were cut by bytes: its one packet is 1.2 MB.
     oversized = PipelineRun.objects.create(
-        pipeline="sumArray", owner=user, element_count=1, packet_size=1, packet_count=1,
-        last_sent_at=long_ago)
+        pipeline="sumArray",
+        owner=user,
+        element_count=1,
+        packet_size=1,
+        packet_count=1,
+        last_sent_at=long_ago,
+    )
     RunResult.objects.create(run=oversized, value_json="0")
-    Packet.objects.create(run=oversized, index=0, element_count=1,
-                          elements_json="[" + "9" * 1_200_000 + "]")
+    Packet.objects.create(
+        run=oversized, index=0, element_count=1, elements_json="[" + "9" * 1_200_000 + "]"
+    )
     fine = run_start(owner=user, pipeline="sumArray", elements=[1, 2, 3, 4], packet_size=2)
     map_bodies(sqs_lambda)
     sqs_lambda.client.purge_queue(QueueUrl=sqs_lambda.queues["map"].url)  # fine's messages lost
     PipelineRun.objects.filter(id__in=[oversized.id, fine.id]).update(
-        created_at=long_ago, updated_at=long_ago, last_sent_at=long_ago)
+        created_at=long_ago, updated_at=long_ago, last_sent_at=long_ago
+    )
     RunResult.objects.filter(run__in=[oversized, fine]).update(updated_at=long_ago)
 
     summary = sqs_lambda.lambda_.invoke(scheduled_event(CLEANUP))
@@ -158,15 +172,19 @@ def test_a_run_that_cannot_be_sent_does_not_stop_the_cleanup_of_the_others(
 
 # --- dead letters ----------------------------------------------------------------------
 
+
 def test_the_same_message_dead_lettered_again_updates_its_open_letter(user):
     run = run_start(owner=user, pipeline="sumArray", elements=[], packet_size=1)
-    body = json.dumps({"step": "map", "pipeline": "sumArray", "runId": "x", "packet": 0,
-                       "elements": ["poison"]})
+    body = json.dumps(
+        {"step": "map", "pipeline": "sumArray", "runId": "x", "packet": 0, "elements": ["poison"]}
+    )
 
-    first = dead_letter_store(source="celery", step="map", body=body, error="E1", attempts=10,
-                              message_id="m1")
-    again = dead_letter_store(source="celery", step="map", body=body, error="E2", attempts=10,
-                              message_id="m2")
+    first = dead_letter_store(
+        source="celery", step="map", body=body, error="E1", attempts=10, message_id="m1"
+    )
+    again = dead_letter_store(
+        source="celery", step="map", body=body, error="E2", attempts=10, message_id="m2"
+    )
 
     assert first.pk == again.pk
     assert DeadLetter.objects.count() == 1
@@ -178,8 +196,9 @@ def test_letters_of_a_run_that_finished_after_all_are_resolved(sqs_lambda, user)
     run_start(owner=user, pipeline="sumArray", elements=[5, 6], packet_size=1)
     [first_body, *_] = sorted(map_bodies(sqs_lambda))
     # Its first packet had been dead-lettered (e.g. the database was down for a while)...
-    letter = dead_letter_store(source="sqs", step="map", body=first_body, attempts=10,
-                               message_id="dlq-1")
+    letter = dead_letter_store(
+        source="sqs", step="map", body=first_body, attempts=10, message_id="dlq-1"
+    )
     assert letter.resolved_at is None
 
     sqs_lambda.drain()  # ... and a later delivery mapped it
@@ -191,8 +210,8 @@ def test_letters_of_a_run_that_finished_after_all_are_resolved(sqs_lambda, user)
 
 # --- retention -------------------------------------------------------------------------
 
-def test_finished_runs_lose_their_input_text_after_the_retention_time(sqs_lambda, user,
-                                                                      settings):
+
+def test_finished_runs_lose_their_input_text_after_the_retention_time(sqs_lambda, user, settings):
     settings.PIPELINE_RETENTION_DAYS = 7
     old = run_start(owner=user, pipeline="sumArray", elements=list(range(10)), packet_size=5)
     recent = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=5)
@@ -211,6 +230,7 @@ def test_finished_runs_lose_their_input_text_after_the_retention_time(sqs_lambda
 
 # --- settings that cannot work are refused at start --------------------------------------
 
+
 def test_a_visibility_timeout_shorter_than_a_retry_countdown_is_an_error(settings):
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
     settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS = 600
@@ -226,6 +246,8 @@ def test_default_timings_recover_within_minutes(settings):
 
     assert celery_settings.CELERY_BEAT_SCHEDULE["pipelines-cleanup"]["schedule"] <= 15 * 60
     assert pipeline_settings.PIPELINE_STALL_AFTER_SECONDS <= 5 * 60
-    assert (pipeline_settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS
-            < celery_settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 300)
-            <= 5 * 60)
+    assert (
+        pipeline_settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS
+        < celery_settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 300)
+        <= 5 * 60
+    )

@@ -19,8 +19,14 @@ def test_four_concurrent_reducers_fold_every_partial_exactly_once(sqs_queues, us
     array = [index * 3 - 500 for index in range(600)]
     run = run_start(owner=user, pipeline="sumArray", elements=array, packet_size=2)
     for index in range(run.packet_count):
-        packet_map(message=map_message(pipeline="sumArray", run_id=run.id, packet=index,
-                                       elements=array[2 * index:2 * index + 2]))
+        packet_map(
+            message=map_message(
+                pipeline="sumArray",
+                run_id=run.id,
+                packet=index,
+                elements=array[2 * index : 2 * index + 2],
+            )
+        )
     assert ScratchpadEntry.objects.filter(run=run, reduced_at__isnull=True).count() == 300
 
     start = threading.Barrier(4)
@@ -34,8 +40,12 @@ def test_four_concurrent_reducers_fold_every_partial_exactly_once(sqs_queues, us
             while True:
                 count = run_reduce(message=reduce_message(pipeline="sumArray", run_id=run.id))
                 mine += count
-                if not count and not ScratchpadEntry.objects.filter(
-                        run=run, reduced_at__isnull=True).exists():
+                if (
+                    not count
+                    and not ScratchpadEntry.objects.filter(
+                        run=run, reduced_at__isnull=True
+                    ).exists()
+                ):
                     break
             folded.append(mine)
         except BaseException as exc:  # surfaced below

@@ -28,28 +28,39 @@ def result_of(run) -> object:
 
 def random_array(size: int, seed: int) -> list:
     rng = random.Random(seed)
-    return [rng.randint(-10**12, 10**12) if i % 3 else Decimal(rng.randint(-10**6, 10**6)) /
-            Decimal(1000) for i in range(size)]
+    return [
+        rng.randint(-(10**12), 10**12)
+        if i % 3
+        else Decimal(rng.randint(-(10**6), 10**6)) / Decimal(1000)
+        for i in range(size)
+    ]
 
 
-def test_end_to_end_through_the_api_and_the_consumers(dev_lambda, sqs_lambda, user,
-                                                     auth_headers, settings):
+def test_end_to_end_through_the_api_and_the_consumers(
+    dev_lambda, sqs_lambda, user, auth_headers, settings
+):
     from tests.lambda_events import api_gateway_event
 
     settings.PIPELINE_PACKET_SIZE = 4
     array_text = "[1, 2.25, -3, 0.1, 0.2, 5, 6, 7, 8, 9, 10, 11.125, 12, 13]"
 
-    started = sqs_lambda.lambda_.http(api_gateway_event(
-        "POST", "/sumArray", headers={**auth_headers, "Content-Type": "application/json"},
-        body=array_text))
+    started = sqs_lambda.lambda_.http(
+        api_gateway_event(
+            "POST",
+            "/sumArray",
+            headers={**auth_headers, "Content-Type": "application/json"},
+            body=array_text,
+        )
+    )
     assert started.status_code == 200
     array_id = started.json()["arrayId"]
     assert sqs_lambda.depth("map") == 4  # returned before any work was done
 
     sqs_lambda.drain()
 
-    state = sqs_lambda.lambda_.http(api_gateway_event(
-        "GET", f"/sumArray/{array_id}", headers=auth_headers))
+    state = sqs_lambda.lambda_.http(
+        api_gateway_event("GET", f"/sumArray/{array_id}", headers=auth_headers)
+    )
     body = state.json()
     assert (body["state"], body["arrayLength"], body["elementsReduced"]) == ("done", 14, 14)
     assert b'"result":163.350' in state.body  # 2 * 81.675, exact to the input's precision
@@ -62,8 +73,11 @@ def test_producer_sends_batches_of_ten(sqs_lambda, user, monkeypatch):
     calls = []
     client = sqs.sqs_client()
     real_send = client.send_message_batch
-    monkeypatch.setattr(client, "send_message_batch",
-                        lambda **kwargs: calls.append(len(kwargs["Entries"])) or real_send(**kwargs))
+    monkeypatch.setattr(
+        client,
+        "send_message_batch",
+        lambda **kwargs: calls.append(len(kwargs["Entries"])) or real_send(**kwargs),
+    )
 
     run_start(owner=user, pipeline="sumArray", elements=list(range(25)), packet_size=1)
 
@@ -73,8 +87,10 @@ def test_producer_sends_batches_of_ten(sqs_lambda, user, monkeypatch):
 
 def test_many_runs_of_many_packets_end_exact(sqs_lambda, user):
     arrays = [random_array(57, seed) for seed in range(3)]
-    runs = [run_start(owner=user, pipeline="sumArray", elements=array, packet_size=5)
-            for array in arrays]
+    runs = [
+        run_start(owner=user, pipeline="sumArray", elements=array, packet_size=5)
+        for array in arrays
+    ]
 
     sqs_lambda.drain()
 
@@ -96,7 +112,8 @@ def test_duplicate_delivery_of_every_message_changes_nothing(sqs_lambda, user):
 
 
 def test_a_step_that_raises_after_its_transaction_committed_is_completed_by_redelivery(
-        sqs_lambda, user, monkeypatch):
+    sqs_lambda, user, monkeypatch
+):
     """Every map commits its partial, then queueing its reduce fails (SQS throttles) once per
     packet: the redelivered map finds its done mark, changes nothing and queues the reduce."""
     from pipelines.transports import sqs
@@ -124,16 +141,21 @@ def test_a_step_that_raises_after_its_transaction_committed_is_completed_by_rede
     assert max(sqs_lambda.receives.values()) >= 2  # the maps really were delivered again
 
 
-def test_poison_message_goes_to_the_dead_letter_queue_after_10_receives_alone(
-        sqs_lambda, user):
+def test_poison_message_goes_to_the_dead_letter_queue_after_10_receives_alone(sqs_lambda, user):
     good = random_array(20, seed=1)
     other = [Decimal("0.5"), 3, 4, Decimal("-1.25")] * 5
     first = run_start(owner=user, pipeline="sumArray", elements=good, packet_size=2)
-    poison = {"step": "map", "pipeline": "sumArray", "runId": str(first.id), "packet": 0,
-              "elements": [good[0], "not a number"]}
+    poison = {
+        "step": "map",
+        "pipeline": "sumArray",
+        "runId": str(first.id),
+        "packet": 0,
+        "elements": [good[0], "not a number"],
+    }
     # The poison shares its batches with good messages: same queue, sent alongside them.
     sqs_lambda.client.send_message(
-        QueueUrl=sqs_lambda.queues["map"].url, MessageBody=exact_json.dumps(poison))
+        QueueUrl=sqs_lambda.queues["map"].url, MessageBody=exact_json.dumps(poison)
+    )
     second = run_start(owner=user, pipeline="sumArray", elements=other, packet_size=3)
 
     sqs_lambda.drain()
@@ -157,19 +179,39 @@ def test_poison_message_goes_to_the_dead_letter_queue_after_10_receives_alone(
 def test_the_consumer_reports_each_bad_record_alone_and_never_raises(sqs_lambda, user):
     run = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
     map_arn = sqs_lambda.queues["map"].arn
-    good = [sqs_record({"step": "map", "pipeline": "sumArray", "runId": str(run.id),
-                        "packet": index, "elements": [index + 1]}, arn=map_arn,
-                       message_id=f"good-{index}") for index in range(2)]
-    bad = [sqs_record("not json", arn=map_arn, message_id="bad-json"),
-           sqs_record({"step": "map"}, arn=map_arn, message_id="bad-shape"),
-           sqs_record({"step": "reduce", "pipeline": "sumArray", "runId": str(run.id)},
-                      arn=map_arn, message_id="wrong-queue")]
+    good = [
+        sqs_record(
+            {
+                "step": "map",
+                "pipeline": "sumArray",
+                "runId": str(run.id),
+                "packet": index,
+                "elements": [index + 1],
+            },
+            arn=map_arn,
+            message_id=f"good-{index}",
+        )
+        for index in range(2)
+    ]
+    bad = [
+        sqs_record("not json", arn=map_arn, message_id="bad-json"),
+        sqs_record({"step": "map"}, arn=map_arn, message_id="bad-shape"),
+        sqs_record(
+            {"step": "reduce", "pipeline": "sumArray", "runId": str(run.id)},
+            arn=map_arn,
+            message_id="wrong-queue",
+        ),
+    ]
 
     result = sqs_lambda.lambda_.invoke(sqs_event([bad[0], good[0], bad[1], good[1], bad[2]]))
 
-    assert result == {"batchItemFailures": [{"itemIdentifier": "bad-json"},
-                                            {"itemIdentifier": "bad-shape"},
-                                            {"itemIdentifier": "wrong-queue"}]}
+    assert result == {
+        "batchItemFailures": [
+            {"itemIdentifier": "bad-json"},
+            {"itemIdentifier": "bad-shape"},
+            {"itemIdentifier": "wrong-queue"},
+        ]
+    }
     assert ScratchpadEntry.objects.filter(run=run).count() == 2
 
 
@@ -179,18 +221,29 @@ def test_word_count_runs_on_the_same_framework(sqs_lambda, user):
 
     sqs_lambda.drain()
 
-    assert result_of(run) == {"the": 9, "quick": 3, "brown": 3, "fox": 6, "lazy": 3,
-                              "dog": 6, "and": 6, "end": 3}
+    assert result_of(run) == {
+        "the": 9,
+        "quick": 3,
+        "brown": 3,
+        "fox": 6,
+        "lazy": 3,
+        "dog": 6,
+        "and": 6,
+        "end": 3,
+    }
     assert PipelineRun.objects.get(id=run.id).packet_count == 3
 
 
 def test_without_report_batch_item_failures_a_failed_message_fails_the_whole_batch(
-        sqs_lambda, user, settings):
+    sqs_lambda, user, settings
+):
     settings.PIPELINE_SQS_PARTIAL_BATCH_RESPONSE = False
     run = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
     map_arn = sqs_lambda.queues["map"].arn
-    good = sqs_record({"step": "map", "pipeline": "sumArray", "runId": str(run.id),
-                       "packet": 0, "elements": [1]}, arn=map_arn)
+    good = sqs_record(
+        {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 0, "elements": [1]},
+        arn=map_arn,
+    )
 
     with pytest.raises(RuntimeError, match="1 pipeline map messages failed"):
         sqs_lambda.lambda_.invoke(sqs_event([good, sqs_record("poison", arn=map_arn)]))

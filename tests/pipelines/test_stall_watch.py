@@ -37,7 +37,8 @@ def queue_purge(amqp_url: str, queue: str) -> int:
 @pytest.mark.postgres_only
 @pytest.mark.needs_rabbitmq
 def test_the_watch_leaves_a_backlog_alone_and_redrives_a_purged_run_once(
-        amqp_queue, amqp_url, celery_worker_factory, user, settings):
+    amqp_queue, amqp_url, celery_worker_factory, user, settings
+):
     point_celery_app_at(amqp_url, {})
     settings.PIPELINE_STALL_WATCH_AFTER_SECONDS = 0
     # Given a run whose 8 map messages wait in the queue (no worker yet)
@@ -61,8 +62,9 @@ def test_the_watch_leaves_a_backlog_alone_and_redrives_a_purged_run_once(
 
     # Then a worker finishes it
     worker = celery_worker_factory(CELERY_BROKER_URL=amqp_url).start()
-    wait_for(lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=120,
-             message=worker.log)
+    wait_for(
+        lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=120, message=worker.log
+    )
     run.refresh_from_db()
     assert run.redrive_count == 2
     assert exact_json.loads(run.result.value_json) == sum(2 * x for x in ARRAY)
@@ -71,7 +73,8 @@ def test_the_watch_leaves_a_backlog_alone_and_redrives_a_purged_run_once(
 @pytest.mark.postgres_only
 @pytest.mark.needs_rabbitmq
 def test_beat_runs_the_watch_which_finishes_a_purged_run_the_cleanup_would_not_touch_yet(
-        amqp_queue, amqp_url, celery_worker_factory, user):
+    amqp_queue, amqp_url, celery_worker_factory, user
+):
     point_celery_app_at(amqp_url, {})
     run = run_start(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5)
     assert queue_purge(amqp_url, amqp_queue) == 8
@@ -79,12 +82,16 @@ def test_beat_runs_the_watch_which_finishes_a_purged_run_the_cleanup_would_not_t
     # A worker with beat: the cleanup (run at beat start) waits an hour for a stall, the watch
     # 1 s, every second
     worker = celery_worker_factory(
-        CELERY_BROKER_URL=amqp_url, PIPELINE_STALL_AFTER_SECONDS=3600,
-        PIPELINE_CLEANUP_EVERY_SECONDS=3600, PIPELINE_STALL_WATCH_AFTER_SECONDS=1,
-        PIPELINE_STALL_WATCH_EVERY_SECONDS=1).start(beat=True)
+        CELERY_BROKER_URL=amqp_url,
+        PIPELINE_STALL_AFTER_SECONDS=3600,
+        PIPELINE_CLEANUP_EVERY_SECONDS=3600,
+        PIPELINE_STALL_WATCH_AFTER_SECONDS=1,
+        PIPELINE_STALL_WATCH_EVERY_SECONDS=1,
+    ).start(beat=True)
 
-    wait_for(lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=120,
-             message=worker.log)
+    wait_for(
+        lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=120, message=worker.log
+    )
     run.refresh_from_db()
     assert run.redrive_count == 1
     assert exact_json.loads(run.result.value_json) == sum(2 * x for x in ARRAY)
@@ -93,12 +100,14 @@ def test_beat_runs_the_watch_which_finishes_a_purged_run_the_cleanup_would_not_t
 
 @pytest.mark.parametrize("stage", ["dev", "staging"])  # staging: Zappa hashes the rule name
 def test_zappas_schedule_event_runs_the_watch_through_the_real_handler(
-        sqs_lambda, user, settings, stage):
+    sqs_lambda, user, settings, stage
+):
     run = run_start(owner=user, pipeline="sumArray", elements=list(range(1, 21)), packet_size=5)
     queue = sqs_lambda.queues["map"]
     lost = sqs_lambda.client.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=1)
-    sqs_lambda.client.delete_message(QueueUrl=queue.url,
-                                     ReceiptHandle=lost["Messages"][0]["ReceiptHandle"])
+    sqs_lambda.client.delete_message(
+        QueueUrl=queue.url, ReceiptHandle=lost["Messages"][0]["ReceiptHandle"]
+    )
     sqs_lambda.drain()
     event = scheduled_event(STALL_WATCH, stage=stage)
     assert event["resources"][0].endswith(f"-{STALL_WATCH}")

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_post_returns_the_array_and_id_at_once_and_queues_one_message_per_packet(
-        client, auth_headers, sqs_queues, sqs_lambda, settings, django_capture_on_commit_callbacks):
+    client, auth_headers, sqs_queues, sqs_lambda, settings, django_capture_on_commit_callbacks
+):
     settings.PIPELINE_PACKET_SIZE = 3
     with django_capture_on_commit_callbacks(execute=True):
         response = sum_array_post(client, auth_headers, [1, 2.5, 3, 4, 5, 6, 7])
@@ -27,8 +28,14 @@ def test_post_returns_the_array_and_id_at_once_and_queues_one_message_per_packet
     assert sqs_lambda.depth("map") == 3
 
     pending = client.get(f"/sumArray/{run.id}", headers=auth_headers).json()
-    assert pending == {"status": "success", "arrayId": str(run.id), "state": "pending",
-                       "result": None, "arrayLength": 7, "elementsReduced": 0}
+    assert pending == {
+        "status": "success",
+        "arrayId": str(run.id),
+        "state": "pending",
+        "result": None,
+        "arrayLength": 7,
+        "elementsReduced": 0,
+    }
 
 
 def test_empty_array_is_done_with_sum_zero(client, auth_headers):
@@ -39,19 +46,28 @@ def test_empty_array_is_done_with_sum_zero(client, auth_headers):
     assert (state["state"], state["result"], state["arrayLength"]) == ("done", 0, 0)
 
 
-@pytest.mark.parametrize("payload, fragment", [
-    ('{"a": 1}', "JSON array"),
-    ("[1, 2, \"three\"]", "Element 2"),
-    ("[1, true]", "Element 1"),
-    ("[1, null]", "Element 1"),
-    ("[1, [2]]", "Element 1"),
-    ("[1, NaN]", "Malformed JSON: NaN is not a number"),
-    ("[1, 2", "Malformed JSON: a comma was expected at line 1, column 6"),
-    ('"12"', "JSON array"),
-])
+@pytest.mark.parametrize(
+    "payload, fragment",
+    [
+        ('{"a": 1}', "JSON array"),
+        ('[1, 2, "three"]', "Element 2"),
+        ("[1, true]", "Element 1"),
+        ("[1, null]", "Element 1"),
+        ("[1, [2]]", "Element 1"),
+        ("[1, NaN]", "Malformed JSON: NaN is not a number"),
+        ("[1, 2", "Malformed JSON: a comma was expected at line 1, column 6"),
+        ('"12"', "JSON array"),
+    ],
+)
 def test_bad_input_is_400_and_nothing_is_stored_or_queued(
-        client, auth_headers, sqs_queues, sqs_lambda, payload, fragment,
-        django_capture_on_commit_callbacks):
+    client,
+    auth_headers,
+    sqs_queues,
+    sqs_lambda,
+    payload,
+    fragment,
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = sum_array_post(client, auth_headers, payload)
 
@@ -87,8 +103,11 @@ def test_another_users_run_and_unknown_ids_are_404(client, make_user, bearer_hea
     array_id = sum_array_post(client, bearer_headers(ann), []).json()["arrayId"]
 
     assert client.get(f"/sumArray/{array_id}", headers=bearer_headers(ann)).status_code == 200
-    for path in (f"/sumArray/{array_id}", "/sumArray/not-a-uuid",
-                 "/sumArray/00000000-0000-0000-0000-000000000000"):
+    for path in (
+        f"/sumArray/{array_id}",
+        "/sumArray/not-a-uuid",
+        "/sumArray/00000000-0000-0000-0000-000000000000",
+    ):
         response = client.get(path, headers=bearer_headers(bob))
         assert response.status_code == 404
         assert response.json() == {"status": "error", "error": "Unknown arrayId"}
@@ -98,15 +117,20 @@ def test_a_sum_array_id_is_not_found_under_word_count(client, auth_headers):
     array_id = sum_array_post(client, auth_headers, []).json()["arrayId"]
 
     assert client.get(f"/wordCount/{array_id}", headers=auth_headers).status_code == 404
-    assert json.loads(client.get(f"/sumArray/{array_id}", headers=auth_headers).content)[
-        "state"] == "done"
+    assert (
+        json.loads(client.get(f"/sumArray/{array_id}", headers=auth_headers).content)["state"]
+        == "done"
+    )
 
 
 def test_book_style_post_without_json_content_type_is_accepted(client, auth_headers):
     """`curl -d '[1,2,3]' $API/sumArray` says application/x-www-form-urlencoded."""
-    response = client.post("/sumArray", data="[1, 2, 3]",
-                           content_type="application/x-www-form-urlencoded",
-                           headers=auth_headers)
+    response = client.post(
+        "/sumArray",
+        data="[1, 2, 3]",
+        content_type="application/x-www-form-urlencoded",
+        headers=auth_headers,
+    )
 
     assert response.status_code == 200
     assert response.json()["array"] == [1, 2, 3]
@@ -117,8 +141,12 @@ def test_body_over_the_limit_is_413_and_starts_nothing(client, auth_headers, set
 
     # The pipelines' own limit: PIPELINE_MAX_ELEMENTS x 40 bytes per element (80 bytes here)
     settings.PIPELINE_MAX_ELEMENTS = 2
-    response = client.post("/sumArray", data="[" + "1," * 100 + "1]",
-                           content_type="application/json", headers=auth_headers)
+    response = client.post(
+        "/sumArray",
+        data="[" + "1," * 100 + "1]",
+        content_type="application/json",
+        headers=auth_headers,
+    )
 
     assert response.status_code == 413
     assert not PipelineRun.objects.exists()
@@ -127,30 +155,51 @@ def test_body_over_the_limit_is_413_and_starts_nothing(client, auth_headers, set
 DIGITS_4300 = "9" * 4300
 OUT_OF_RANGE = [
     # (body, index of the element named, why)
-    pytest.param("[1e999999999]", 0, "1E+999999999 has 1000000000 digits before the decimal "
-                 "point", id="huge-exponent"),
-    pytest.param("[1e9999, 1e-9999]", 0, "has 10000 digits before the decimal point",
-                 id="both-ends"),
-    pytest.param("[1, 1e-9999]", 1, "1E-9999 has 9999 digits after the decimal point",
-                 id="tiny"),
-    pytest.param(f"[{DIGITS_4300}]", 0, "this integer has 4300 digits before the decimal point",
-                 id="4300-digit-integer"),
-    pytest.param(f"[1, -{DIGITS_4300}9]", 1, "is too large or too precise to sum exactly",
-                 id="4301-digit-integer"),
-    pytest.param("[5e4299]", 0, "5E+4299 has 4300 digits before the decimal point",
-                 id="5e4299"),
-    pytest.param("[1e999999999999999999999]", 0, "1e999999999999999999999 is too large or too "
-                 "precise to sum exactly", id="beyond-decimal"),
-    pytest.param("[2, 1e-999999999999999999999]", 1, "is too large or too precise",
-                 id="beyond-decimal-tiny"),
-    pytest.param("[0.1, 0." + "0" * 4000 + "1]", 1, "1E-4001 has 4001 digits after the decimal point",
-                 id="long-fraction"),
+    pytest.param(
+        "[1e999999999]",
+        0,
+        "1E+999999999 has 1000000000 digits before the decimal point",
+        id="huge-exponent",
+    ),
+    pytest.param(
+        "[1e9999, 1e-9999]", 0, "has 10000 digits before the decimal point", id="both-ends"
+    ),
+    pytest.param("[1, 1e-9999]", 1, "1E-9999 has 9999 digits after the decimal point", id="tiny"),
+    pytest.param(
+        f"[{DIGITS_4300}]",
+        0,
+        "this integer has 4300 digits before the decimal point",
+        id="4300-digit-integer",
+    ),
+    pytest.param(
+        f"[1, -{DIGITS_4300}9]",
+        1,
+        "is too large or too precise to sum exactly",
+        id="4301-digit-integer",
+    ),
+    pytest.param("[5e4299]", 0, "5E+4299 has 4300 digits before the decimal point", id="5e4299"),
+    pytest.param(
+        "[1e999999999999999999999]",
+        0,
+        "1e999999999999999999999 is too large or too precise to sum exactly",
+        id="beyond-decimal",
+    ),
+    pytest.param(
+        "[2, 1e-999999999999999999999]", 1, "is too large or too precise", id="beyond-decimal-tiny"
+    ),
+    pytest.param(
+        "[0.1, 0." + "0" * 4000 + "1]",
+        1,
+        "1E-4001 has 4001 digits after the decimal point",
+        id="long-fraction",
+    ),
 ]
 
 
 @pytest.mark.parametrize("body, index, why", OUT_OF_RANGE)
 def test_numbers_the_pipeline_cannot_sum_exactly_are_refused_at_post_naming_the_element(
-        client, auth_headers, body, index, why):
+    client, auth_headers, body, index, why
+):
     # Given a number outside the exact range of the reduce (pipelines.arithmetic)
     # When it is posted
     response = sum_array_post(client, auth_headers, body)
@@ -167,7 +216,8 @@ def test_numbers_the_pipeline_cannot_sum_exactly_are_refused_at_post_naming_the_
 
 @pytest.mark.django_db(transaction=True)
 def test_the_extremes_of_the_range_are_accepted_and_summed_exactly_through_the_consumers(
-        sqs_lambda, auth_headers, settings):
+    sqs_lambda, auth_headers, settings
+):
     from decimal import Decimal, localcontext
 
     from tests.lambda_events import api_gateway_event
@@ -178,61 +228,79 @@ def test_the_extremes_of_the_range_are_accepted_and_summed_exactly_through_the_c
     body = f"[{largest}, {largest}, {smallest}, 1e3999, -0.{'9' * 4000}, {largest}.5]"
 
     # When they are posted and the consumers run
-    started = sqs_lambda.lambda_.http(api_gateway_event(
-        "POST", "/sumArray", headers={**auth_headers, "Content-Type": "application/json"},
-        body=body))
+    started = sqs_lambda.lambda_.http(
+        api_gateway_event(
+            "POST",
+            "/sumArray",
+            headers={**auth_headers, "Content-Type": "application/json"},
+            body=body,
+        )
+    )
     assert started.status_code == 200, started.body[:200]
     sqs_lambda.drain()
 
     # Then the run is done with the exact sum (no dead letter, no rounding)
-    state = sqs_lambda.lambda_.http(api_gateway_event(
-        "GET", f"/sumArray/{started.json()['arrayId']}", headers=auth_headers))
+    state = sqs_lambda.lambda_.http(
+        api_gateway_event("GET", f"/sumArray/{started.json()['arrayId']}", headers=auth_headers)
+    )
     result = exact_json.loads(state.body)
     assert result["state"] == "done", result.get("failureReason")
     with localcontext() as context:
         context.prec = 20_000
-        expected = sum(2 * Decimal(text) for text in (
-            largest, largest, smallest, "1e3999", "-0." + "9" * 4000, largest + ".5"))
+        expected = sum(
+            2 * Decimal(text)
+            for text in (largest, largest, smallest, "1e3999", "-0." + "9" * 4000, largest + ".5")
+        )
     assert result["result"] == expected
     assert sqs_lambda.depth("map", dead=True) == sqs_lambda.depth("reduce", dead=True) == 0
 
 
 @pytest.mark.parametrize("path", ["/sumArray", "/wordCount"])
-@pytest.mark.parametrize("body", [
-    pytest.param("[" * 100_000 + "]" * 100_000, id="array-100k-deep"),
-    pytest.param("[" + '{"a":' * 100_000 + "1" + "}" * 100_000 + "]", id="object-100k-deep"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("[" * 100_000 + "]" * 100_000, id="array-100k-deep"),
+        pytest.param("[" + '{"a":' * 100_000 + "1" + "}" * 100_000 + "]", id="object-100k-deep"),
+    ],
+)
 def test_a_body_nested_100000_deep_is_a_400(client, auth_headers, path, body):
-    response = client.post(path, data=body, content_type="application/json",
-                           headers=auth_headers)
+    response = client.post(path, data=body, content_type="application/json", headers=auth_headers)
 
     assert response.status_code == 400
     assert response.json() == {"status": "error", "error": "Malformed JSON: nested too deeply"}
     assert not PipelineRun.objects.exists()
 
 
-@pytest.mark.parametrize("body, message", [
-    ("[1, true]", "Element 1 is invalid: it is a boolean, not a number"),
-    ('[1, "2"]', "Element 1 is invalid: it is a string, not a number"),
-    ("[null]", "Element 0 is invalid: it is null, not a number"),
-    ("[[1]]", "Element 0 is invalid: it is an array, not a number"),
-    ('[{"a": 1}]', "Element 0 is invalid: it is an object, not a number"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("[1, true]", "Element 1 is invalid: it is a boolean, not a number"),
+        ('[1, "2"]', "Element 1 is invalid: it is a string, not a number"),
+        ("[null]", "Element 0 is invalid: it is null, not a number"),
+        ("[[1]]", "Element 0 is invalid: it is an array, not a number"),
+        ('[{"a": 1}]', "Element 0 is invalid: it is an object, not a number"),
+    ],
+)
 def test_a_non_number_element_is_named_with_its_index_in_words_not_python(
-        client, auth_headers, body, message):
+    client, auth_headers, body, message
+):
     response = sum_array_post(client, auth_headers, body)
 
     assert response.status_code == 400
     assert response.json()["error"] == message
 
 
-@pytest.mark.parametrize("body, message", [
-    ('["a", 1e999999999999999999999]', "Element 1 is invalid: it is a number, not a text"),
-    ('["a", true]', "Element 1 is invalid: it is a boolean, not a text"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('["a", 1e999999999999999999999]', "Element 1 is invalid: it is a number, not a text"),
+        ('["a", true]', "Element 1 is invalid: it is a boolean, not a text"),
+    ],
+)
 def test_word_count_names_a_non_text_element_in_words(client, auth_headers, body, message):
-    response = client.post("/wordCount", data=body, content_type="application/json",
-                           headers=auth_headers)
+    response = client.post(
+        "/wordCount", data=body, content_type="application/json", headers=auth_headers
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == message
@@ -244,8 +312,9 @@ def number_texts():
     from hypothesis import strategies as st
 
     digits = st.one_of(st.integers(1, 30), st.integers(3990, 4010), st.integers(4290, 5000))
-    exponents = st.one_of(st.integers(-30, 30), st.integers(-4100, 4100),
-                          st.integers(-10**25, 10**25))
+    exponents = st.one_of(
+        st.integers(-30, 30), st.integers(-4100, 4100), st.integers(-(10**25), 10**25)
+    )
 
     @st.composite
     def build(draw):
@@ -260,8 +329,7 @@ def number_texts():
     return build()
 
 
-def test_property_every_number_is_refused_at_post_or_summed_exactly(client, auth_headers,
-                                                                   settings):
+def test_property_every_number_is_refused_at_post_or_summed_exactly(client, auth_headers, settings):
     """No number text gives a 500; a refused one is named; an accepted one can be mapped
     and written out exactly (what the consumers will do with it)."""
     settings.RATE_LIMITS = {}  # 150 runs in a row: the per-user budget would rightly say 429
@@ -270,8 +338,13 @@ def test_property_every_number_is_refused_at_post_or_summed_exactly(client, auth
     from pipelines.arithmetic import exact_arithmetic
     from pipelines.builtin import SUM_ARRAY
 
-    @settings(max_examples=150, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(text=number_texts())
     def check(text):
         response = sum_array_post(client, auth_headers, f"[1, {text}]")

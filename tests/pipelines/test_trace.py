@@ -22,10 +22,12 @@ def json_lines():
 
 
 def test_sqs_consumer_lines_carry_the_id_of_the_request_that_started_the_run(
-        sqs_lambda, user, bearer_headers, json_lines):
+    sqs_lambda, user, bearer_headers, json_lines
+):
     # Given a run started through API Gateway, whose Lambda request id is the trace id
-    event = api_gateway_event("POST", "/sumArray", headers=bearer_headers(user),
-                              json_body=list(range(12)))
+    event = api_gateway_event(
+        "POST", "/sumArray", headers=bearer_headers(user), json_body=list(range(12))
+    )
     context = LambdaContext(aws_request_id="req-trace-1")
 
     response = decode_api_gateway_response(sqs_lambda.lambda_.invoke(event, context))
@@ -47,7 +49,8 @@ def test_sqs_consumer_lines_carry_the_id_of_the_request_that_started_the_run(
 
 @pytest.mark.postgres_only
 def test_celery_worker_lines_carry_the_id_of_the_request_that_started_the_run(
-        celery_worker_factory, client, auth_headers):
+    celery_worker_factory, client, auth_headers
+):
     response = sum_array_post(client, auth_headers, [1, 2, 3, 4, 5])
     request_id = response["X-Request-Id"]
     run_id = response.json()["arrayId"]

@@ -24,8 +24,10 @@ def media_root(settings, tmp_path):
 
 
 def numbers_file(numbers, *, per_line: int = 1) -> bytes:
-    lines = [",".join(str(n) for n in numbers[i:i + per_line])
-             for i in range(0, len(numbers), per_line)]
+    lines = [
+        ",".join(str(n) for n in numbers[i : i + per_line])
+        for i in range(0, len(numbers), per_line)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -34,16 +36,25 @@ def upload_and_start(client, headers, content: bytes, *, path="/sumArray"):
     assert created.status_code == 200, created.content
     target = created.json()
     assert target["method"] == "PUT"
-    put = client.put(target["uploadUrl"].removeprefix("http://testserver"), data=content,
-                     content_type="text/csv", headers=headers)
+    put = client.put(
+        target["uploadUrl"].removeprefix("http://testserver"),
+        data=content,
+        content_type="text/csv",
+        headers=headers,
+    )
     assert put.status_code == 200, put.content
     assert put.json()["bytes"] == len(content)
-    started = client.post(path, data=exact_json.dumps({"upload": target["uploadId"]}),
-                          content_type="application/json", headers=headers)
+    started = client.post(
+        path,
+        data=exact_json.dumps({"upload": target["uploadId"]}),
+        content_type="application/json",
+        headers=headers,
+    )
     return target, started
 
 
 # --- the body limit ------------------------------------------------------------------------
+
 
 def test_the_element_limit_is_reachable_with_ordinary_numbers(client, auth_headers, settings):
     # Given 100 000 numbers of 12 digits: 1.3 MB of JSON, over the 1 MiB default body limit
@@ -58,8 +69,9 @@ def test_the_element_limit_is_reachable_with_ordinary_numbers(client, auth_heade
     assert run.element_count == 100_000
 
 
-def test_the_pipeline_body_limit_is_the_element_budget_and_fits_lambda(client, auth_headers,
-                                                                       settings):
+def test_the_pipeline_body_limit_is_the_element_budget_and_fits_lambda(
+    client, auth_headers, settings
+):
     # Given the budget: 100 000 x 40 bytes, under Lambda's 6 MB once base64-encoded
     assert pipeline_body_max_bytes() == 100_000 * 40 <= 6_000_000 * 3 // 4
     body = "[" + " " * pipeline_body_max_bytes() + "1]"
@@ -68,13 +80,16 @@ def test_the_pipeline_body_limit_is_the_element_budget_and_fits_lambda(client, a
 
     assert response.status_code == 413
     assert response.json()["error"] == (
-        f"Request body is too large (more than {pipeline_body_max_bytes()} bytes)")
+        f"Request body is too large (more than {pipeline_body_max_bytes()} bytes)"
+    )
 
 
 # --- uploads through the media storage ---------------------------------------------------------
 
+
 def test_a_run_from_an_uploaded_file_is_loaded_in_slices_and_sums(
-        client, auth_headers, sqs_lambda, media_root, settings, user):
+    client, auth_headers, sqs_lambda, media_root, settings, user
+):
     # Given a file of CSV lines and JSON lines, loaded in slices of 4 kB and packets of 100
     settings.PIPELINE_LOAD_SLICE_BYTES = 4096
     settings.PIPELINE_UPLOAD_PACKET_SIZE = 100
@@ -98,8 +113,7 @@ def test_a_run_from_an_uploaded_file_is_loaded_in_slices_and_sums(
     assert run.load_offset == len(content) and run.packet_count >= 30
 
 
-def test_an_empty_file_is_a_finished_run_of_nothing(client, auth_headers, sqs_lambda,
-                                                    media_root):
+def test_an_empty_file_is_a_finished_run_of_nothing(client, auth_headers, sqs_lambda, media_root):
     _, started = upload_and_start(client, auth_headers, b"\n\n")
     sqs_lambda.drain()
 
@@ -107,14 +121,18 @@ def test_an_empty_file_is_a_finished_run_of_nothing(client, auth_headers, sqs_la
     assert (state["state"], state["result"], state["arrayLength"]) == ("done", 0, 0)
 
 
-@pytest.mark.parametrize(("line", "problem"), [
-    ('"seven"', "Line 7, value 1: it is a string, not a number"),
-    ("1,2,", "Line 7: Malformed JSON"),
-    ("1e999999", "Line 7, value 1:"),
-    ("1" * 50, "Line 7 is longer than 40 bytes"),
-])
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('"seven"', "Line 7, value 1: it is a string, not a number"),
+        ("1,2,", "Line 7: Malformed JSON"),
+        ("1e999999", "Line 7, value 1:"),
+        ("1" * 50, "Line 7 is longer than 40 bytes"),
+    ],
+)
 def test_a_bad_line_fails_the_run_with_a_reason_naming_it(
-        client, auth_headers, sqs_lambda, media_root, settings, line, problem):
+    client, auth_headers, sqs_lambda, media_root, settings, line, problem
+):
     # Given a file whose 7th line is not numbers, in the second slice
     settings.PIPELINE_LOAD_SLICE_BYTES = 40
     content = b"1\n2\n3\n4\n5\n6\n" + line.encode() + b"\n8\n"
@@ -128,8 +146,9 @@ def test_a_bad_line_fails_the_run_with_a_reason_naming_it(
     assert state["failureReason"].startswith("The uploaded file cannot be used")
 
 
-def test_too_many_elements_in_a_file_fail_the_run(client, auth_headers, sqs_lambda,
-                                                  media_root, settings):
+def test_too_many_elements_in_a_file_fail_the_run(
+    client, auth_headers, sqs_lambda, media_root, settings
+):
     settings.PIPELINE_UPLOAD_MAX_ELEMENTS = 10
     _, started = upload_and_start(client, auth_headers, numbers_file(list(range(11))))
     sqs_lambda.drain()
@@ -139,21 +158,30 @@ def test_too_many_elements_in_a_file_fail_the_run(client, auth_headers, sqs_lamb
     assert "more than 10" in state["failureReason"]
 
 
-def test_an_upload_is_its_owners_and_starts_one_run(client, auth_headers, sqs_lambda,
-                                                    media_root, make_user, bearer_headers):
+def test_an_upload_is_its_owners_and_starts_one_run(
+    client, auth_headers, sqs_lambda, media_root, make_user, bearer_headers
+):
     target, started = upload_and_start(client, auth_headers, b"1\n2\n")
     assert started.status_code == 200
     other = bearer_headers(make_user("bob"))
     body = exact_json.dumps({"upload": target["uploadId"]})
 
-    again = client.post("/sumArray", data=body, content_type="application/json",
-                        headers=auth_headers)
-    by_other = client.post("/sumArray", data=body, content_type="application/json",
-                           headers=other)
-    put_by_other = client.put(f"/sumArray/uploads/{target['uploadId']}", data=b"9\n",
-                              content_type="text/csv", headers=other)
-    unknown = client.post("/sumArray", data=exact_json.dumps({"upload": str(uuid.uuid4())}),
-                          content_type="application/json", headers=auth_headers)
+    again = client.post(
+        "/sumArray", data=body, content_type="application/json", headers=auth_headers
+    )
+    by_other = client.post("/sumArray", data=body, content_type="application/json", headers=other)
+    put_by_other = client.put(
+        f"/sumArray/uploads/{target['uploadId']}",
+        data=b"9\n",
+        content_type="text/csv",
+        headers=other,
+    )
+    unknown = client.post(
+        "/sumArray",
+        data=exact_json.dumps({"upload": str(uuid.uuid4())}),
+        content_type="application/json",
+        headers=auth_headers,
+    )
 
     assert again.status_code == 409
     assert again.json() == {"status": "error", "error": "This upload already started a run"}
@@ -164,21 +192,31 @@ def test_an_upload_is_its_owners_and_starts_one_run(client, auth_headers, sqs_la
 def test_a_run_from_an_upload_never_sent_is_refused(client, auth_headers, media_root):
     created = client.post("/sumArray/uploads", headers=auth_headers).json()
 
-    response = client.post("/sumArray", data=exact_json.dumps({"upload": created["uploadId"]}),
-                           content_type="application/json", headers=auth_headers)
+    response = client.post(
+        "/sumArray",
+        data=exact_json.dumps({"upload": created["uploadId"]}),
+        content_type="application/json",
+        headers=auth_headers,
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == (
-        "Nothing was uploaded for this uploadId yet: send the file first")
+        "Nothing was uploaded for this uploadId yet: send the file first"
+    )
 
 
-def test_a_file_over_the_upload_limit_is_refused_while_streaming(client, auth_headers,
-                                                                 media_root, settings):
+def test_a_file_over_the_upload_limit_is_refused_while_streaming(
+    client, auth_headers, media_root, settings
+):
     settings.PIPELINE_UPLOAD_MAX_ELEMENTS = 10  # x 40 bytes: 400 bytes
     created = client.post("/sumArray/uploads", headers=auth_headers).json()
 
-    response = client.put(f"/sumArray/uploads/{created['uploadId']}", data=b"1\n" * 201,
-                          content_type="text/csv", headers=auth_headers)
+    response = client.put(
+        f"/sumArray/uploads/{created['uploadId']}",
+        data=b"1\n" * 201,
+        content_type="text/csv",
+        headers=auth_headers,
+    )
 
     assert response.status_code == 413
     assert response.json()["error"] == "The file is too large (more than 400 bytes)"
@@ -187,14 +225,20 @@ def test_a_file_over_the_upload_limit_is_refused_while_streaming(client, auth_he
 
 # --- uploads through a presigned S3 POST ---------------------------------------------------------
 
+
 def test_on_s3_the_file_goes_to_a_presigned_post_under_the_users_prefix(
-        client, auth_headers, sqs_lambda, aws, settings, user):
+    client, auth_headers, sqs_lambda, aws, settings, user
+):
     # Given the AWS stages' media storage: the stage's bucket (moto's S3 over HTTP)
     bucket = f"media-{uuid.uuid4().hex[:10]}"
     aws.client("s3").create_bucket(Bucket=bucket)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**settings.S3_MEDIA_OPTIONS, "bucket_name": bucket}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**settings.S3_MEDIA_OPTIONS, "bucket_name": bucket},
+        },
+    }
     settings.PIPELINE_LOAD_SLICE_BYTES = 1000
     numbers = [10**11 + i for i in range(500)]
     content = numbers_file(numbers)
@@ -204,13 +248,25 @@ def test_on_s3_the_file_goes_to_a_presigned_post_under_the_users_prefix(
     assert target["method"] == "POST" and target["uploadUrl"].startswith(aws.endpoint_url)
     key = target["fields"]["key"]
     assert key == f"pipeline-uploads/{user.pk}/{target['uploadId']}.txt"
-    posted = requests.post(target["uploadUrl"], data=target["fields"],
-                           files={"file": ("numbers.csv", content)}, timeout=10)
+    posted = requests.post(
+        target["uploadUrl"],
+        data=target["fields"],
+        files={"file": ("numbers.csv", content)},
+        timeout=10,
+    )
     assert posted.status_code in (200, 204), posted.text
-    refused_put = client.put(f"/sumArray/uploads/{target['uploadId']}", data=b"1\n",
-                             content_type="text/csv", headers=auth_headers)
-    started = client.post("/sumArray", data=exact_json.dumps({"upload": target["uploadId"]}),
-                          content_type="application/json", headers=auth_headers)
+    refused_put = client.put(
+        f"/sumArray/uploads/{target['uploadId']}",
+        data=b"1\n",
+        content_type="text/csv",
+        headers=auth_headers,
+    )
+    started = client.post(
+        "/sumArray",
+        data=exact_json.dumps({"upload": target["uploadId"]}),
+        content_type="application/json",
+        headers=auth_headers,
+    )
     sqs_lambda.drain()
 
     assert refused_put.status_code == 400
@@ -224,7 +280,8 @@ def test_on_s3_the_file_goes_to_a_presigned_post_under_the_users_prefix(
 
 
 def test_a_lost_load_message_is_sent_again_by_the_cleanup(
-        client, auth_headers, sqs_lambda, media_root, settings):
+    client, auth_headers, sqs_lambda, media_root, settings
+):
     # Given a run whose next slice's load message was lost (queue purged mid-load)
     from pipelines.services.cleanup import runs_cleanup
 
@@ -246,7 +303,8 @@ def test_a_lost_load_message_is_sent_again_by_the_cleanup(
 
 
 def test_retention_deletes_the_uploaded_file_with_the_packets_text(
-        client, auth_headers, sqs_lambda, media_root, settings):
+    client, auth_headers, sqs_lambda, media_root, settings
+):
     # Given a run from a file, finished longer ago than the retention
     from datetime import timedelta
 
@@ -262,7 +320,8 @@ def test_retention_deletes_the_uploaded_file_with_the_packets_text(
     assert default_storage.exists(name)
 
     purged = runs_purge_finished(
-        now=timezone.now() + timedelta(days=settings.PIPELINE_RETENTION_DAYS + 1))
+        now=timezone.now() + timedelta(days=settings.PIPELINE_RETENTION_DAYS + 1)
+    )
 
     assert purged == 1
     assert not default_storage.exists(name)

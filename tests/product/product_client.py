@@ -16,13 +16,18 @@ RUN_FINISHES_WITHIN_SECONDS = 60
 
 # --- talking to it as a client would ---------------------------------------------------
 
+
 def http_json(run: ServeRun, method: str, path: str, body=None, token: str | None = None):
     """(status, parsed JSON body) of one request to the running product."""
     request = urllib.request.Request(
-        f"{run.base_url}{path}", method=method,
+        f"{run.base_url}{path}",
+        method=method,
         data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json",
-                 **({"Authorization": f"Bearer {token}"} if token else {})})
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as reply:
             return reply.status, json.loads(reply.read() or b"null")
@@ -58,12 +63,18 @@ def manage_shell(run: ServeRun, code: str, **extra_env: str) -> str:
     }
     process = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "python"), "manage.py", "shell", "-c", code],
-        cwd=PROJECT_ROOT, env=environ, capture_output=True, text=True, timeout=120)
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert process.returncode == 0, process.stderr
     return process.stdout.strip().splitlines()[-1]
 
 
 # --- the admin in the browser ----------------------------------------------------------
+
 
 def admin_login(chromium, run: ServeRun):
     """A page logged in to /admin/ with the credentials `scripts/serve` printed."""

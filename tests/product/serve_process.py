@@ -96,8 +96,9 @@ class ServeRun:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"scripts/serve exited {self.process.returncode}:\n"
-                                     f"{self.text()}")
+                raise AssertionError(
+                    f"scripts/serve exited {self.process.returncode}:\n{self.text()}"
+                )
             if "password:" in self.text() and "ready" in self.celery_log():
                 try:
                     with urllib.request.urlopen(f"{self.base_url}/health", timeout=5) as reply:
@@ -106,8 +107,10 @@ class ServeRun:
                 except (urllib.error.URLError, ConnectionError, TimeoutError):
                     pass
             time.sleep(0.3)
-        raise AssertionError(f"scripts/serve did not serve within {START_TIMEOUT_SECONDS} s:\n"
-                             f"{self.text()}\n--- celery.log ---\n{self.celery_log()}")
+        raise AssertionError(
+            f"scripts/serve did not serve within {START_TIMEOUT_SECONDS} s:\n"
+            f"{self.text()}\n--- celery.log ---\n{self.celery_log()}"
+        )
 
     def send_to_group(self, signum: int) -> None:
         """As a terminal does: the signal goes to the job's whole process group."""
@@ -175,8 +178,9 @@ def _collect_terminal(fd: int, output: list[str], stop: threading.Event) -> None
         output.append(chunk.decode(errors="replace"))
 
 
-def start_serve(state_dir: Path, *, home: Path, with_terminal: bool = False,
-                **extra_env: str) -> ServeRun:
+def start_serve(
+    state_dir: Path, *, home: Path, with_terminal: bool = False, **extra_env: str
+) -> ServeRun:
     """Start `scripts/serve` as a job of its own (its own process group, as a shell runs it),
     optionally on a pseudo-terminal that is its controlling terminal."""
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -184,9 +188,15 @@ def start_serve(state_dir: Path, *, home: Path, with_terminal: bool = False,
     environ = serve_environment(state_dir, port, home, **extra_env)
     if not with_terminal:
         process = subprocess.Popen(
-            [str(SERVE_SCRIPT)], cwd=PROJECT_ROOT, env=environ, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True)
+            [str(SERVE_SCRIPT)],
+            cwd=PROJECT_ROOT,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         run = ServeRun(state_dir, port, process)
         threading.Thread(target=_collect, args=(process.stdout, run.output), daemon=True).start()
         return run
@@ -197,11 +207,19 @@ def start_serve(state_dir: Path, *, home: Path, with_terminal: bool = False,
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     process = subprocess.Popen(
-        [str(SERVE_SCRIPT)], cwd=PROJECT_ROOT, env=environ, stdin=terminal, stdout=terminal,
-        stderr=terminal, start_new_session=True, preexec_fn=take_terminal)
+        [str(SERVE_SCRIPT)],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+        preexec_fn=take_terminal,
+    )
     os.close(terminal)
     run = ServeRun(state_dir, port, process, terminal_fd=controller)
-    run.reader = threading.Thread(target=_collect_terminal,
-                                  args=(controller, run.output, run.stop_reading), daemon=True)
+    run.reader = threading.Thread(
+        target=_collect_terminal, args=(controller, run.output, run.stop_reading), daemon=True
+    )
     run.reader.start()
     return run

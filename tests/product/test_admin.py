@@ -36,8 +36,9 @@ def product_with_data(served_product):
     token = login_token(run, "ann", password)
     assert http_json(run, "POST", "/item", {"name": "first"}, token=token)[0] in (200, 201)
     assert http_json(run, "POST", "/sumArray", [1, 2, 3], token=token)[0] == 200
-    refresh = http_json(run, "POST", "/login", {"username": "ann", "password": password}
-                        )[1]["refresh"]
+    refresh = http_json(run, "POST", "/login", {"username": "ann", "password": password})[1][
+        "refresh"
+    ]
     assert http_json(run, "POST", "/logout", {"refresh": refresh})[0] == 200
     # Last: a successful login forgets the username's failures.
     assert http_json(run, "POST", "/login", {"username": "ann", "password": "wrong"})[0] == 401
@@ -57,12 +58,18 @@ def visit(chromium, page, url: str) -> dict:
     page.on("response", on_response)
     try:
         response = chromium.run(page.goto(url))
-        header_background = chromium.run(page.evaluate(
-            "() => getComputedStyle(document.getElementById('header')).backgroundColor"))
+        header_background = chromium.run(
+            page.evaluate(
+                "() => getComputedStyle(document.getElementById('header')).backgroundColor"
+            )
+        )
     finally:
         page.remove_listener("response", on_response)
-    return {"status": response.status, "stylesheets": stylesheets,
-            "header_background": header_background}
+    return {
+        "status": response.status,
+        "stylesheets": stylesheets,
+        "header_background": header_background,
+    }
 
 
 def assert_rendered_with_css(seen: dict, url: str) -> None:
@@ -70,18 +77,24 @@ def assert_rendered_with_css(seen: dict, url: str) -> None:
     assert seen["stylesheets"], f"{url} loaded no stylesheet"
     # 304: the browser revalidated its cached copy, which the server confirmed.
     assert all(status in (200, 304) for _, status in seen["stylesheets"]), (
-        url, seen["stylesheets"])
+        url,
+        seen["stylesheets"],
+    )
     assert seen["header_background"] != TRANSPARENT, f"{url} is unstyled"
 
 
 def test_every_changelist_and_a_change_page_of_every_model_render_styled(
-        chromium, product_with_data):
+    chromium, product_with_data
+):
     run = product_with_data
     # given an admin logged in with the credentials scripts/serve printed
     page = admin_login(chromium, run)
     requests = record_requests(page)
-    changelists = chromium.run(page.querySelectorAllEval(
-        "#content-main th[scope=row] a", "links => links.map(a => a.getAttribute('href'))"))
+    changelists = chromium.run(
+        page.querySelectorAllEval(
+            "#content-main th[scope=row] a", "links => links.map(a => a.getAttribute('href'))"
+        )
+    )
     assert EXPECTED_CHANGELISTS <= set(changelists)
 
     # when every changelist and the first object's change page of each are opened
@@ -89,9 +102,12 @@ def test_every_changelist_and_a_change_page_of_every_model_render_styled(
     for changelist in changelists:
         url = f"{run.base_url}{changelist}"
         assert_rendered_with_css(visit(chromium, page, url), url)
-        first_object = chromium.run(page.evaluate(
-            "() => { const a = document.querySelector('#result_list tbody tr a[href]');"
-            " return a && a.getAttribute('href'); }"))
+        first_object = chromium.run(
+            page.evaluate(
+                "() => { const a = document.querySelector('#result_list tbody tr a[href]');"
+                " return a && a.getAttribute('href'); }"
+            )
+        )
         if first_object is None:
             without_change_page.append(changelist)
             continue

@@ -13,12 +13,21 @@ def test_graphiql_loads_offline_and_runs_a_query(chromium, served_product):
     page = chromium.new_page()
     requests = record_requests(page)
     graphql_posts: list[int] = []
-    page.on("response", lambda response: graphql_posts.append(response.status)
-            if response.request.method == "POST" and "/graphql" in response.url else None)
+    page.on(
+        "response",
+        lambda response: (
+            graphql_posts.append(response.status)
+            if response.request.method == "POST" and "/graphql" in response.url
+            else None
+        ),
+    )
 
     # when GraphiQL opens with a query and a person presses "run"
-    response = chromium.run(page.goto(
-        f"{served_product.base_url}/graphql#query={quote(QUERY)}", waitUntil="networkidle0"))
+    response = chromium.run(
+        page.goto(
+            f"{served_product.base_url}/graphql#query={quote(QUERY)}", waitUntil="networkidle0"
+        )
+    )
     assert response.status == 200
     chromium.run(page.waitForSelector(".graphiql-execute-button", visible=True))
     chromium.run(page.click(".graphiql-execute-button"))
@@ -26,7 +35,9 @@ def test_graphiql_loads_offline_and_runs_a_query(chromium, served_product):
     async def result_text():
         await page.waitForFunction(
             "() => (document.querySelector('.result-window') || {}).innerText"
-            "?.includes('__typename')", timeout=20_000)
+            "?.includes('__typename')",
+            timeout=20_000,
+        )
         return await page.evaluate("() => document.querySelector('.result-window').innerText")
 
     text = chromium.run(result_text)
@@ -38,6 +49,9 @@ def test_graphiql_loads_offline_and_runs_a_query(chromium, served_product):
     assert any("/static/graphiql/graphiql-2.4.7/graphiql.min.js" in url for url in requests)
     assert not off_loopback(requests), off_loopback(requests)
     # The stylesheet applied: GraphiQL's container is laid out as a flex box.
-    display = chromium.run(page.evaluate(
-        "() => getComputedStyle(document.querySelector('.graphiql-container')).display"))
+    display = chromium.run(
+        page.evaluate(
+            "() => getComputedStyle(document.querySelector('.graphiql-container')).display"
+        )
+    )
     assert display == "flex"

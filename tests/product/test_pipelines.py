@@ -47,8 +47,9 @@ def test_dead_letter_replayed_from_the_admin_finishes_its_run(chromium, served_p
         await asyncio.gather(page.waitForNavigation(), page.click("button[name=index]"))
 
     chromium.run(go)
-    messages = chromium.run(page.querySelectorAllEval(
-        ".messagelist li", "items => items.map(li => li.innerText)"))
+    messages = chromium.run(
+        page.querySelectorAllEval(".messagelist li", "items => items.map(li => li.innerText)")
+    )
     assert "Replayed 1 messages." in messages
 
     # then the letter is gone and the worker finishes the run: 2 * (5 + 6 + 7)

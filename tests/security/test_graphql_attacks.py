@@ -45,13 +45,15 @@ LOOKS_PER_NODE = 4  # 29 levels: the issue's 1.5 KB document (4^29 expansions)
 
 # --- fragment expansion ----------------------------------------------------------------
 
+
 @pytest.fixture
 def graphql(client):
     """Factory: `graphql(query)` POSTs an anonymous query to /graphql (test settings)."""
 
     def run(query: str):
-        return client.post("/graphql", data=json.dumps({"query": query}),
-                           content_type="application/json")
+        return client.post(
+            "/graphql", data=json.dumps({"query": query}), content_type="application/json"
+        )
 
     return run
 
@@ -60,7 +62,8 @@ def spread_family(levels: int, bottom: str) -> str:
     """`{ ...Fn }` where F(i) spreads F(i-1) four times: 4^levels expansions of F0."""
     fragments = [f"fragment F0 on Query {{ {bottom} }}"] + [
         f"fragment F{level} on Query {{ " + f"...F{level - 1} " * 4 + "}"
-        for level in range(1, levels + 1)]
+        for level in range(1, levels + 1)
+    ]
     return f"{{ ...F{levels} }} " + " ".join(fragments)
 
 
@@ -70,8 +73,11 @@ FAMILIES = {
     # A real field at the bottom: 4^levels fields once expanded.
     "acyclic": ("__typename", "Query selects too many fields: more than 200"),
 }
-FAMILY_CASES = [pytest.param(family, levels, id=f"{family}-{levels}")
-                for family in FAMILIES for levels in LEVELS]
+FAMILY_CASES = [
+    pytest.param(family, levels, id=f"{family}-{levels}")
+    for family in FAMILIES
+    for levels in LEVELS
+]
 
 
 class SelectionCounter(Visitor):
@@ -108,17 +114,22 @@ def test_spread_family_is_refused_after_work_linear_in_its_text(family, levels):
     # Each selection and definition is looked at a few times (a spread: once in its
     # definition, once for its name, once as an edge, once to add its cost), never 4^levels.
     assert check.nodes_visited <= LOOKS_PER_NODE * (
-        selections_in(document) + len(document.definitions))
+        selections_in(document) + len(document.definitions)
+    )
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_work_per_added_level_is_constant(family):
     bottom, _ = FAMILIES[family]
-    visited = [check_query_bounds(parse(spread_family(levels, bottom)), BOUNDS).nodes_visited
-               for levels in LEVELS]
+    visited = [
+        check_query_bounds(parse(spread_family(levels, bottom)), BOUNDS).nodes_visited
+        for levels in LEVELS
+    ]
 
-    per_level = {(after - before) / (high - low) for before, after, low, high
-                 in zip(visited, visited[1:], LEVELS, LEVELS[1:], strict=False)}
+    per_level = {
+        (after - before) / (high - low)
+        for before, after, low, high in zip(visited, visited[1:], LEVELS, LEVELS[1:], strict=False)
+    }
 
     assert len(per_level) == 1  # a straight line, while the expansion quadruples per level
     assert per_level.pop() <= 5 * LOOKS_PER_NODE  # a level: one definition, four spreads
@@ -137,56 +148,75 @@ def test_spread_family_is_a_graphql_error_over_http(graphql, family, levels):
 
 
 FRAGMENT_RULE_CASES = {
-    "mutual cycle": ("{ ...A } fragment A on Query { hello ...B } fragment B on Query { ...C }"
-                     " fragment C on Query { ...A ...A }",
-                     "Cannot spread fragment 'A' within itself via 'B', 'C'."),
-    "cycle below fields": ('{ item(id: "x") { ...A } } fragment A on Item { id ...B } '
-                           "fragment B on Item { name ...A }",
-                           "Cannot spread fragment 'A' within itself via 'B'."),
-    "cycle in an unused fragment": ("{ hello } fragment A on Query { ...A ...A ...A ...A }",
-                                    "Cannot spread fragment 'A' within itself."),
+    "mutual cycle": (
+        "{ ...A } fragment A on Query { hello ...B } fragment B on Query { ...C }"
+        " fragment C on Query { ...A ...A }",
+        "Cannot spread fragment 'A' within itself via 'B', 'C'.",
+    ),
+    "cycle below fields": (
+        '{ item(id: "x") { ...A } } fragment A on Item { id ...B } '
+        "fragment B on Item { name ...A }",
+        "Cannot spread fragment 'A' within itself via 'B'.",
+    ),
+    "cycle in an unused fragment": (
+        "{ hello } fragment A on Query { ...A ...A ...A ...A }",
+        "Cannot spread fragment 'A' within itself.",
+    ),
     "cycle through an inline fragment": (
         "{ ...A } fragment A on Query { ... on Query { ...A ...A } }",
-        "Cannot spread fragment 'A' within itself."),
-    "unknown fragment": ("{ ...A } fragment A on Query { ...Nowhere ...Nowhere }",
-                         "Unknown fragment 'Nowhere'."),
-    "unknown fragment under fields": ('{ items { edges { node { ...Ghost } } } }',
-                                      "Unknown fragment 'Ghost'."),
+        "Cannot spread fragment 'A' within itself.",
+    ),
+    "unknown fragment": (
+        "{ ...A } fragment A on Query { ...Nowhere ...Nowhere }",
+        "Unknown fragment 'Nowhere'.",
+    ),
+    "unknown fragment under fields": (
+        "{ items { edges { node { ...Ghost } } } }",
+        "Unknown fragment 'Ghost'.",
+    ),
     "duplicate fragment names": (
         "{ ...A } fragment A on Query { hello } fragment A on Query { ...A ...A }",
-        "There can be only one fragment named 'A'."),
-    "too many fragments": ("{ hello } " + " ".join(
-        f"fragment F{number} on Query {{ hello }}" for number in range(31)),
-        "Query defines too many fragments: more than 30"),
+        "There can be only one fragment named 'A'.",
+    ),
+    "too many fragments": (
+        "{ hello } " + " ".join(f"fragment F{number} on Query {{ hello }}" for number in range(31)),
+        "Query defines too many fragments: more than 30",
+    ),
     "wide fragments spread wide": (
         "{ ...B } fragment A on Query { " + "hello " * 50 + "} "
         "fragment B on Query { ...A ...A ...A ...A ...A }",
-        "Query selects too many fields: more than 200"),
+        "Query selects too many fields: more than 200",
+    ),
     "deep through fragments": (
         "{ ...A } fragment A on Query { items { edges { node { ...B } } } } "
         "fragment B on Item { id } fragment C on Query { ...A }",
-        None),  # within bounds (and valid but for the unused C): the control case
+        None,
+    ),  # within bounds (and valid but for the unused C): the control case
     "depth reached through spreads": (
         "{ a { ...A } } fragment A on Query { b { c { ...B } } } "
         "fragment B on Query { d { e { f { g { h { i } } } } } }",
-        "Query is too deep: more than 8 levels"),
+        "Query is too deep: more than 8 levels",
+    ),
     "aliases multiplied by spreads": (
         "{ ...B } fragment A on Query { a: hello b: hello c: hello d: hello e: hello } "
         "fragment B on Query { ...A ...A ...A ...A ...A }",
-        "Query uses too many aliases: more than 20"),
+        "Query uses too many aliases: more than 20",
+    ),
 }
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("query", "message"), FRAGMENT_RULE_CASES.values(),
-                         ids=FRAGMENT_RULE_CASES.keys())
+@pytest.mark.parametrize(
+    ("query", "message"), FRAGMENT_RULE_CASES.values(), ids=FRAGMENT_RULE_CASES.keys()
+)
 def test_fragment_rules_are_applied_before_any_expansion(graphql, query, message):
     check = check_query_bounds(parse(query), BOUNDS)
 
     assert [error.message for error in check.errors] == ([message] if message else [])
     document = parse(query)
     assert check.nodes_visited <= LOOKS_PER_NODE * (
-        selections_in(document) + len(document.definitions))
+        selections_in(document) + len(document.definitions)
+    )
     if message:
         response = graphql(query)
         assert response.status_code == 400
@@ -194,12 +224,15 @@ def test_fragment_rules_are_applied_before_any_expansion(graphql, query, message
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("query", [
-    spread_family(29, "...F0"),
-    spread_family(29, "__typename"),
-    FRAGMENT_RULE_CASES["unknown fragment"][0],
-    "{ hello(",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        spread_family(29, "...F0"),
+        spread_family(29, "__typename"),
+        FRAGMENT_RULE_CASES["unknown fragment"][0],
+        "{ hello(",
+    ],
+)
 def test_a_rejected_document_sent_again_is_not_checked_again(graphql, query):
     from config.graphql.http import checked_document, rejected_documents
 
@@ -222,12 +255,12 @@ def test_rejection_cache_is_bounded_least_recently_used_out():
     cache.get("a")
     cache.put("c", ("error c",))
 
-    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (("error a",), None,
-                                                                ("error c",))
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (("error a",), None, ("error c",))
     assert cache.cache_info().currsize == 2
 
 
 # --- prod: introspection off, no suggestions, __typename on ----------------------------
+
 
 @dataclass
 class GraphQLAnswer:
@@ -243,12 +276,17 @@ def prod_environment(aws, prefix: str, database_url: str, jwt_signing_key: str) 
     credentials (here: moto's), and nothing else. The app's secrets are in Secrets Manager."""
     namespace: dict = {}
     exec(zappa_settings_text("prod"), namespace)  # noqa: S102 - Zappa's own generated settings
-    aws.client("secretsmanager").create_secret(Name=f"{prefix}/prod", SecretString=json.dumps({
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        # The test process's key, so the tokens it issues are valid there.
-        "JWT_SIGNING_KEY": jwt_signing_key,
-        "DATABASE_URL": database_url,
-    }))
+    aws.client("secretsmanager").create_secret(
+        Name=f"{prefix}/prod",
+        SecretString=json.dumps(
+            {
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                # The test process's key, so the tokens it issues are valid there.
+                "JWT_SIGNING_KEY": jwt_signing_key,
+                "DATABASE_URL": database_url,
+            }
+        ),
+    )
     return {
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -269,12 +307,16 @@ class ProdServer:
     # API Gateway terminates TLS and says so; prod settings redirect plain HTTP otherwise.
     headers = {"X-Forwarded-Proto": "https"}
 
-    def request(self, path: str, body: bytes | None = None,
-                headers: dict | None = None) -> GraphQLAnswer:
+    def request(
+        self, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> GraphQLAnswer:
         content_type = {"Content-Type": "application/json"} if body is not None else {}
         request = urllib.request.Request(
-            self.url + path, data=body, method="POST" if body is not None else "GET",
-            headers={**self.headers, **content_type, **(headers or {})})
+            self.url + path,
+            data=body,
+            method="POST" if body is not None else "GET",
+            headers={**self.headers, **content_type, **(headers or {})},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return GraphQLAnswer(response.status, response.read().decode())
@@ -290,8 +332,10 @@ def shared_database_url() -> str:
     credentials = quote(settings["USER"] or "postgres")
     if settings["PASSWORD"]:
         credentials += ":" + quote(settings["PASSWORD"])
-    return (f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:"
-            f"{settings['PORT'] or 5432}/{settings['NAME']}")
+    return (
+        f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -303,14 +347,32 @@ def prod_server(aws, django_db_setup, tmp_path_factory):
     if connection.vendor != "postgresql":
         pytest.fail("the prod server shares the test database: it needs PostgreSQL")
     port = free_loopback_port()
-    environ = prod_environment(aws, f"handbook-prod-{uuid.uuid4().hex[:8]}", shared_database_url(),
-                               settings.SIMPLE_JWT["SIGNING_KEY"])
+    environ = prod_environment(
+        aws,
+        f"handbook-prod-{uuid.uuid4().hex[:8]}",
+        shared_database_url(),
+        settings.SIMPLE_JWT["SIGNING_KEY"],
+    )
     log_path = tmp_path_factory.mktemp("prod_server") / "gunicorn.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "--timeout", "60", "config.wsgi:application"],
-            cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "60",
+                "config.wsgi:application",
+            ],
+            cwd=PROJECT_ROOT,
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = ProdServer(f"http://127.0.0.1:{port}")
     try:
         wait_until_healthy(server, process, log_path)
@@ -354,8 +416,9 @@ def prod_graphql(request):
     settings.GRAPHIQL_ENABLED = False
 
     def in_process(query: str) -> GraphQLAnswer:
-        response = client.post("/graphql", data=json.dumps({"query": query}),
-                               content_type="application/json")
+        response = client.post(
+            "/graphql", data=json.dumps({"query": query}), content_type="application/json"
+        )
         return GraphQLAnswer(response.status_code, response.content.decode())
 
     return in_process
@@ -393,8 +456,9 @@ SUGGESTION_CASES = {
 }
 
 
-@pytest.mark.parametrize(("query", "leaked"), SUGGESTION_CASES.values(),
-                         ids=SUGGESTION_CASES.keys())
+@pytest.mark.parametrize(
+    ("query", "leaked"), SUGGESTION_CASES.values(), ids=SUGGESTION_CASES.keys()
+)
 def test_no_suggestions_in_prod(prod_graphql, query, leaked):
     answer = prod_graphql(query)
 
@@ -405,8 +469,9 @@ def test_no_suggestions_in_prod(prod_graphql, query, leaked):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("query", "leaked"), SUGGESTION_CASES.values(),
-                         ids=SUGGESTION_CASES.keys())
+@pytest.mark.parametrize(
+    ("query", "leaked"), SUGGESTION_CASES.values(), ids=SUGGESTION_CASES.keys()
+)
 def test_suggestions_stay_where_introspection_is_on(graphql, settings, query, leaked):
     # The control: the same misspellings do suggest, so the prod cases prove a removal.
     settings.GRAPHQL_INTROSPECTION_ENABLED = True
@@ -444,20 +509,29 @@ def test_prod_server_runs_prods_settings(prod_server):
 
 # --- Apollo Client 4 (npm) against prod ------------------------------------------------
 
+
 def run_apollo_book_flow(server: ProdServer, token: str) -> dict:
     if shutil.which("node") is None:
         pytest.fail("Node.js is needed for the Apollo Client test (Node 20+)")
     if not (JS_DIR / "node_modules" / "@apollo" / "client").is_dir():
-        pytest.fail("Apollo Client is not installed: scripts/test runs "
-                    "`npm ci --prefix tests/js` (or run it yourself)")
+        pytest.fail(
+            "Apollo Client is not installed: scripts/test runs "
+            "`npm ci --prefix tests/js` (or run it yourself)"
+        )
     environ = {
         "PATH": os.environ["PATH"],
         "GRAPHQL_URL": f"{server.url}/graphql",
         "GRAPHQL_TOKEN": token,
         "GRAPHQL_HEADERS": json.dumps(server.headers),
     }
-    process = subprocess.run(["node", "apollo_book_flow.mjs"], cwd=JS_DIR, env=environ,
-                             capture_output=True, text=True, timeout=120)
+    process = subprocess.run(
+        ["node", "apollo_book_flow.mjs"],
+        cwd=JS_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = process.stdout.strip().splitlines()
     assert lines, process.stderr
     outcome = json.loads(lines[-1])
@@ -466,7 +540,8 @@ def run_apollo_book_flow(server: ProdServer, token: str) -> dict:
 
 
 def test_apollo_client_runs_the_books_flow_against_prod(
-        prod_server, transactional_db, make_user, bearer_headers):
+    prod_server, transactional_db, make_user, bearer_headers
+):
     user = make_user("apollo")
     token = bearer_headers(user)["Authorization"].removeprefix("Bearer ")
 
@@ -477,8 +552,13 @@ def test_apollo_client_runs_the_books_flow_against_prod(
     assert all("__typename" in document for document in outcome["sent"])
     created = outcome["created"]
     assert (created["name"], created["body"], created["__typename"]) == ("Hat", "Red", "Item")
-    assert outcome["fetched"] == {"id": created["id"], "name": "Hat", "body": "Red",
-                                  "data": "{}", "__typename": "Item"}
+    assert outcome["fetched"] == {
+        "id": created["id"],
+        "name": "Hat",
+        "body": "Red",
+        "data": "{}",
+        "__typename": "Item",
+    }
     assert [edge["node"]["id"] for edge in outcome["listed"]["edges"]] == [created["id"]]
     assert outcome["listed"]["pageInfo"]["hasNextPage"] is False
     assert outcome["deleted"] == {"id": created["id"], "name": "Hat", "__typename": "Item"}

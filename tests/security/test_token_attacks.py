@@ -31,19 +31,26 @@ UNKNOWN_KEY = "a-key-nobody-configured-" + "u" * 40
 # --- helpers -------------------------------------------------------------------------------
 
 
-def signed(claims: dict, *, key: str | None = None, token_type: str = "access",
-           algorithm: str = "HS256") -> str:
+def signed(
+    claims: dict, *, key: str | None = None, token_type: str = "access", algorithm: str = "HS256"
+) -> str:
     """A token with our claims, `claims` changed (a value of `...` removes the claim)."""
     now = int(time.time())
     payload = {
-        "token_type": token_type, "exp": now + 300, "iat": now, "jti": uuid.uuid4().hex,
-        "scope": "items:read items:write pipelines:run browser:use", "roles": ["member"],
-        "aud": django_settings.SIMPLE_JWT["AUDIENCE"], "iss": django_settings.SIMPLE_JWT["ISSUER"],
+        "token_type": token_type,
+        "exp": now + 300,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "scope": "items:read items:write pipelines:run browser:use",
+        "roles": ["member"],
+        "aud": django_settings.SIMPLE_JWT["AUDIENCE"],
+        "iss": django_settings.SIMPLE_JWT["ISSUER"],
     }
     payload.update(claims)
     payload = {name: value for name, value in payload.items() if value is not ...}
-    return jwt.encode(payload, key or django_settings.SIMPLE_JWT["SIGNING_KEY"],
-                      algorithm=algorithm)
+    return jwt.encode(
+        payload, key or django_settings.SIMPLE_JWT["SIGNING_KEY"], algorithm=algorithm
+    )
 
 
 def _json(client, path, body, **headers):
@@ -59,10 +66,14 @@ ACCESS_TOKEN_PLACES = {
     "bearer /private": lambda client, token: client.get("/private", **_bearer(token)),
     "bearer /items": lambda client, token: client.get("/items", **_bearer(token)),
     "bearer /graphql": lambda client, token: _json(
-        client, "/graphql", {"query": "{ items(first: 1) { edges { node { id } } } }"},
-        **_bearer(token)),
+        client,
+        "/graphql",
+        {"query": "{ items(first: 1) { edges { node { id } } } }"},
+        **_bearer(token),
+    ),
     "bearer /password": lambda client, token: _json(
-        client, "/password", {"old": PASSWORD, "new": NEW_PASSWORD}, **_bearer(token)),
+        client, "/password", {"old": PASSWORD, "new": NEW_PASSWORD}, **_bearer(token)
+    ),
     "/verify": lambda client, token: _json(client, "/verify", {"token": token}),
 }
 REFRESH_TOKEN_PLACES = {
@@ -102,12 +113,32 @@ def victim(django_user_model):
 # --- class 1: user_id ------------------------------------------------------------------------
 
 BAD_USER_IDS = {
-    "abc": "abc", "list": [1], "true": True, "false": False, "float 2.5": 2.5, "float 1.0": 1.0,
-    "fullwidth 1": "\uff11", "arabic-indic 1": "\u0661", "superscript 1": "\u00b9",
-    "leading zero": "01", "plus sign": "+1", "minus": "-1", "spaces": " 1 ", "newline": "1\n",
-    "exponent": "1e0", "hex": "0x1", "decimal string": "1.0", "zero": 0, "negative": -1,
-    "past bigint": 2**63, "30 digits": "9" * 30, "5000 digits": "9" * 5000, "object": {"id": 1},
-    "null": None, "empty": "", "absent": ...,
+    "abc": "abc",
+    "list": [1],
+    "true": True,
+    "false": False,
+    "float 2.5": 2.5,
+    "float 1.0": 1.0,
+    "fullwidth 1": "\uff11",
+    "arabic-indic 1": "\u0661",
+    "superscript 1": "\u00b9",
+    "leading zero": "01",
+    "plus sign": "+1",
+    "minus": "-1",
+    "spaces": " 1 ",
+    "newline": "1\n",
+    "exponent": "1e0",
+    "hex": "0x1",
+    "decimal string": "1.0",
+    "zero": 0,
+    "negative": -1,
+    "past bigint": 2**63,
+    "30 digits": "9" * 30,
+    "5000 digits": "9" * 5000,
+    "object": {"id": 1},
+    "null": None,
+    "empty": "",
+    "absent": ...,
 }
 
 
@@ -136,13 +167,23 @@ def test_user_id_control_what_we_mint_is_accepted(client, victim, place, form):
 # --- class 2: other claims of the wrong type --------------------------------------------------
 
 BAD_CLAIMS = {
-    "gen string": {"gen": "0"}, "gen true": {"gen": True}, "gen negative": {"gen": -1},
-    "gen float": {"gen": 0.0}, "gen list": {"gen": [0]}, "gen null": {"gen": None},
+    "gen string": {"gen": "0"},
+    "gen true": {"gen": True},
+    "gen negative": {"gen": -1},
+    "gen float": {"gen": 0.0},
+    "gen list": {"gen": [0]},
+    "gen null": {"gen": None},
     "gen huge": {"gen": 2**70},
-    "jti list": {"jti": [1]}, "jti number": {"jti": 5}, "jti absent": {"jti": ...},
-    "exp far future": {"exp": 10**20}, "exp string": {"exp": "soon"}, "exp float": {"exp": 1e300},
-    "iat string": {"iat": "x"}, "token_type list": {"token_type": ["access"]},
-    "token_type absent": {"token_type": ...}, "aud list": {"aud": ["someone-else"]},
+    "jti list": {"jti": [1]},
+    "jti number": {"jti": 5},
+    "jti absent": {"jti": ...},
+    "exp far future": {"exp": 10**20},
+    "exp string": {"exp": "soon"},
+    "exp float": {"exp": 1e300},
+    "iat string": {"iat": "x"},
+    "token_type list": {"token_type": ["access"]},
+    "token_type absent": {"token_type": ...},
+    "aud list": {"aud": ["someone-else"]},
 }
 
 
@@ -170,8 +211,9 @@ def change_by_model(client, user):
 
 def change_by_api(client, user):
     fresh = token_pair_for_user(user)
-    response = _json(client, "/password", {"old": PASSWORD, "new": NEW_PASSWORD},
-                     **_bearer(fresh["token"]))
+    response = _json(
+        client, "/password", {"old": PASSWORD, "new": NEW_PASSWORD}, **_bearer(fresh["token"])
+    )
     assert response.status_code == 200
 
 
@@ -182,9 +224,10 @@ def change_by_admin(client, user):
     admin = get_user_model().objects.create_superuser("root", password=PASSWORD)
     client.force_login(admin)
     set_script_prefix("/")  # an earlier Lambda-handler request may have left "/dev/"
-    response = client.post(reverse("admin:auth_user_password_change", args=[user.pk]),
-                           {"usable_password": "true", "password1": NEW_PASSWORD,
-                            "password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
     client.logout()
     assert response.status_code == 302
 
@@ -194,8 +237,12 @@ def disable_password_in_admin(client, user):
     user.save()
 
 
-CHANGES = {"model": change_by_model, "api": change_by_api, "admin form": change_by_admin,
-           "unusable password": disable_password_in_admin}
+CHANGES = {
+    "model": change_by_model,
+    "api": change_by_api,
+    "admin form": change_by_admin,
+    "unusable password": disable_password_in_admin,
+}
 
 
 @pytest.mark.parametrize("place", [*ACCESS_TOKEN_PLACES, *REFRESH_TOKEN_PLACES])
@@ -216,19 +263,25 @@ def test_tokens_from_before_a_password_change_are_refused(client, victim, place,
         assert_refused(response)
 
 
-GENERATION_FORGERIES = {"previous generation": lambda now: now - 1,
-                        "next generation": lambda now: now + 1, "absent": lambda now: ...}
+GENERATION_FORGERIES = {
+    "previous generation": lambda now: now - 1,
+    "next generation": lambda now: now + 1,
+    "absent": lambda now: ...,
+}
 
 
 @pytest.mark.parametrize("place", [*ACCESS_TOKEN_PLACES, "/token/refresh"])
-@pytest.mark.parametrize("generation", GENERATION_FORGERIES.values(),
-                         ids=GENERATION_FORGERIES.keys())
+@pytest.mark.parametrize(
+    "generation", GENERATION_FORGERIES.values(), ids=GENERATION_FORGERIES.keys()
+)
 def test_a_signed_token_must_carry_the_current_generation(client, victim, place, generation):
     change_by_model(client, victim)
     assert victim.token_generation == 1
     token_type = "refresh" if place == "/token/refresh" else "access"
-    token = signed({"user_id": str(victim.pk), "gen": generation(victim.token_generation)},
-                   token_type=token_type)
+    token = signed(
+        {"user_id": str(victim.pk), "gen": generation(victim.token_generation)},
+        token_type=token_type,
+    )
 
     response = {**ACCESS_TOKEN_PLACES, **REFRESH_TOKEN_PLACES}[place](client, token)
 
@@ -257,8 +310,9 @@ KEY_FORGERIES = {
 
 @pytest.mark.parametrize("place", [*ACCESS_TOKEN_PLACES, *REFRESH_TOKEN_PLACES])
 @pytest.mark.parametrize("forgery", KEY_FORGERIES.values(), ids=KEY_FORGERIES.keys())
-def test_keys_that_are_not_ours_are_refused_during_a_rotation(client, victim, rotated, settings,
-                                                              place, forgery):
+def test_keys_that_are_not_ours_are_refused_during_a_rotation(
+    client, victim, rotated, settings, place, forgery
+):
     settings.SECRET_KEY_FALLBACKS = ["django-fallback-" + "f" * 40]
     token_type = "refresh" if place in REFRESH_TOKEN_PLACES else "access"
     token = signed({"user_id": str(victim.pk)}, token_type=token_type, **forgery())
@@ -281,8 +335,7 @@ def test_a_removed_fallback_key_is_refused(client, victim, settings, place):
 
 @pytest.mark.parametrize("place", ACCESS_TOKEN_PLACES)
 def test_key_control_the_fallback_key_is_accepted(client, victim, rotated, place):
-    response = ACCESS_TOKEN_PLACES[place](client, signed({"user_id": str(victim.pk)},
-                                                         key=OLD_KEY))
+    response = ACCESS_TOKEN_PLACES[place](client, signed({"user_id": str(victim.pk)}, key=OLD_KEY))
 
     assert_accepted(place, response)
 
@@ -291,13 +344,13 @@ def test_key_control_the_fallback_key_is_accepted(client, victim, rotated, place
 
 
 def _post_item(client, headers, path="/item", content_type="application/json"):
-    return client.post(path, data=json.dumps({"name": "n"}), content_type=content_type,
-                       **headers)
+    return client.post(path, data=json.dumps({"name": "n"}), content_type=content_type, **headers)
 
 
 def _graphql_batch(client, headers, count):
-    aliases = " ".join(f'w{number}: updateItem(name: "n{number}") {{ id }}'
-                       for number in range(count))
+    aliases = " ".join(
+        f'w{number}: updateItem(name: "n{number}") {{ id }}' for number in range(count)
+    )
     return _json(client, "/graphql", {"query": f"mutation {{ {aliases} }}"}, **headers)
 
 
@@ -312,19 +365,27 @@ def _spend_then_try(client, user, attempt):
 RATE_LIMIT_BYPASSES = {
     "trailing slash": lambda client, user, headers: _post_item(client, headers, "/item/"),
     "text/plain body": lambda client, user, headers: _post_item(
-        client, headers, content_type="text/plain"),
+        client, headers, content_type="text/plain"
+    ),
     "a fresh login (new token)": lambda client, user, headers: _post_item(
-        client, _bearer(_json(client, "/login", {"username": "ann", "password": PASSWORD})
-                        .json()["token"])),
+        client,
+        _bearer(_json(client, "/login", {"username": "ann", "password": PASSWORD}).json()["token"]),
+    ),
     "a refreshed token": lambda client, user, headers: _post_item(
-        client, _bearer(_json(client, "/token/refresh",
-                              {"refresh": token_pair_for_user(user)["refresh"]})
-                        .json()["token"])),
+        client,
+        _bearer(
+            _json(
+                client, "/token/refresh", {"refresh": token_pair_for_user(user)["refresh"]}
+            ).json()["token"]
+        ),
+    ),
     "GraphQL instead of REST": lambda client, user, headers: _graphql_batch(client, headers, 1),
     "delete instead of create": lambda client, user, headers: client.delete(
-        f"/item/{uuid.uuid4()}", **headers),
+        f"/item/{uuid.uuid4()}", **headers
+    ),
     "update instead of create": lambda client, user, headers: client.post(
-        f"/item/{uuid.uuid4()}", data="{}", content_type="application/json", **headers),
+        f"/item/{uuid.uuid4()}", data="{}", content_type="application/json", **headers
+    ),
 }
 
 
@@ -361,7 +422,9 @@ def test_pipeline_budget_holds_across_pipelines_and_paths(client, victim, settin
     settings.RATE_LIMITS = {"pipeline-runs": "2/hour"}
     headers = _bearer(token_pair_for_user(victim)["token"])
 
-    answers = [client.post(path, data="[]", content_type="application/json", **headers)
-               for path in ("/sumArray", "/wordCount/", "/sumArray/", "/wordCount")]
+    answers = [
+        client.post(path, data="[]", content_type="application/json", **headers)
+        for path in ("/sumArray", "/wordCount/", "/sumArray/", "/wordCount")
+    ]
 
     assert [answer.status_code for answer in answers] == [200, 200, 429, 429]

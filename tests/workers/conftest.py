@@ -51,17 +51,27 @@ class WorkersDeployment:
 
     def run(self, *command: str, **extra_env) -> str:
         """A one-off command (scripts/migrate, manage.py ...) with the deployment's settings."""
-        result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                env={**self.environment, **extra_env}, timeout=300)
+        result = subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            env={**self.environment, **extra_env},
+            timeout=300,
+        )
         assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
     def start(self, name: str, command: str, **extra_env) -> Process:
         log_path = self.state_dir / f"{name}.log"
         popen = subprocess.Popen(
-            [str(PROJECT_ROOT / "scripts" / command)], cwd=PROJECT_ROOT,
-            env={**self.environment, **extra_env}, stdout=log_path.open("wb"),
-            stderr=subprocess.STDOUT, start_new_session=True)
+            [str(PROJECT_ROOT / "scripts" / command)],
+            cwd=PROJECT_ROOT,
+            env={**self.environment, **extra_env},
+            stdout=log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         process = Process(name=name, popen=popen, log_path=log_path)
         self.processes.append(process)
         return process
@@ -129,13 +139,19 @@ def deployment(workers_database, amqp_url, tmp_path_factory):
     """migrate, an admin created with manage.py, then gunicorn, two workers and beat."""
     state_dir = tmp_path_factory.mktemp("workers_state")
     suffix = uuid.uuid4().hex[:10]
-    queues = {"default": f"workers-test-{suffix}", "map": f"workers-test-map-{suffix}",
-              "reduce": f"workers-test-reduce-{suffix}"}
+    queues = {
+        "default": f"workers-test-{suffix}",
+        "map": f"workers-test-map-{suffix}",
+        "reduce": f"workers-test-reduce-{suffix}",
+    }
     port = free_loopback_port()
     environment = {
         # Only what a server's environment would hold: no test settings leak in.
-        **{key: value for key, value in os.environ.items()
-           if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHON")},
+        **{
+            key: value
+            for key, value in os.environ.items()
+            if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHON")
+        },
         "DATABASE_URL": workers_database,
         "CELERY_BROKER_URL": amqp_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -158,11 +174,18 @@ def deployment(workers_database, amqp_url, tmp_path_factory):
     }
     deployment = WorkersDeployment(environment=environment, state_dir=state_dir, port=port)
     deployment.run(str(PROJECT_ROOT / "scripts" / "migrate"), "-v0")
-    deployment.run(str(PROJECT_ROOT / ".venv" / "bin" / "python"), "manage.py",
-                   "createsuperuser", "--noinput", "--username", ADMIN_USERNAME,
-                   "--email", "operator@example.com",
-                   DJANGO_SETTINGS_MODULE="config.django.workers",
-                   DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD)
+    deployment.run(
+        str(PROJECT_ROOT / ".venv" / "bin" / "python"),
+        "manage.py",
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        ADMIN_USERNAME,
+        "--email",
+        "operator@example.com",
+        DJANGO_SETTINGS_MODULE="config.django.workers",
+        DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+    )
     for index in (1, 2):
         deployment.start(f"worker{index}", "worker", WORKER_NAME=f"worker{index}-{suffix}")
     deployment.start("beat", "beat")

@@ -20,9 +20,14 @@ def run_migrate(environment: dict, tmp_path) -> subprocess.CompletedProcess:
     import os
 
     base = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
-    return subprocess.run([str(PROJECT_ROOT / "scripts" / "migrate")], cwd=PROJECT_ROOT,
-                          env={**base, "STATE_DIR": str(tmp_path), **environment},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(PROJECT_ROOT / "scripts" / "migrate")],
+        cwd=PROJECT_ROOT,
+        env={**base, "STATE_DIR": str(tmp_path), **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("missing", sorted(COMPLETE))
@@ -37,10 +42,13 @@ def test_a_command_without_a_required_variable_names_it_and_fails(missing, tmp_p
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("variable", "value", "message"), [
-    ("DATABASE_URL", "sqlite:///var/db.sqlite3", "must be a postgres:// URL"),
-    ("CELERY_BROKER_URL", "filesystem://", "a broker every process reaches"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DATABASE_URL", "sqlite:///var/db.sqlite3", "must be a postgres:// URL"),
+        ("CELERY_BROKER_URL", "filesystem://", "a broker every process reaches"),
+    ],
+)
 def test_the_local_modes_database_and_broker_are_refused(variable, value, message, tmp_path):
     result = run_migrate({**COMPLETE, variable: value}, tmp_path)
 

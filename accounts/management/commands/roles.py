@@ -9,8 +9,10 @@ from accounts.management.grant_command import GrantCommand
 from accounts.models import Role
 from accounts.selectors import roles_for_user, scopes_for_user
 
-TOKENS_NOTE = ("Access tokens already issued keep the scopes they carry until they expire; "
-               "new tokens carry these.")
+TOKENS_NOTE = (
+    "Access tokens already issued keep the scopes they carry until they expire; "
+    "new tokens carry these."
+)
 
 
 class Command(GrantCommand):
@@ -51,13 +53,17 @@ class Command(GrantCommand):
         return Role.objects.ensure(name=name)
 
     def holder_line(self, holder):
-        return (f"{holder.username}: roles {', '.join(roles_for_user(holder)) or '—'}; scopes "
-                f"{' '.join(sorted(scopes_for_user(holder))) or '—'}")
+        return (
+            f"{holder.username}: roles {', '.join(roles_for_user(holder)) or '—'}; scopes "
+            f"{' '.join(sorted(scopes_for_user(holder))) or '—'}"
+        )
 
     def list_lines(self, holder_name):
         if holder_name:
             return [self.holder_line(self.holder_get(holder_name))]
-        return [f"{group.name}: scopes "
-                f"{' '.join(sorted(scope.name for scope in group.scopes.all())) or '—'}; "
-                f"{group.user_set.count()} user(s)"
-                for group in Group.objects.order_by("name").prefetch_related("scopes")]
+        return [
+            f"{group.name}: scopes "
+            f"{' '.join(sorted(scope.name for scope in group.scopes.all())) or '—'}; "
+            f"{group.user_set.count()} user(s)"
+            for group in Group.objects.order_by("name").prefetch_related("scopes")
+        ]

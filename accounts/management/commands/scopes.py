@@ -21,12 +21,15 @@ class Command(GrantCommand):
     granted_model = Scope
     grant_help = "let a role grant scopes"
     revoke_help = "stop a role granting scopes"
-    create_help = ("create a scope the code does not know (e.g. for another service reading "
-                   "the tokens)")
+    create_help = (
+        "create a scope the code does not know (e.g. for another service reading the tokens)"
+    )
     list_help = "every scope and the roles that grant it"
     revoke_note = "Access tokens already issued keep the scopes they carry until they expire."
-    refused_message = (f"unknown scope {{names}} (known: {' '.join(KNOWN_SCOPES)}; pass "
-                       "--create for a new one); nothing was granted")
+    refused_message = (
+        f"unknown scope {{names}} (known: {' '.join(KNOWN_SCOPES)}; pass "
+        "--create for a new one); nothing was granted"
+    )
     not_held_message = "role {holder} does not grant {names}; nothing was revoked"
     granted_message = "Role {holder} now grants {names}"
     revoked_message = "Role {holder} no longer grants {names}"
@@ -35,8 +38,10 @@ class Command(GrantCommand):
         try:
             return Group.objects.get(name=name)
         except Group.DoesNotExist:
-            raise CommandError(f"no role '{name}' (create it with `manage.py roles grant USER "
-                               f"{name} --create` or in the admin)") from None
+            raise CommandError(
+                f"no role '{name}' (create it with `manage.py roles grant USER "
+                f"{name} --create` or in the admin)"
+            ) from None
 
     def holder_label(self, holder):
         return holder.name
@@ -49,13 +54,16 @@ class Command(GrantCommand):
 
     def name_ensure(self, name):
         return Scope.objects.get_or_create(
-            name=name, defaults={"description": SCOPE_DESCRIPTIONS.get(name, "")})[0]
+            name=name, defaults={"description": SCOPE_DESCRIPTIONS.get(name, "")}
+        )[0]
 
     def holder_line(self, holder):
         scopes = " ".join(sorted(holder.scopes.values_list("name", flat=True))) or "—"
         return f"{holder.name}: scopes {scopes}"
 
     def list_lines(self, holder_name):
-        return [f"{scope.name}: granted by "
-                f"{', '.join(sorted(role.name for role in scope.roles.all())) or '—'}"
-                for scope in Scope.objects.order_by("name").prefetch_related("roles")]
+        return [
+            f"{scope.name}: granted by "
+            f"{', '.join(sorted(role.name for role in scope.roles.all())) or '—'}"
+            for scope in Scope.objects.order_by("name").prefetch_related("roles")
+        ]

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         "Zappa resolves `extends` (base keys lost, cleanup and stall-watch schedules, queue "
         "ARNs never typed in; with --generated, every pipeline queue has exactly one "
         "consumer), then Django's `check --deploy` when this process runs that stage's "
-        "settings (e.g. `scripts/zappa manage <stage> \"stage_check <stage>\"`). Exits 1 when "
+        'settings (e.g. `scripts/zappa manage <stage> "stage_check <stage>"`). Exits 1 when '
         "anything fails."
     )
 
@@ -34,15 +34,20 @@ class Command(BaseCommand):
         parser.add_argument("stage", help="a stage of the settings file, e.g. prod")
         parser.add_argument(
             "--settings-file",
-            help="Zappa settings file to check (default: the committed zappa_settings.json)")
+            help="Zappa settings file to check (default: the committed zappa_settings.json)",
+        )
         parser.add_argument(
-            "--generated", action="store_true",
+            "--generated",
+            action="store_true",
             help="the file is generated from the infrastructure stack's outputs: queue ARNs "
-                 "are filled in, so each queue's consumer mapping is checked")
+            "are filled in, so each queue's consumer mapping is checked",
+        )
         parser.add_argument(
-            "--settings-only", action="store_true",
+            "--settings-only",
+            action="store_true",
             help="check the settings file only, not Django's deploy checks (a build machine "
-                 "without the stage's secrets: scripts/zappa deploy|update)")
+            "without the stage's secrets: scripts/zappa deploy|update)",
+        )
 
     def handle(self, *args, stage, settings_file, generated, settings_only, **options):
         path = Path(settings_file) if settings_file else zappa_settings_file()
@@ -50,20 +55,27 @@ class Command(BaseCommand):
         try:
             zappa_settings = zappa_settings_load(path)
             env_file_values = stage_env_file_values(stage)
-            problems = stage_errors(zappa_settings, stage, generated=generated,
-                                    env_file_values=env_file_values)
+            problems = stage_errors(
+                zappa_settings, stage, generated=generated, env_file_values=env_file_values
+            )
         except StageSettingsError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Stage '{stage}' in {path} ({kind}): "
-                          + ("ok" if not problems else f"{len(problems)} problem(s)"))
+        self.stdout.write(
+            f"Stage '{stage}' in {path} ({kind}): "
+            + ("ok" if not problems else f"{len(problems)} problem(s)")
+        )
         for problem in problems:
             self.stdout.write(f"  ERROR {problem}")
-        if not generated and not problems and stage_transport(
-                stage_resolve(zappa_settings, stage), env_file_values) == "sqs":
+        if (
+            not generated
+            and not problems
+            and stage_transport(stage_resolve(zappa_settings, stage), env_file_values) == "sqs"
+        ):
             self.stdout.write(
                 "  NOTE the pipeline queues' consumers are not in this file (it holds no queue "
                 "ARNs): pipelines run once the stage is deployed from a generated settings "
-                "file (scripts/zappa deploy <stage> -s FILE), checked with --generated")
+                "file (scripts/zappa deploy <stage> -s FILE), checked with --generated"
+            )
 
         if settings_only:
             self.stdout.write("Django's deploy checks: not run (--settings-only)")
@@ -71,11 +83,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Django's deploy checks: not run (this process runs stage "
                 f"'{getattr(settings, 'STAGE', None)}' settings; run `scripts/zappa manage "
-                f"{stage} \"stage_check {stage}\"` to check the deployed function)")
+                f'{stage} "stage_check {stage}"` to check the deployed function)'
+            )
         else:
             messages = self._django_deploy_messages()
-            self.stdout.write("Django's deploy checks: "
-                              + ("ok" if not messages else f"{len(messages)} problem(s)"))
+            self.stdout.write(
+                "Django's deploy checks: "
+                + ("ok" if not messages else f"{len(messages)} problem(s)")
+            )
             for message in messages:
                 self.stdout.write(f"  {type(message).__name__.upper()} {message}")
             problems += messages
@@ -87,7 +102,11 @@ class Command(BaseCommand):
         """Django's `check --deploy` (warnings count: docs/contract.md §4 wants it to report
         nothing); the checks of config.stage_checks' own system check ran above, with their file."""
         found = checks.run_checks(include_deployment_checks=True)
-        messages = [message for message in found if message.id not in DEPLOY_CHECK_IDS
-                    and message.level >= checks.WARNING and not message.is_silenced()]
-        return [*(checks.Error(text, id="config.E001") for text in process_errors()),
-                *messages]
+        messages = [
+            message
+            for message in found
+            if message.id not in DEPLOY_CHECK_IDS
+            and message.level >= checks.WARNING
+            and not message.is_silenced()
+        ]
+        return [*(checks.Error(text, id="config.E001") for text in process_errors()), *messages]

@@ -30,21 +30,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        listing = actions.add_parser("list", help="a table: id, run, step, attempts, created, "
-                                                  "state (resolved: its run finished)")
+        listing = actions.add_parser(
+            "list",
+            help="a table: id, run, step, attempts, created, state (resolved: its run finished)",
+        )
         listing.add_argument("--run", help="only this run's letters (its id)")
-        listing.add_argument("--limit", type=int, default=100,
-                             help="show at most this many, newest first (default 100)")
-        for name, what in (("replay", "send the selected messages to their step again, "
-                                      "then forget them"),
-                           ("drop", "forget the selected messages")):
+        listing.add_argument(
+            "--limit",
+            type=int,
+            default=100,
+            help="show at most this many, newest first (default 100)",
+        )
+        for name, what in (
+            ("replay", "send the selected messages to their step again, then forget them"),
+            ("drop", "forget the selected messages"),
+        ):
             action = actions.add_parser(name, help=what, description=f"{what}: {SELECTION_HELP}")
             action.add_argument("ids", nargs="*", type=int, metavar="ID", help="dead letter ids")
             action.add_argument("--run", help="every dead letter of this run (its id)")
-            action.add_argument("--all", action="store_true",
-                                help="every dead letter (must be asked for explicitly)")
-        actions.add_parser("fetch", help="move the SQS dead-letter queues' messages into the "
-                                         "list (as the admin's button does)")
+            action.add_argument(
+                "--all",
+                action="store_true",
+                help="every dead letter (must be asked for explicitly)",
+            )
+        actions.add_parser(
+            "fetch",
+            help="move the SQS dead-letter queues' messages into the "
+            "list (as the admin's button does)",
+        )
 
     def handle(self, *args, action, **options):
         getattr(self, f"handle_{action}")(**options)
@@ -56,14 +69,25 @@ class Command(BaseCommand):
         if run:
             letters = letters.filter(run_id=_run_id(run))
         total = letters.count()
-        rows = [(str(letter.pk), str(letter.run_id or "—"), letter.step, str(letter.attempts),
-                 letter.created_at.strftime("%Y-%m-%d %H:%M:%S"), letter_state(letter))
-                for letter in letters[:limit]]
+        rows = [
+            (
+                str(letter.pk),
+                str(letter.run_id or "—"),
+                letter.step,
+                str(letter.attempts),
+                letter.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                letter_state(letter),
+            )
+            for letter in letters[:limit]
+        ]
         header = ("id", "run", "step", "attempts", "created", "state")
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in
-                                        zip(row, widths, strict=True)).rstrip())
+            self.stdout.write(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
         self.stdout.write(f"{len(rows)} of {total} dead letter(s)")
 
     # --- replay / drop ---
@@ -80,8 +104,9 @@ class Command(BaseCommand):
         found = list(letters.filter(pk__in=ids))
         missing = sorted(set(ids) - {letter.pk for letter in found})
         if missing:
-            raise CommandError(f"no dead letter with id {', '.join(map(str, missing))}; "
-                               "nothing was done")
+            raise CommandError(
+                f"no dead letter with id {', '.join(map(str, missing))}; nothing was done"
+            )
         return found
 
     def handle_replay(self, **options):
@@ -95,12 +120,14 @@ class Command(BaseCommand):
                 failures.append(f"dead letter {pk}: {exc}")
                 continue
             replayed += 1
-            self.stdout.write(f"Replayed dead letter {pk} ({letter.step}, run "
-                              f"{letter.run_id or '—'})")
+            self.stdout.write(
+                f"Replayed dead letter {pk} ({letter.step}, run {letter.run_id or '—'})"
+            )
         self.stdout.write(f"Replayed {replayed} dead letter(s).")
         if failures:
-            raise CommandError(f"{len(failures)} dead letter(s) not replayed (kept): "
-                               + "; ".join(failures))
+            raise CommandError(
+                f"{len(failures)} dead letter(s) not replayed (kept): " + "; ".join(failures)
+            )
 
     def handle_drop(self, **options):
         dropped = 0
@@ -108,8 +135,9 @@ class Command(BaseCommand):
             pk = letter.pk
             dead_letter_drop(dead_letter=letter)
             dropped += 1
-            self.stdout.write(f"Dropped dead letter {pk} ({letter.step}, run "
-                              f"{letter.run_id or '—'})")
+            self.stdout.write(
+                f"Dropped dead letter {pk} ({letter.step}, run {letter.run_id or '—'})"
+            )
         self.stdout.write(f"Dropped {dropped} dead letter(s).")
 
     # --- fetch ---

@@ -19,14 +19,21 @@ class Command(BaseCommand):
             summary = runs_cleanup()
         except Exception as exc:  # the database is down: say so, exit non-zero
             raise CommandError(f"pipeline cleanup failed: {exc}") from exc
-        for key, verb in (("sent", "Sent"), ("redriven", "Re-drove"), ("failed", "Failed"),
-                          ("waiting", "Left waiting behind a backlog")):
+        for key, verb in (
+            ("sent", "Sent"),
+            ("redriven", "Re-drove"),
+            ("failed", "Failed"),
+            ("waiting", "Left waiting behind a backlog"),
+        ):
             runs = summary[key]
-            self.stdout.write(f"{verb} {len(runs)} run(s)"
-                              + (f": {', '.join(runs)}" if runs else "."))
+            self.stdout.write(
+                f"{verb} {len(runs)} run(s)" + (f": {', '.join(runs)}" if runs else ".")
+            )
         self.stdout.write(f"Purged the input of {summary['purged']} finished run(s).")
         if summary["errors"]:
             for run_id, error in summary["errors"].items():
                 self.stderr.write(f"run {run_id}: {error}")
-            raise CommandError(f"pipeline cleanup failed for {len(summary['errors'])} run(s); "
-                               "the others were handled")
+            raise CommandError(
+                f"pipeline cleanup failed for {len(summary['errors'])} run(s); "
+                "the others were handled"
+            )
