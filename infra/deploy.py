@@ -297,6 +297,14 @@ def existing_database_for_stack(stage: str, requested: bool | None) -> bool:
     return requested
 
 
+def nat_gateway_for_stack(stage: str, requested: bool | None) -> bool:
+    """Without --nat/--no-nat a stage keeps what its stack has (a new one has none, for its
+    idle cost): a deploy that forgot the flag must not cut the browser off the internet."""
+    if requested is None:
+        return stack_parameter(stage, "UseNatGateway") == "true"
+    return requested
+
+
 def engine_for_stack(stage: str, requested: str | None) -> str:
     """A new stack gets the engine asked for (postgres by default); an existing one keeps its
     own: another engine would replace the database, and its data with it."""
@@ -698,7 +706,7 @@ def deploy(
     dry_run: bool = False,
     skip_lambda_invoke: bool = False,
     use_existing_database: bool | None = None,
-    use_nat_gateway: bool = False,
+    use_nat_gateway: bool | None = None,
     database_engine: str | None = None,
     committed_file: Path = PROJECT_ROOT / "zappa_settings.json",
 ) -> None:
@@ -713,7 +721,7 @@ def deploy(
     parameters = template_parameters(
         stage=stage,
         use_existing_database=existing_database_for_stack(stage, use_existing_database),
-        use_nat_gateway=use_nat_gateway,
+        use_nat_gateway=nat_gateway_for_stack(stage, use_nat_gateway),
         database_engine=engine_for_stack(stage, database_engine),
     )
     stack_apply(stage=stage, template=template, parameters=parameters, dry_run=dry_run)
@@ -1012,7 +1020,11 @@ def main(argv: list[str] | None = None) -> int:
         "(when the stack is created; later deploys keep it)",
     )
     parser.add_argument(
-        "--nat", action="store_true", help="a NAT gateway, for functions that reach the internet"
+        "--nat",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a NAT gateway, for functions that reach the internet (--no-nat removes it); "
+        "without either, an existing stack keeps what it has",
     )
     parser.add_argument(
         "--database-engine",

@@ -1,5 +1,5 @@
 """The database engine, and whether a stage has a database of its own, are chosen when its
-stack is created; a later deploy keeps them, because changing either would replace or delete
+stack is created; a later deploy keeps them (and the NAT gateway, unless told otherwise), because changing either would replace or delete
 the database (scripts/deploy, against moto's server)."""
 
 import json
@@ -12,6 +12,7 @@ from infra.deploy import (
     database_endpoint,
     engine_for_stack,
     existing_database_for_stack,
+    nat_gateway_for_stack,
 )
 from infra.template import stack_name
 
@@ -111,3 +112,24 @@ def test_dropping_a_stages_own_database_is_refused(stage_with_database):
 
     with pytest.raises(DeployError, match="would delete it and its data"):
         existing_database_for_stack(stage, True)
+
+
+def test_a_stage_keeps_its_nat_gateway_unless_told_otherwise(aws):
+    # given a stack created with a NAT gateway (the browser reaches the internet through it)
+    stage = f"nat-{uuid.uuid4().hex[:8]}"
+    aws.client("cloudformation").create_stack(
+        StackName=stack_name(stage),
+        TemplateBody=json.dumps(
+            {
+                "Parameters": {"UseNatGateway": {"Type": "String"}},
+                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+            }
+        ),
+        Parameters=[{"ParameterKey": "UseNatGateway", "ParameterValue": "true"}],
+    )
+
+    # a deploy without the flag keeps it; --no-nat removes it; a new stage has none
+    assert nat_gateway_for_stack(stage, None) is True
+    assert nat_gateway_for_stack(stage, False) is False
+    assert nat_gateway_for_stack("nat-new", None) is False
+    assert nat_gateway_for_stack("nat-new", True) is True
