@@ -17,25 +17,28 @@ from infra.deploy import (
 from infra.template import stack_name
 
 
+def stage_with_stack_parameters(aws, prefix: str, **parameters: str) -> str:
+    """A new stage whose stack was created with these parameter values (one queue inside)."""
+    stage = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    aws.client("cloudformation").create_stack(
+        StackName=stack_name(stage),
+        TemplateBody=json.dumps(
+            {
+                "Parameters": {key: {"Type": "String"} for key in parameters},
+                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+            }
+        ),
+        Parameters=[
+            {"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()
+        ],
+    )
+    return stage
+
+
 @pytest.fixture
 def stage_with_engine(aws):
     """Factory: a stage whose stack was created with that DatabaseEngine parameter."""
-
-    def create(engine: str) -> str:
-        stage = f"engine-{uuid.uuid4().hex[:8]}"
-        aws.client("cloudformation").create_stack(
-            StackName=stack_name(stage),
-            TemplateBody=json.dumps(
-                {
-                    "Parameters": {"DatabaseEngine": {"Type": "String"}},
-                    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-                }
-            ),
-            Parameters=[{"ParameterKey": "DatabaseEngine", "ParameterValue": engine}],
-        )
-        return stage
-
-    return create
+    return lambda engine: stage_with_stack_parameters(aws, "engine", DatabaseEngine=engine)
 
 
 def test_a_new_stage_gets_the_engine_asked_for_or_postgres(aws):
@@ -84,21 +87,9 @@ def test_an_aurora_stage_connects_through_the_cluster_and_its_managed_secret(aws
 def stage_with_database(aws):
     """Factory: a stage whose stack was created with that UseExistingDatabase parameter."""
 
-    def create(existing: str) -> str:
-        stage = f"database-{uuid.uuid4().hex[:8]}"
-        aws.client("cloudformation").create_stack(
-            StackName=stack_name(stage),
-            TemplateBody=json.dumps(
-                {
-                    "Parameters": {"UseExistingDatabase": {"Type": "String"}},
-                    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-                }
-            ),
-            Parameters=[{"ParameterKey": "UseExistingDatabase", "ParameterValue": existing}],
-        )
-        return stage
-
-    return create
+    return lambda existing: stage_with_stack_parameters(
+        aws, "database", UseExistingDatabase=existing
+    )
 
 
 def test_a_stage_keeps_its_database_choice_without_the_flag(aws, stage_with_database):
@@ -116,17 +107,7 @@ def test_dropping_a_stages_own_database_is_refused(stage_with_database):
 
 def test_a_stage_keeps_its_nat_gateway_unless_told_otherwise(aws):
     # given a stack created with a NAT gateway (the browser reaches the internet through it)
-    stage = f"nat-{uuid.uuid4().hex[:8]}"
-    aws.client("cloudformation").create_stack(
-        StackName=stack_name(stage),
-        TemplateBody=json.dumps(
-            {
-                "Parameters": {"UseNatGateway": {"Type": "String"}},
-                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-            }
-        ),
-        Parameters=[{"ParameterKey": "UseNatGateway", "ParameterValue": "true"}],
-    )
+    stage = stage_with_stack_parameters(aws, "nat", UseNatGateway="true")
 
     # a deploy without the flag keeps it; --no-nat removes it; a new stage has none
     assert nat_gateway_for_stack(stage, None) is True
