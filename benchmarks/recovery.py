@@ -60,6 +60,10 @@ BROKERS = {"redis": "Redis", "amqp": "RabbitMQ", "filesystem": "filesystem"}
 FAULTS = ("kill", "children", "purge")
 PACKET_SIZE = 10
 FAULT_AT_FRACTION = 0.25
+# Every process group this run started: stopped on SIGTERM/SIGINT too, so an interrupted
+# benchmark leaves no worker behind (the scenarios' own `finally` runs in their threads).
+STARTED_GROUPS: set[int] = set()
+CREATED_DATABASES: set[str] = set()
 
 START_RUN = r"""
 import sys
@@ -164,7 +168,7 @@ class Scenario:
 
     def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = (self.state_dir / f"{name}.log").open("ab")
-        return subprocess.Popen(
+        process = subprocess.Popen(
             command,
             cwd=ROOT,
             env=self.environment(),
@@ -172,6 +176,8 @@ class Scenario:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        STARTED_GROUPS.add(process.pid)
+        return process
 
     def worker_start(self) -> None:
         self.workers_started += 1
@@ -294,6 +300,7 @@ class Scenario:
 
     def database_create(self) -> None:
         admin_execute(f'CREATE DATABASE "{self.database}" TEMPLATE "{TEMPLATE}"')
+        CREATED_DATABASES.add(self.database)
 
     def measure(self) -> None:
         try:
@@ -370,7 +377,21 @@ def pool_children(pid: int) -> list[int]:
     return found
 
 
+def stop_everything_and_exit(signum, _frame) -> None:
+    for group in STARTED_GROUPS:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for database in (*CREATED_DATABASES, TEMPLATE):
+        admin_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    print(f"benchmarks/recovery.py: stopped by signal {signum}", file=sys.stderr)
+    os._exit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop_everything_and_exit)
+    signal.signal(signal.SIGINT, stop_everything_and_exit)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--scenarios",
