@@ -31,6 +31,11 @@ SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=STAGE == "de
 # GraphiQL and introspection are developer tools: off in prod unless turned on.
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=STAGE != "prod")
 GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED", default=STAGE != "prod")
+# Browser clients from any origin on dev and previews (the book's dev setup; the API takes bearer
+# tokens, never cookies, so no credentials ride along); staging and prod list theirs.
+CORS_ALLOW_ALL_ORIGINS = env.bool(
+    "CORS_ALLOW_ALL_ORIGINS", default=STAGE not in ("staging", "prod")
+)
 # On Lambda, pipeline messages travel on SQS and SQS events invoke the consumers; the queue
 # URLs come from the stage's infrastructure (check --deploy fails while they are missing).
 PIPELINE_TRANSPORT = env("PIPELINE_TRANSPORT", default="sqs")

@@ -1,5 +1,6 @@
 """The defaults that differ by stage, as each settings module evaluates them in a clean
-process: sign-up on first login, GraphiQL and introspection, the test suite's broker.
+process: sign-up on first login, GraphiQL and introspection, CORS for any origin, the test
+suite's broker.
 
 STAGE is read once (config.env.settle_stage) and these defaults live in config/django/<mode>.py;
 the integration files in config/settings/ are the same for every stage.
@@ -20,7 +21,7 @@ import importlib, json, sys
 settings = importlib.import_module(sys.argv[1])
 print(json.dumps({name: getattr(settings, name) for name in (
     "STAGE", "SIGN_UP_ON_FIRST_LOGIN", "GRAPHIQL_ENABLED", "GRAPHQL_INTROSPECTION_ENABLED",
-    "CELERY_BROKER_URL")}))
+    "CELERY_BROKER_URL", "CORS_ALLOW_ALL_ORIGINS")}))
 """
 
 SECRETS = {"SECRETS_SOURCE": "env", "SECRET_KEY": "s" * 50, "JWT_SIGNING_KEY": "j" * 50}
@@ -106,6 +107,17 @@ def test_aws_stages(tmp_path, stage, expected):
 
     assert flags(settings) == expected
     assert settings["CELERY_BROKER_URL"] == "filesystem://"
+
+
+@pytest.mark.parametrize(
+    ("stage", "any_origin"),
+    [("dev", True), ("pr-42", True), ("staging", False), ("prod", False)],
+)
+def test_aws_stages_take_browser_clients_from_any_origin_on_dev_and_previews_only(
+    tmp_path, stage, any_origin
+):
+    assert aws(tmp_path, stage)["CORS_ALLOW_ALL_ORIGINS"] is any_origin
+    assert aws(tmp_path, "prod", CORS_ALLOW_ALL_ORIGINS="true")["CORS_ALLOW_ALL_ORIGINS"] is True
 
 
 def test_workers_mode_defaults_to_prod_and_follows_the_same_rules(tmp_path):
