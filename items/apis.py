@@ -1,7 +1,5 @@
 """The book's items REST API (docs/contract.md §2.2): thin views over items.services/selectors."""
 
-import weakref
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import SAFE_METHODS
@@ -53,36 +51,11 @@ def item_response(item) -> Response:
     return Response({"status": "success", "item": item_rest_representation(item)})
 
 
-class LazyItemsSchema:
-    """The views' `schema` descriptor (as DRF's ViewInspector behaves), whose inspector class
-    is imported when /openapi.json is generated, never at start-up."""
-
-    def __init__(self):
-        self.instance_schemas = weakref.WeakKeyDictionary()
-
-    def __get__(self, instance, owner):
-        if instance is not None and instance in self.instance_schemas:
-            return self.instance_schemas[instance]
-        # drf_spectacular.openapi costs ~40 ms: only while /openapi.json is generated.
-        from items.api_docs_inspector import JsonBodyRequiredAutoSchema
-
-        inspector = JsonBodyRequiredAutoSchema()
-        if instance is not None:
-            inspector.view = instance
-        return inspector
-
-    def __set__(self, instance, other):
-        self.instance_schemas[instance] = other
-        if other is not None:
-            other.view = instance
-
-
 class ItemsApi(APIView):
     # Any content type is read as JSON: the book's curl examples send no JSON content type
     # (`curl -d '{...}'` says application/x-www-form-urlencoded).
     parser_classes = [JsonObjectParser]
     throttle_classes = [UserRateLimit.of(ITEM_WRITES)]  # per user; POST/DELETE only
-    schema = LazyItemsSchema()
 
     @property
     def required_scopes(self) -> list[str]:
