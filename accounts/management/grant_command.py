@@ -5,10 +5,12 @@ Each command says what its holder and its names are; the checks (nothing is gran
 one name is refused, nothing revoked when one is not held) and the output are here once.
 """
 
+from abc import ABC, abstractmethod
+
 from django.core.management.base import BaseCommand, CommandError
 
 
-class GrantCommand(BaseCommand):
+class GrantCommand(BaseCommand, ABC):
     # The positional arguments' names, as `--help` shows them: ("username", "roles").
     holder_argument: str
     names_argument: str
@@ -28,31 +30,33 @@ class GrantCommand(BaseCommand):
 
     # --- what each command defines ------------------------------------------------------
 
+    @abstractmethod
     def holder_get(self, name: str):
         """The holder, or CommandError."""
-        raise NotImplementedError
 
+    @abstractmethod
     def holder_label(self, holder) -> str:
-        raise NotImplementedError
+        """The holder as messages name it."""
 
+    @abstractmethod
     def holder_line(self, holder) -> str:
         """What the holder holds after a change."""
-        raise NotImplementedError
 
+    @abstractmethod
     def granted_of(self, holder):
         """The holder's related manager of granted rows (`user.groups`, `role.scopes`)."""
-        raise NotImplementedError
 
     def names_refused(self, missing: list[str]) -> list[str]:
         """Of the missing names, those only --create may create."""
         return missing
 
+    @abstractmethod
     def name_ensure(self, name: str):
         """The row named `name`, created if missing."""
-        raise NotImplementedError
 
+    @abstractmethod
     def list_lines(self, holder_name: str | None) -> list[str]:
-        raise NotImplementedError
+        """What `list` prints."""
 
     # --- the shared part ------------------------------------------------------------------
 
