@@ -22,9 +22,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
+from benchmarks.bench_database import postgres_database_ensure  # noqa: E402
+
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sh_pipelines_bench"
 )
@@ -52,17 +54,6 @@ print(json.dumps({"run_id": str(run.id), "started": time.time() - (time.perf_cou
 """
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    parts = urlsplit(DATABASE_URL)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def setup_django() -> None:
     os.environ.update(
         {
@@ -75,7 +66,6 @@ def setup_django() -> None:
         }
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.test")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -227,7 +217,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
-    ensure_database()
+    postgres_database_ensure(DATABASE_URL)
     setup_django()
     ok = True
     rss: dict[int, tuple[int, int]] = {}

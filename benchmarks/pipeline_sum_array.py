@@ -19,9 +19,11 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
+from benchmarks.bench_database import postgres_database_ensure  # noqa: E402
+
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sh_pipelines_bench"
 )
@@ -32,17 +34,6 @@ TARGET_MESSAGES_PER_ELEMENT = 0.02
 TARGET_WALL_RATIO = 10.0
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    parts = urlsplit(DATABASE_URL)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def setup_django() -> None:
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ["CELERY_BROKER_URL"] = REDIS_URL
@@ -50,7 +41,6 @@ def setup_django() -> None:
     os.environ["PIPELINE_CELERY_MAP_QUEUE"] = QUEUE
     os.environ["PIPELINE_CELERY_REDUCE_QUEUE"] = QUEUE
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.test")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -229,7 +219,7 @@ def main() -> int:
     parser.add_argument("--elements", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    ensure_database()
+    postgres_database_ensure(DATABASE_URL)
     setup_django()
     array = make_array(args.elements)
     expected = sum(2 * x for x in array)
