@@ -81,12 +81,15 @@ def _count_hit(*, key: str, window_end: int) -> int:
         return cursor.fetchone()[0]
 
 
-def user_rate_limit_hit(*, user, scope: str) -> None:
+def user_rate_limit_hit(*, user, scope: str, rate_text: str | None = None) -> None:
     """Count one `scope` action by `user`; raise RateLimited once the window's limit is spent.
+    `rate_text` is a feature's own setting; without it the rate is `RATE_LIMITS[scope]`.
 
     Refused attempts count too (they cost a request), so hammering does not shorten the wait.
     """
-    rate = parse_rate((getattr(settings, "RATE_LIMITS", {}) or {}).get(scope))
+    if rate_text is None:
+        rate_text = (getattr(settings, "RATE_LIMITS", {}) or {}).get(scope)
+    rate = parse_rate(rate_text)
     if rate is None:
         return
     now = time.time()
@@ -111,6 +114,12 @@ class UserRateLimit:
     """
 
     scope = ""
+    # Reads count too where each one costs (a browser GET holds a page for seconds).
+    counts_reads = False
+
+    def rate_text(self) -> str | None:
+        """The rate; None reads `RATE_LIMITS[scope]`."""
+        return None
 
     @classmethod
     def of(cls, scope: str) -> type["UserRateLimit"]:
@@ -118,10 +127,12 @@ class UserRateLimit:
 
     def allow_request(self, request, view) -> bool:
         user = getattr(request, "user", None)
-        if request.method in _SAFE_METHODS or user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated:
+            return True
+        if request.method in _SAFE_METHODS and not self.counts_reads:
             return True
         try:
-            user_rate_limit_hit(user=user, scope=self.scope)
+            user_rate_limit_hit(user=user, scope=self.scope, rate_text=self.rate_text())
         except RateLimited as exc:
             # DRF's handler adds Retry-After and "Expected available in N seconds."
             raise Throttled(wait=exc.retry_after_seconds, detail=exc.what) from exc

@@ -1,12 +1,13 @@
-"""The one module that talks to Chromium (pyppeteer today; a move to another CDP client
-touches only this file).
+"""The one module that runs Chromium (pyppeteer today; a move to another CDP client touches
+this file and browser/page_guard.py).
 
 One warm browser per process, reused across requests: launching is most of the book's 10 s
 screenshot. pyppeteer is asyncio and Django views are sync, so the browser lives on one
 background event-loop thread per process and views submit coroutines to it. Each request
-gets its own page (closed in `finally`), a deadline, a slot among `max_pages`, and the SSRF
-guard on every request the page makes (CDP `Fetch`). A browser that crashed or disconnected
-is replaced on the next request.
+gets its own page (closed in `finally`), a deadline, a slot among `max_pages` of which one user
+holds at most `pages_per_user` (browser/page_slots.py: refused at once, never queued), and the
+SSRF guard on every request the page makes (CDP `Fetch`). A browser that crashed or
+disconnected is replaced on the next request.
 """
 
 import asyncio
@@ -16,113 +17,20 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TypeVar
 
 from django.conf import settings
 
-from api.errors import ApiError
+from browser.chromium_builds import BASE_ARGS, chromium_build_options
+from browser.errors import BrowserDeadlineExceeded
+from browser.page_guard import GuardedPage, close_page, install_guard
+from browser.page_slots import PageSlots
 from browser.proxy import FilteringProxy
-from browser.ssrf import SUB_REQUEST_SCHEMES, UrlGuard, UrlRefused
+from browser.ssrf import UrlGuard
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-# Flags for a container without a user-namespace sandbox or GPU, that keep Chromium off the
-# network on its own (updates, sync), and make WebRTC unable to send UDP outside a proxy
-# (WebRTC bypasses CDP Fetch).
-BASE_ARGS = [
-    "--no-sandbox",
-    "--disable-setuid-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--no-first-run",
-    "--mute-audio",
-    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-    # Every frame in the page's own target, so the page's Fetch interception sees iframes'
-    # requests too (an out-of-process iframe would be a separate target).
-    "--disable-features=IsolateOrigins,site-per-process",
-    "--disable-site-isolation-trials",
-]
-
-
-class BrowserError(Exception):
-    """The browser could not do what was asked (crash, protocol error)."""
-
-
-class BrowserDeadlineExceeded(BrowserError):
-    pass
-
-
-@dataclass
-class GuardedPage:
-    """A page and what the SSRF guard refused while it loaded."""
-
-    page: Any
-    refusals: list[str] = field(default_factory=list)
-
-
-async def install_guard(page, guard: UrlGuard, refusals: list[str]) -> None:
-    """Pause every request of `page` (CDP Fetch, request stage, redirects included), let it
-    continue only if the guard accepts its URL, else fail it as blocked by the client.
-
-    pyppeteer's setRequestInterception uses a CDP method this Chromium no longer has.
-    """
-    session = await page.target.createCDPSession()
-    loop = asyncio.get_running_loop()
-
-    async def decide(event: dict) -> None:
-        url = event["request"]["url"]
-        try:
-            # Resolution blocks: keep it off the loop every page shares.
-            await loop.run_in_executor(None, lambda: guard.check(url, schemes=SUB_REQUEST_SCHEMES))
-        except UrlRefused as refused:
-            refusals.append(f"{refused.reason} ({url})")
-            await session.send(
-                "Fetch.failRequest",
-                {"requestId": event["requestId"], "errorReason": "BlockedByClient"},
-            )
-            return
-        await session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
-
-    def on_paused(event: dict) -> None:
-        task = loop.create_task(decide(event))
-        task.add_done_callback(_log_task_error)
-
-    session.on("Fetch.requestPaused", on_paused)
-    await session.send(
-        "Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}
-    )
-
-
-async def forget_what_the_page_left(page) -> None:
-    """The warm browser is shared by every user of the process: cookies, cache and the page's
-    origin storage must not carry one user's session into another's request. (A browser
-    context per request would isolate better, but the single-process Lambda build refuses
-    incognito contexts.)"""
-    session = await page.target.createCDPSession()
-    try:
-        await session.send("Network.clearBrowserCookies")
-        await session.send("Network.clearBrowserCache")
-        origin = await page.evaluate("() => location.origin")
-        if origin and origin.startswith(("http://", "https://")):
-            await session.send(
-                "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}
-            )
-    finally:
-        await session.detach()
-
-
-def _log_task_error(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        # The page closed while a request was paused: nothing left to continue.
-        logger.debug("Fetch decision failed: %s", task.exception())
 
 
 class BrowserDriver:
@@ -134,6 +42,7 @@ class BrowserDriver:
         executable: str,
         guard: UrlGuard,
         max_pages: int = 2,
+        pages_per_user: int = 1,
         extra_args: list[str] | None = None,
         viewport: dict | None = None,
         environment: dict[str, str] | None = None,
@@ -142,13 +51,12 @@ class BrowserDriver:
         self.executable = executable
         self.environment = dict(environment or {})
         self.guard = guard
-        self.max_pages = max_pages
+        self.slots = PageSlots(total=max_pages, per_holder=pages_per_user)
         self.extra_args = list(extra_args or [])
         self.viewport = viewport or {"width": 1280, "height": 900}
         self.launches = 0
-        # Relaunch after this many pages (0: never). The Lambda build runs single-process and
-        # keeps memory that closed pages used (benchmarks/browser_warm.py: +76 % RSS from 10 to
-        # 200 screenshots, +9 % relaunching every 25); a relaunch costs about 0.5 s.
+        # Relaunch after this many pages (0: never): the single-process Lambda build keeps memory
+        # that closed pages used (docs/browser.md, benchmarks/browser_warm.py).
         self.recycle_after_pages = recycle_after_pages
         self._pages_since_launch = 0
         self._open_pages = 0
@@ -160,7 +68,6 @@ class BrowserDriver:
         self._disconnected = False
         self._profile_dir: str | None = None
         self._launch_lock: asyncio.Lock | None = None
-        self._pages: asyncio.Semaphore | None = None
 
     def set_guard(self, guard: UrlGuard) -> UrlGuard:
         """Use another guard from the next request on (for pages and the proxy); returns the
@@ -180,7 +87,6 @@ class BrowserDriver:
                 def serve():
                     asyncio.set_event_loop(loop)
                     self._launch_lock = asyncio.Lock()
-                    self._pages = asyncio.Semaphore(self.max_pages)
                     ready.set()
                     loop.run_forever()
 
@@ -287,9 +193,20 @@ class BrowserDriver:
 
     # --- pages ----------------------------------------------------------------------------
 
-    async def with_page(self, work: Callable[[GuardedPage], Awaitable[T]]) -> T:
-        """Open a guarded page, run `work(page)`, close the page whatever happens."""
-        async with self._pages:
+    @property
+    def max_pages(self) -> int:
+        return self.slots.total
+
+    async def with_page(
+        self,
+        work: Callable[[GuardedPage], Awaitable[T]],
+        *,
+        holder: Hashable | None = None,
+        deadline: float,
+    ) -> T:
+        """Open a guarded page in a free slot of `holder`'s (PageShareSpent or PageSlotsBusy
+        at once when there is none), run `work(page)`, close the page whatever happens."""
+        with self.slots.taken(holder=holder, deadline=deadline):
             page = await self._new_page()
             self._pages_since_launch += 1
             self._open_pages += 1
@@ -299,14 +216,7 @@ class BrowserDriver:
                 return await work(guarded)
             finally:
                 self._open_pages -= 1
-                try:
-                    await asyncio.wait_for(forget_what_the_page_left(page), 5)
-                except Exception as error:
-                    logger.info("Clearing a page's cookies and storage failed: %s", error)
-                try:
-                    await asyncio.wait_for(page.close(), 5)
-                except Exception as error:
-                    logger.info("Closing a page failed: %s", error)
+                await close_page(page)
 
     async def _new_page(self):
         browser = await self.browser()
@@ -318,9 +228,18 @@ class BrowserDriver:
             self._disconnected = True
             return await (await self.browser()).newPage()
 
-    def run_page(self, work: Callable[[GuardedPage], Awaitable[T]], *, deadline: float) -> T:
-        """Sync entry point for views and services."""
-        return self.call(lambda: self.with_page(work), deadline=deadline)
+    def run_page(
+        self,
+        work: Callable[[GuardedPage], Awaitable[T]],
+        *,
+        deadline: float,
+        holder: Hashable | None = None,
+    ) -> T:
+        """Sync entry point for services; `holder` (a user's id) gets at most
+        `pages_per_user` of the slots."""
+        return self.call(
+            lambda: self.with_page(work, holder=holder, deadline=deadline), deadline=deadline
+        )
 
     async def _cancel_leftovers(self) -> None:
         """pyppeteer leaves a navigation's timeout task pending when the navigation fails."""
@@ -364,41 +283,12 @@ def get_driver() -> BrowserDriver:
             _driver = BrowserDriver(
                 guard=default_guard(),
                 max_pages=settings.BROWSER_MAX_PAGES,
+                pages_per_user=settings.BROWSER_PAGES_PER_USER,
                 viewport=settings.BROWSER_VIEWPORT,
                 recycle_after_pages=settings.BROWSER_RECYCLE_AFTER_PAGES,
                 **chromium_build_options(settings.CHROMIUM_BUILD),
             )
         return _driver
-
-
-def chromium_build_options(build: str) -> dict:
-    """executable, environment and extra_args for Debian's Chromium ("debian") or the
-    Lambda build ("lambda", unpacked from CHROMIUM_LAMBDA_DIR into CHROMIUM_UNPACK_DIR)."""
-    if build == "lambda":
-        # Only the Lambda build unpacks Chromium (tarfile and friends: ~3 ms the others skip).
-        from browser.lambda_chromium import lambda_chromium_unpack
-
-        chromium = lambda_chromium_unpack(
-            source_dir=Path(settings.CHROMIUM_LAMBDA_DIR),
-            target_dir=Path(settings.CHROMIUM_UNPACK_DIR),
-        )
-        return {
-            "executable": chromium.executable,
-            "environment": chromium.environment,
-            "extra_args": [*chromium.args, *settings.CHROMIUM_EXTRA_ARGS],
-        }
-    if build == "none":
-        # Stages whose package excludes pyppeteer: the browser is its own function.
-        raise ApiError(
-            "The browser is served by its own function (see docs/browser.md)", status_code=503
-        )
-    if build != "debian":
-        raise ValueError(f"CHROMIUM_BUILD must be debian or lambda, not {build!r}")
-    return {
-        "executable": settings.CHROMIUM_EXECUTABLE,
-        "environment": {},
-        "extra_args": list(settings.CHROMIUM_EXTRA_ARGS),
-    }
 
 
 def set_driver(driver: BrowserDriver | None) -> BrowserDriver | None:

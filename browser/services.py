@@ -9,19 +9,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from api.errors import ApiError
-from browser.driver import BrowserDeadlineExceeded, GuardedPage, get_driver
+from browser.driver import get_driver
+from browser.errors import InvalidSelector, NoElementMatches, PageLoadFailed, UrlNotAllowed
 from browser.models import Capture
+from browser.page_guard import GuardedPage
 from browser.proxy import REFUSAL_HEADER
 from browser.ssrf import UrlRefused
-
-
-class UrlNotAllowed(ApiError):
-    """A URL (or its redirect) the SSRF guard refused: 400 with the reason."""
-
-
-class PageLoadFailed(ApiError):
-    status_code = 502
 
 
 def _deadline() -> float:
@@ -57,11 +50,9 @@ async def _open(guarded: GuardedPage, url: str) -> None:
         raise UrlNotAllowed(reason)
 
 
-def _run(work):
-    try:
-        return get_driver().run_page(work, deadline=_deadline())
-    except BrowserDeadlineExceeded as error:
-        raise ApiError(str(error), status_code=504) from None
+def _run(work, *, user_id):
+    """Run `work(page)` in one of the user's page slots (browser/page_slots.py)."""
+    return get_driver().run_page(work, deadline=_deadline(), holder=user_id)
 
 
 # JS run in the page: text and absolute link of each match (an element's own href, or its
@@ -82,7 +73,7 @@ SEARCH_JS = """(results, selectors) => results.map((result) => {
 })"""
 
 
-def page_scrape(*, url: str, selector: str) -> list[dict]:
+def page_scrape(*, user_id: int, url: str, selector: str) -> list[dict]:
     """`[{"text", "url"}]` of every element matching `selector` on the page at `url`."""
     url = _checked_url(url)
 
@@ -90,14 +81,14 @@ def page_scrape(*, url: str, selector: str) -> list[dict]:
         await _open(guarded, url)
         return await guarded.page.querySelectorAllEval(selector, ELEMENTS_JS)
 
-    return _scrape_errors(lambda: _run(work))
+    return _scrape_errors(lambda: _run(work, user_id=user_id))
 
 
 def search_page_url(query: str) -> str:
     return settings.SEARCH_URL.format(query=quote_plus(query))
 
 
-def search_scrape(*, query: str) -> list[dict]:
+def search_scrape(*, user_id: int, query: str) -> list[dict]:
     """The book's scraper: `[{"url", "title", "description"}]` from the configured search
     page (SEARCH_URL with {query}, SEARCH_SELECTORS)."""
     url = _checked_url(search_page_url(query))
@@ -107,7 +98,7 @@ def search_scrape(*, query: str) -> list[dict]:
         await _open(guarded, url)
         return await guarded.page.querySelectorAllEval(selectors["result"], SEARCH_JS, selectors)
 
-    return _scrape_errors(lambda: _run(work))
+    return _scrape_errors(lambda: _run(work, user_id=user_id))
 
 
 def _scrape_errors(call):
@@ -118,10 +109,10 @@ def _scrape_errors(call):
         return call()
     except (ElementHandleError, NetworkError) as error:
         # querySelectorAll with a selector the page's engine rejects.
-        raise ApiError(f"Invalid selector: {error}".split("\n")[0]) from None
+        raise InvalidSelector(f"Invalid selector: {error}".split("\n")[0]) from None
 
 
-def screenshot_take(*, url: str, selector: str = "") -> bytes:
+def screenshot_take(*, user_id: int, url: str, selector: str = "") -> bytes:
     """PNG of the element matching `selector` (or of the viewport) on the page at `url`."""
     url = _checked_url(url)
 
@@ -131,13 +122,13 @@ def screenshot_take(*, url: str, selector: str = "") -> bytes:
             return await guarded.page.screenshot(type="png")
         element = await guarded.page.querySelector(selector)
         if element is None:
-            raise ApiError(f"No element matches {selector!r}", status_code=404)
+            raise NoElementMatches(f"No element matches {selector!r}")
         return await element.screenshot(type="png")
 
-    return _scrape_errors(lambda: _run(work))
+    return _scrape_errors(lambda: _run(work, user_id=user_id))
 
 
-def pdf_render(*, url: str) -> bytes:
+def pdf_render(*, user_id: int, url: str) -> bytes:
     """The page at `url` printed to PDF (A4, backgrounds on)."""
     url = _checked_url(url)
 
@@ -145,13 +136,13 @@ def pdf_render(*, url: str) -> bytes:
         await _open(guarded, url)
         return await guarded.page.pdf(format="A4", printBackground=True)
 
-    return _run(work)
+    return _run(work, user_id=user_id)
 
 
 CARD_SIZE = {"width": 1200, "height": 630}
 
 
-def card_render(*, title: str, subtitle: str = "") -> bytes:
+def card_render(*, user_id: int, title: str, subtitle: str = "") -> bytes:
     """A social card PNG from browser/templates/browser/card.html. No network: the HTML is
     set as the page's content and every request it might make is refused by the guard."""
     html = render_to_string("browser/card.html", {"title": title, "subtitle": subtitle})
@@ -161,7 +152,7 @@ def card_render(*, title: str, subtitle: str = "") -> bytes:
         await guarded.page.setContent(html)
         return await guarded.page.screenshot(type="png", clip={"x": 0, "y": 0, **CARD_SIZE})
 
-    return _run(work)
+    return _run(work, user_id=user_id)
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:

@@ -22,8 +22,11 @@ CHROMIUM_EXTRA_ARGS = env.list("CHROMIUM_EXTRA_ARGS", default=[])
 # Seconds one request may spend in the browser; API Gateway cuts a request at 29 s and the
 # browser function's timeout is 30 s, so this stays well under both.
 BROWSER_DEADLINE_SECONDS = env.float("BROWSER_DEADLINE_SECONDS", default=25.0)
-# Pages open at once per process; further requests wait (within their deadline).
+# Pages open at once per process, and how many of them one user may hold. Never a queue: past
+# their share a user gets 429, with every slot busy anyone gets 503, both with Retry-After
+# (browser/page_slots.py, docs/browser.md "Fair page slots").
 BROWSER_MAX_PAGES = env.int("BROWSER_MAX_PAGES", default=2)
+BROWSER_PAGES_PER_USER = env.int("BROWSER_PAGES_PER_USER", default=1)
 # Relaunch the browser after this many pages (0: never): bounds the memory the single-process
 # Lambda build keeps from closed pages (docs/browser.md, benchmarks/browser_warm.py).
 BROWSER_RECYCLE_AFTER_PAGES = env.int("BROWSER_RECYCLE_AFTER_PAGES", default=100)
@@ -43,5 +46,6 @@ SEARCH_SELECTORS = {
     "link": env("SEARCH_LINK_SELECTOR", default=".result__a"),
     "description": env("SEARCH_DESCRIPTION_SELECTOR", default=".result__snippet"),
 }
-# Requests per user to the browser endpoints (DRF rate: "N/second|minute|hour|day").
+# Requests per user to the browser endpoints ("N/second|minute|hour|day"; 0/minute: off),
+# counted in the database every process and Lambda container shares (accounts.rate_limits).
 BROWSER_THROTTLE_RATE = env("BROWSER_THROTTLE_RATE", default="30/minute")

@@ -32,6 +32,8 @@ CONTRACT_OPERATIONS = {
     ("/screenshot", "get"),
     ("/pdf", "get"),
     ("/card", "get"),
+    # A capture kept with store=1, for its owner, when the media storage is local.
+    ("/captures/{captureId}", "get"),
 }
 
 

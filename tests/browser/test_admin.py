@@ -25,7 +25,7 @@ def stored_card(driver, browser_user, settings, tmp_path) -> Capture:
         owner=browser_user,
         kind="card",
         source_url="",
-        data=card_render(title="Kept"),
+        data=card_render(user_id=None, title="Kept"),
         content_type="image/png",
     )
 

@@ -1,12 +1,15 @@
 """The driver: one warm Chromium reused, replaced when it dies, pages always closed, a
 deadline per request and a limit on pages open at once."""
 
+import asyncio
 import os
 import signal
 import threading
 import time
 
 import pytest
+
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -70,30 +73,36 @@ def test_a_page_past_the_deadline_is_504_and_closed(
     assert open_pages(driver) == pages_before
 
 
-def test_pages_open_at_once_are_limited(driver, allowed_server):
-    """Three requests on a driver allowing two pages: the third waits for a slot."""
-    active, most = 0, 0
-    lock = threading.Lock()
+def test_pages_open_at_once_are_limited_and_the_next_is_refused_not_queued(driver, allowed_server):
+    """Three requests on a driver allowing two pages: the third is refused at once."""
+    from browser.errors import PageSlotsBusy
+
+    both_open = threading.Barrier(3)
 
     async def work(guarded):
-        nonlocal active, most
-        with lock:
-            active += 1
-            most = max(most, active)
-        await guarded.page.goto(f"{allowed_server.origin}/slow?seconds=0.5")
-        with lock:
-            active -= 1
+        await guarded.page.goto(f"{allowed_server.origin}/text")
+        # Off the loop: the pages hold their slots until the third request was answered.
+        await asyncio.get_running_loop().run_in_executor(None, both_open.wait, 20)
 
     threads = [
-        threading.Thread(target=driver.run_page, args=(work,), kwargs={"deadline": 20})
-        for _ in range(3)
+        threading.Thread(target=driver.run_page, args=(work,), kwargs={"deadline": 30})
+        for _ in range(2)
     ]
     for thread in threads:
         thread.start()
+    wait_for(lambda: len(driver.slots) == 2, timeout=20)
+
+    started = time.monotonic()
+    with pytest.raises(PageSlotsBusy) as busy:
+        driver.run_page(work, deadline=30)
+    refused_after = time.monotonic() - started
+    both_open.wait(20)
     for thread in threads:
         thread.join(30)
 
-    assert most == driver.max_pages == 2
+    assert driver.max_pages == 2
+    assert refused_after < 1
+    assert 1 <= busy.value.retry_after_seconds <= 30
 
 
 def test_a_refused_sub_request_leaves_the_page_usable(

@@ -47,12 +47,21 @@ def test_scraper_search_reads_the_configured_search_page(
     assert "/results?q=serverless+chrome" in allowed_server.requests
 
 
-@pytest.mark.parametrize("path", ["/scraper", "/screenshot"])
-def test_missing_parameter_is_400_with_the_contracts_message(client, browser_headers, path):
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/scraper", "Please provide a ?search= parameter, or ?url= and ?selector="),
+        (
+            "/screenshot",
+            "Please provide a ?search= parameter, or ?url= (optional: ?selector=, ?store=1)",
+        ),
+    ],
+)
+def test_missing_parameter_is_400_naming_every_accepted_one(client, browser_headers, path, message):
     response = client.get(path, headers=browser_headers)
 
     assert response.status_code == 400
-    assert response.json() == {"status": "error", "error": "Please provide a ?search= parameter"}
+    assert response.json() == {"status": "error", "error": message}
 
 
 def test_pdf_and_card_name_their_missing_parameter(client, browser_headers):
@@ -100,8 +109,16 @@ def test_screenshot_of_an_element_is_a_png_of_its_size(
     assert image.pixel(10, 10) == (0, 0, 255)
 
 
-def test_screenshot_store_keeps_it_and_answers_its_url(
-    client, driver, allowed_server, browser_user, browser_headers, settings, tmp_path
+def test_screenshot_store_keeps_it_and_answers_a_url_that_serves_it_to_its_owner(
+    client,
+    driver,
+    allowed_server,
+    browser_user,
+    browser_headers,
+    settings,
+    tmp_path,
+    make_user,
+    bearer_headers,
 ):
     settings.MEDIA_ROOT = tmp_path
 
@@ -116,7 +133,7 @@ def test_screenshot_store_keeps_it_and_answers_its_url(
     assert response.json() == {
         "status": "success",
         "captureId": capture.pk,
-        "url": f"http://testserver/media/{capture.file.name}",
+        "url": f"http://testserver/captures/{capture.pk}",
     }
     assert (capture.owner, capture.kind, capture.width, capture.height) == (
         browser_user,
@@ -126,6 +143,17 @@ def test_screenshot_store_keeps_it_and_answers_its_url(
     )
     stored = (tmp_path / capture.file.name).read_bytes()
     assert capture.size_bytes == len(stored) and decode_png(stored).pixel(150, 100) == (255, 0, 0)
+
+    # and the url serves the PNG to its owner, and to nobody else
+    served = client.get(f"/captures/{capture.pk}", headers=browser_headers)
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == stored
+    someone_else = client.get(
+        f"/captures/{capture.pk}", headers=bearer_headers(make_user("someone-else"))
+    )
+    assert (someone_else.status_code, someone_else.json()["error"]) == (404, "No such capture")
+    assert client.get(f"/captures/{capture.pk}").status_code == 401
 
 
 def test_pdf_is_a_pdf_with_the_pages_text(client, driver, allowed_server, browser_headers):
@@ -200,17 +228,23 @@ def test_card_makes_no_network_request(client, driver, browser_headers, forbidde
 
 
 def test_requests_are_throttled_per_user(
-    client, browser_headers, settings, make_user, bearer_headers
+    client, browser_user, browser_headers, settings, make_user, bearer_headers
 ):
     settings.BROWSER_THROTTLE_RATE = "2/minute"
     for _ in range(2):
         assert client.get("/card", headers=browser_headers).status_code == 400
 
     throttled = client.get("/card", headers=browser_headers)
+    # counted in the database every process shares (tests/browser/test_fleet_limit.py)
+    from accounts.models import RateLimitWindow
+
+    counted = RateLimitWindow.objects.get(key=f"browser-requests:{browser_user.pk}").hits
     other_user = client.get("/card", headers=bearer_headers(make_user("other")))
 
     assert throttled.status_code == 429
     assert throttled.json()["status"] == "error"
+    assert 1 <= int(throttled["Retry-After"]) <= 60
+    assert counted == 3
     assert other_user.status_code == 400
 
 

@@ -38,4 +38,7 @@ def test_missing_parameter_is_json_through_the_handler(dev_lambda, browser_heade
     response = dev_lambda.http(api_gateway_event("GET", "/screenshot", headers=browser_headers))
 
     assert response.status_code == 400
-    assert response.json() == {"status": "error", "error": "Please provide a ?search= parameter"}
+    assert response.json() == {
+        "status": "error",
+        "error": "Please provide a ?search= parameter, or ?url= (optional: ?selector=, ?store=1)",
+    }

@@ -62,6 +62,20 @@ def test_numeric_host_forms_are_read_as_the_address_browsers_mean(written, means
         ("::ffff:127.0.0.1", "loopback"),
         ("::ffff:169.254.169.254", "link-local"),
         ("64:ff9b::a9fe:a9fe", "link-local"),
+        # IPv6 addresses that carry an IPv4 address are judged by it
+        ("64:ff9b::7f00:1", "loopback"),  # NAT64 well-known prefix
+        ("64:ff9b:1::a00:1", "private"),  # NAT64 local use, as a /96 inside the /48
+        ("64:ff9b:1:7f00:1::", "loopback"),  # ... and as RFC 6052 lays out a /48 prefix
+        ("64:ff9b:1:a9fe:a9:fe00::", "link-local"),
+        ("2002:7f00:1::", "loopback"),  # 6to4
+        ("2002:a9fe:a9fe::1", "link-local"),
+        ("2002:c0a8:101:1::1", "private"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo, client 127.0.0.1
+        ("2001:0:a00:1:8000:63bf:f7f7:f7f6", "private"),  # Teredo, server 10.0.0.1
+        ("::ffff:0:7f00:1", "loopback"),  # SIIT (IPv4-translated)
+        ("::ffff:0:a9fe:a9fe", "link-local"),
+        ("::7f00:1", "loopback"),  # IPv4-compatible
+        ("::a00:1", "private"),
         ("100.64.0.1", "not a public"),
         ("224.0.0.1", "multicast"),
         ("240.0.0.1", "private"),
@@ -71,7 +85,18 @@ def test_non_public_addresses_are_refused_with_their_kind(address, words):
     assert words in address_refusal(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.215.14",
+        "2606:4700::1111",
+        "::ffff:8.8.8.8",
+        "64:ff9b::808:808",
+        "2002:808:808::1",
+        "::ffff:0:808:808",
+        "2001:0:808:808:8000:63bf:f7f7:f7f7",  # Teredo: server and client 8.8.8.8
+    ],
+)
 def test_public_addresses_pass(address):
     assert address_refusal(ipaddress.ip_address(address)) is None
 
@@ -129,6 +154,22 @@ def test_names_are_resolved_and_every_address_checked():
         guard(names=names).check("https://rebound.test/")
     with pytest.raises(UrlRefused, match="link-local"):
         guard(names=names).check("http://metadata.test/")
+
+
+@pytest.mark.parametrize(
+    "resolves_to, words",
+    [
+        ("64:ff9b:1::a9fe:a9fe", "link-local"),
+        ("2002:7f00:1::", "loopback"),
+        ("::ffff:0:a00:5", "private"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),
+    ],
+)
+def test_names_resolving_to_addresses_that_carry_a_refused_ipv4_are_refused(resolves_to, words):
+    names = {"carrier.test": ["93.184.215.14", resolves_to]}
+
+    with pytest.raises(UrlRefused, match=rf"carrier\.test resolves to .*{words}.*carried by IPv6"):
+        guard(names=names).check("http://carrier.test/")
 
 
 def test_a_name_that_does_not_resolve_is_refused():
