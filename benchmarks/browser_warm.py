@@ -7,13 +7,19 @@ by `scripts/chromium-lambda fetch`), same run, same page served on 127.0.0.1:
 - Lambda build only: cold start = unpacking the .br files into an empty /tmp folder + launch +
   first screenshot (Lambda adds its own init: runtime start, the layer mount, Django import);
 - resident memory of the browser process tree (+ this process) after 10 and after M
-  screenshots, growth (target <= 20 %).
+  screenshots, growth (target <= 20 %), with the mean screenshot time over those M (relaunches
+  included).
+
+The Lambda build runs with the settings its function deploys with (the `prod_browser` stage's
+environment in zappa_settings.json: BROWSER_RECYCLE_AFTER_PAGES, CHROMIUM_EXTRA_ARGS), as does
+the warm measurement; `--recycle-after` adds other policies to compare.
 
     .venv/bin/python benchmarks/browser_warm.py [--requests 20] [--memory-requests 200]
-        [--builds debian,lambda] [--recycle-after 100 50 ...]
+        [--builds debian,lambda] [--recycle-after 100 50 ...] [--stage prod_browser]
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -75,6 +81,17 @@ def build_options(build: str, unpack_dir: Path) -> dict:
     }
 
 
+def deployed_settings(stage: str) -> dict:
+    """The browser settings the stage's function deploys with (its environment_variables)."""
+    stages = json.loads((PROJECT_ROOT / "zappa_settings.json").read_text())
+    environment = stages[stage].get("environment_variables", {})
+    extra = environment.get("CHROMIUM_EXTRA_ARGS", "")
+    return {
+        "recycle_after_pages": int(environment.get("BROWSER_RECYCLE_AFTER_PAGES", "100")),
+        "extra_args": [flag for flag in extra.split(",") if flag],
+    }
+
+
 def screenshot(driver: BrowserDriver, url: str) -> bytes:
     async def work(guarded):
         await guarded.page.goto(url)
@@ -129,8 +146,17 @@ def bench_build(build: str, url: str, guard: UrlGuard, args, scratch: Path) -> N
             f" = {unpacked + first:.2f} s"
         )
     options = build_options(build, scratch / "unpacked")
+    recycle_deployed = 0
+    if build == "lambda":
+        deployed = deployed_settings(args.stage)
+        options["extra_args"] += deployed["extra_args"]
+        recycle_deployed = deployed["recycle_after_pages"]
+        print(
+            f"deployed settings ({args.stage}): relaunch every {recycle_deployed} pages,"
+            f" extra flags {deployed['extra_args'] or 'none'}"
+        )
 
-    warm_driver = BrowserDriver(guard=guard, **options)
+    warm_driver = BrowserDriver(guard=guard, recycle_after_pages=recycle_deployed, **options)
     screenshot(warm_driver, url)  # launch outside the measurement: the warm case
     warm, fresh = [], []
     for _ in range(args.requests):
@@ -153,24 +179,27 @@ def bench_build(build: str, url: str, guard: UrlGuard, args, scratch: Path) -> N
 
     # Memory on a browser of its own: after 10 screenshots, then after M; without recycling,
     # then relaunching every --recycle-after pages as the app does (BROWSER_RECYCLE_AFTER_PAGES).
-    for recycle in sorted({0, *args.recycle_after}):
+    for recycle in sorted({0, recycle_deployed, *args.recycle_after}):
         memory_driver = BrowserDriver(guard=guard, recycle_after_pages=recycle, **options)
 
         def rss() -> int:
             return tree_rss_kib(os.getpid())  # this process and the browser it started
 
+        started = time.perf_counter()
         for _ in range(10):
             screenshot(memory_driver, url)
         after_10 = rss()
         for _ in range(args.memory_requests - 10):
             screenshot(memory_driver, url)
         after_many = rss()
+        mean = (time.perf_counter() - started) / args.memory_requests
         growth = (after_many - after_10) / after_10 * 100
         policy = f"relaunch every {recycle} pages" if recycle else "never relaunched"
         print(
             f"RSS (browser tree + this process, {policy}): after 10 screenshots"
             f" {after_10 / 1024:.0f} MiB, after {args.memory_requests}"
-            f" {after_many / 1024:.0f} MiB, growth {growth:+.1f} % (target <= 20 %)"
+            f" {after_many / 1024:.0f} MiB, growth {growth:+.1f} % (target <= 20 %);"
+            f" mean screenshot {mean * 1000:.1f} ms, {mean / fresh_median:.3f}x a fresh launch"
         )
         memory_driver.shutdown()
 
@@ -180,7 +209,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--memory-requests", type=int, default=200)
     parser.add_argument("--builds", default="debian,lambda")
-    parser.add_argument("--recycle-after", type=int, nargs="*", default=[100])
+    parser.add_argument("--recycle-after", type=int, nargs="*", default=[])
+    parser.add_argument("--stage", default="prod_browser")
     args = parser.parse_args()
 
     server = serve()
