@@ -56,7 +56,7 @@ async def forget_what_the_page_left(page) -> None:
     """The warm browser is shared by every user of the process: cookies, cache and the page's
     origin storage must not carry one user's session into another's request. (A browser
     context per request would isolate better, but the single-process Lambda build refuses
-    incognito contexts.)"""
+    incognito contexts.) Then the memory the page used is handed back."""
     session = await page.target.createCDPSession()
     try:
         await session.send("Network.clearBrowserCookies")
@@ -66,6 +66,10 @@ async def forget_what_the_page_left(page) -> None:
             await session.send(
                 "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}
             )
+        # The single-process Lambda build keeps what closed pages used (+55 % RSS over 100
+        # screenshots); a critical memory-pressure signal makes every process drop its caches
+        # and collect garbage now: +1 %, no slower (docs/browser.md, benchmarks/browser_warm.py).
+        await session.send("Memory.simulatePressureNotification", {"level": "critical"})
     finally:
         await session.detach()
 
