@@ -193,10 +193,6 @@ class BrowserDriver:
 
     # --- pages ----------------------------------------------------------------------------
 
-    @property
-    def max_pages(self) -> int:
-        return self.slots.total
-
     async def with_page(
         self,
         work: Callable[[GuardedPage], Awaitable[T]],

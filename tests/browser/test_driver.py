@@ -100,7 +100,7 @@ def test_pages_open_at_once_are_limited_and_the_next_is_refused_not_queued(drive
     for thread in threads:
         thread.join(30)
 
-    assert driver.max_pages == 2
+    assert driver.slots.total == 2
     assert refused_after < 1
     assert 1 <= busy.value.retry_after_seconds <= 30
 

@@ -68,7 +68,7 @@ def test_a_slow_users_pages_never_hold_up_another_users_page(
 ):
     settings.BROWSER_DEADLINE_SECONDS = DEADLINE_SECONDS
     driver.set_guard(guard_allowing(allowed_server, hanging_server))
-    assert (driver.max_pages, driver.slots.per_holder) == (2, 1)  # the settings' defaults
+    assert (driver.slots.total, driver.slots.per_holder) == (2, 1)  # the settings' defaults
     slow_page = f"{hanging_server.origin}/hanging?id="
     holders = []
     try:
