@@ -50,8 +50,9 @@ async def _open(guarded: GuardedPage, url: str) -> None:
         raise UrlNotAllowed(reason)
 
 
-def _run(work, *, user_id):
-    """Run `work(page)` in one of the user's page slots (browser/page_slots.py)."""
+def _run(work, *, user_id: int | None):
+    """Run `work(page)` in one of the user's page slots (browser/page_slots.py); None: only
+    the process's total counts (callers that serve no user)."""
     return get_driver().run_page(work, deadline=_deadline(), holder=user_id)
 
 
@@ -73,7 +74,7 @@ SEARCH_JS = """(results, selectors) => results.map((result) => {
 })"""
 
 
-def page_scrape(*, user_id: int, url: str, selector: str) -> list[dict]:
+def page_scrape(*, user_id: int | None, url: str, selector: str) -> list[dict]:
     """`[{"text", "url"}]` of every element matching `selector` on the page at `url`."""
     url = _checked_url(url)
 
@@ -88,7 +89,7 @@ def search_page_url(query: str) -> str:
     return settings.SEARCH_URL.format(query=quote_plus(query))
 
 
-def search_scrape(*, user_id: int, query: str) -> list[dict]:
+def search_scrape(*, user_id: int | None, query: str) -> list[dict]:
     """The book's scraper: `[{"url", "title", "description"}]` from the configured search
     page (SEARCH_URL with {query}, SEARCH_SELECTORS)."""
     url = _checked_url(search_page_url(query))
@@ -112,7 +113,7 @@ def _scrape_errors(call):
         raise InvalidSelector(f"Invalid selector: {error}".split("\n")[0]) from None
 
 
-def screenshot_take(*, user_id: int, url: str, selector: str = "") -> bytes:
+def screenshot_take(*, user_id: int | None, url: str, selector: str = "") -> bytes:
     """PNG of the element matching `selector` (or of the viewport) on the page at `url`."""
     url = _checked_url(url)
 
@@ -128,7 +129,7 @@ def screenshot_take(*, user_id: int, url: str, selector: str = "") -> bytes:
     return _scrape_errors(lambda: _run(work, user_id=user_id))
 
 
-def pdf_render(*, user_id: int, url: str) -> bytes:
+def pdf_render(*, user_id: int | None, url: str) -> bytes:
     """The page at `url` printed to PDF (A4, backgrounds on)."""
     url = _checked_url(url)
 
@@ -142,7 +143,7 @@ def pdf_render(*, user_id: int, url: str) -> bytes:
 CARD_SIZE = {"width": 1200, "height": 630}
 
 
-def card_render(*, user_id: int, title: str, subtitle: str = "") -> bytes:
+def card_render(*, user_id: int | None, title: str, subtitle: str = "") -> bytes:
     """A social card PNG from browser/templates/browser/card.html. No network: the HTML is
     set as the page's content and every request it might make is refused by the guard."""
     html = render_to_string("browser/card.html", {"title": title, "subtitle": subtitle})
