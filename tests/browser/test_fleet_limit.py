@@ -26,8 +26,8 @@ RATE = 30  # the promised 30/minute, the default
 
 def answers(url: str) -> bool:
     try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:  # not listening yet, or busy starting
         return False
 
 
