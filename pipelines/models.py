@@ -196,6 +196,10 @@ class DeadLetter(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # On AWS fetching drains the SQS dead-letter queues into this table: its own right.
+        permissions = [
+            ("fetch_sqs_deadletter", "Can fetch the SQS dead-letter queues into the admin"),
+        ]
         constraints = [
             # Fetching a DLQ twice must not list a message twice.
             models.UniqueConstraint(
