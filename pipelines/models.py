@@ -26,10 +26,17 @@ class Upload(models.Model):
     )
     pipeline = models.CharField(max_length=64)
     storage_name = models.CharField(max_length=255, unique=True)
+    bytes = models.BigIntegerField(
+        default=0,
+        help_text="What it counts against its owner's quota of unstarted uploads: the bytes "
+        "stored by the PUT, or on S3 the presigned POST's maxBytes until a run starts (then "
+        "the file's size).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"])]
 
     def __str__(self):
         return f"{self.pipeline} upload {self.id}"
