@@ -1,6 +1,17 @@
 """`GET /` (docs/contract.md §2.7): an index for browsers and a JSON one for clients."""
 
 import pytest
+from django.urls import get_script_prefix, set_script_prefix
+
+
+@pytest.fixture(autouse=True)
+def no_stage_prefix():
+    """Django's test client leaves the thread's script prefix alone, and the Zappa handler
+    tests leave it at their stage's (/dev)."""
+    saved = get_script_prefix()
+    set_script_prefix("/")
+    yield
+    set_script_prefix(saved)
 
 
 def test_a_browser_gets_a_page_linking_docs_graphql_and_the_admin(client):

@@ -6,7 +6,6 @@ rate limit counted in the database, and an upload of 0 bytes is refused at every
 import base64
 import io
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -22,27 +21,6 @@ from pipelines.models import DeadLetter, PipelineRun, Upload
 from tests.pipelines.test_uploads import upload_and_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def s3_media(aws, settings):
-    """The AWS stages' media storage: a bucket of its own in moto's S3 over HTTP."""
-    bucket = f"media-{uuid.uuid4().hex[:10]}"
-    aws.client("s3").create_bucket(Bucket=bucket)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**settings.S3_MEDIA_OPTIONS, "bucket_name": bucket},
-        },
-    }
-    return bucket
 
 
 def cleanup_now() -> str:
