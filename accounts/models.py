@@ -4,6 +4,7 @@
 import unicodedata
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser, Group, GroupManager, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -35,8 +36,14 @@ class ProjectUserManager(UserManager):
     role."""
 
     def create_user(self, username, email=None, password=None, **extra_fields):
+        # Hashed before the transaction opens: Argon2 is CPU-bound (about a second under
+        # load), and on SQLite a write transaction holds the database's one write lock, so 30
+        # concurrent sign-ups queued behind each other's hashing until "database is locked".
+        hashed = make_password(password)
         with transaction.atomic():
-            user = super().create_user(username, email=email, password=password, **extra_fields)
+            user = super().create_user(username, email=email, password=None, **extra_fields)
+            user.password = hashed  # not set_password: a new user has no tokens to revoke
+            user.save(update_fields=["password"])
             roles = [Role.objects.ensure(name=name) for name in settings.ACCOUNTS_DEFAULT_ROLES]
             if roles:
                 user.groups.add(*roles)

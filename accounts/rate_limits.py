@@ -27,6 +27,7 @@ from api.errors import ApiError
 
 ITEM_WRITES = "item-writes"
 PIPELINE_RUNS = "pipeline-runs"
+PIPELINE_UPLOAD_PUTS = "pipeline-upload-puts"
 
 PERIOD_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 

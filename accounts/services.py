@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.login_throttle import (
@@ -104,9 +104,9 @@ def _user_create(
         make_password(password)
         raise _username_taken_error()
     try:
-        with transaction.atomic():
-            # create_user hashes the password and grants the default roles.
-            user = User.objects.create_user(username, email=email, password=password)
+        # create_user hashes the password, then grants the default roles in a transaction of
+        # its own (rolled back on IntegrityError); one opened here would hold the hashing.
+        user = User.objects.create_user(username, email=email, password=password)
     except IntegrityError as exc:
         # Another request registered the same name (or a case variant) between the check and
         # the insert; the unique username key refused the second.

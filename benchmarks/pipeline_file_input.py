@@ -40,7 +40,7 @@ import json, resource, sys, time
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from pipelines.uploads import run_start_from_upload, upload_create, upload_store
+from pipelines.services.uploads import run_start_from_upload, upload_create, upload_store
 user, _ = get_user_model().objects.get_or_create(username="bench")
 started = time.perf_counter()
 target = upload_create(owner=user, pipeline="sumArray")

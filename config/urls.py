@@ -10,6 +10,7 @@ urlpatterns = [
     # Lazy: a cold start imports only the URLconfs tried before its first request matched,
     # so the cheap, often-first paths come first.
     lazy_include("hello.urls"),
+    re_path(r"^$", lazy_view("config.index.index"), name="index"),
     lazy_include("monitoring.urls"),
     # path("admin/", admin.site.urls) without building the admin at start-up (config.apps).
     URLResolver(

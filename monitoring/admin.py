@@ -2,6 +2,7 @@
 the alarm incidents."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from monitoring.dashboard import pulse
@@ -22,6 +23,9 @@ class PulseAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        # The replaced changelist checked this itself; the dashboard must too (view or change).
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "title": "Pulse",

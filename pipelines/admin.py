@@ -3,42 +3,11 @@ uploaded input files."""
 
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
-from django.http import HttpResponseRedirect
-from django.urls import path, reverse
-from django.utils.html import format_html
 
-from pipelines.models import (
-    DeadLetter,
-    Packet,
-    PipelineRun,
-    RunResult,
-    ScratchpadEntry,
-    Upload,
-)
+from pipelines import admin_dead_letters  # noqa: F401  (registers the dead letters' admin)
+from pipelines.admin_base import ReadOnlyAdminMixin, change_link
+from pipelines.models import Packet, PipelineRun, RunResult, ScratchpadEntry, Upload
 from pipelines.services.cleanup import run_redrive
-from pipelines.services.dead_letters import (
-    dead_letter_drop,
-    dead_letter_replay,
-    sqs_dead_letters_fetch,
-)
-
-
-def _change_link(model: str, pk, empty: str = "—"):
-    """A link to a pipelines object's change page, or `empty` without one."""
-    if pk is None:
-        return empty
-    url = reverse(f"admin:pipelines_{model}_change", args=[pk])
-    return format_html('<a href="{}">{}</a>', url, pk)
-
-
-class ReadOnlyAdminMixin:
-    """Pipeline rows are written by the steps only; the admin inspects and acts."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class PacketInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -122,14 +91,20 @@ class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="upload")
     def upload_link(self, run):
-        return _change_link("upload", run.upload_id, empty="— (the POST's array)")
+        return change_link("upload", run.upload_id, empty="— (the POST's array)")
 
     @admin.display(description="result")
     def result_value(self, run):
         result = getattr(run, "result", None)
         return result.value_json if result and run.state == "done" else "—"
 
-    @admin.action(description="Re-drive: queue again what the selected runs still need")
+    def has_redrive_permission(self, request):
+        return request.user.has_perm("pipelines.change_pipelinerun")
+
+    @admin.action(
+        description="Re-drive: queue again what the selected runs still need",
+        permissions=["redrive"],
+    )
     def redrive(self, request, queryset):
         sent = sum(run_redrive(run=run) for run in queryset)
         self.message_user(request, f"Queued {sent} messages.", messages.SUCCESS)
@@ -187,7 +162,7 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="run")
     def run_link(self, upload):
         run = getattr(upload, "run", None)
-        return _change_link("pipelinerun", run.id if run else None)
+        return change_link("pipelinerun", run.id if run else None)
 
 
 @admin.register(Packet)
@@ -215,89 +190,3 @@ class ScratchpadEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class RunResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["run", "packets_reduced", "elements_reduced", "value_json", "updated_at"]
     search_fields = ["run__id"]
-
-
-@admin.register(DeadLetter)
-class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "id",
-        "source",
-        "step",
-        "run_link",
-        "attempts",
-        "short_body",
-        "error",
-        "created_at",
-        "resolved_at",
-    ]
-    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "source", "step"]
-    search_fields = ["body", "message_id", "error"]
-    readonly_fields = [
-        "source",
-        "step",
-        "run",
-        "attempts",
-        "message_id",
-        "body",
-        "error",
-        "created_at",
-        "resolved_at",
-    ]
-    actions = ["replay", "drop"]
-    change_list_template = "admin/pipelines/deadletter/change_list.html"
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # "drop" is the deletion, with its own wording
-
-    @admin.display(description="run")
-    def run_link(self, letter):
-        return _change_link("pipelinerun", letter.run_id)
-
-    @admin.display(description="message")
-    def short_body(self, letter):
-        return letter.body if len(letter.body) <= 120 else letter.body[:117] + "..."
-
-    @admin.action(description="Replay: send the selected messages to their step again")
-    def replay(self, request, queryset):
-        replayed = 0
-        for letter in queryset:
-            try:
-                dead_letter_replay(dead_letter=letter)
-                replayed += 1
-            except Exception as exc:  # the queue is down: keep the letter, say why
-                self.message_user(request, f"Dead letter {letter.pk}: {exc}", messages.ERROR)
-        self.message_user(request, f"Replayed {replayed} messages.", messages.SUCCESS)
-
-    @admin.action(description="Drop: forget the selected messages")
-    def drop(self, request, queryset):
-        count = 0
-        for letter in queryset:
-            dead_letter_drop(dead_letter=letter)
-            count += 1
-        self.message_user(request, f"Dropped {count} messages.", messages.SUCCESS)
-
-    def get_urls(self):
-        return [
-            path(
-                "fetch-sqs/",
-                self.admin_site.admin_view(self.fetch_sqs_view),
-                name="pipelines_deadletter_fetch_sqs",
-            ),
-            *super().get_urls(),
-        ]
-
-    def fetch_sqs_view(self, request):
-        """POST: move the SQS dead-letter queues' messages into this list."""
-        if request.method == "POST":
-            try:
-                fetched = sqs_dead_letters_fetch()
-                self.message_user(
-                    request,
-                    f"Fetched {fetched} messages from the SQS dead-letter queues.",
-                    messages.SUCCESS,
-                )
-            except Exception as exc:
-                self.message_user(
-                    request, f"Could not read the SQS dead-letter queues: {exc}", messages.ERROR
-                )
-        return HttpResponseRedirect(reverse("admin:pipelines_deadletter_changelist"))

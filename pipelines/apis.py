@@ -5,14 +5,15 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.rate_limits import PIPELINE_RUNS, UserRateLimit
+from accounts.rate_limits import PIPELINE_RUNS, PIPELINE_UPLOAD_PUTS, UserRateLimit
 from accounts.scope_names import PIPELINES_RUN
 from api.request_body import json_body_of
 from pipelines import api_docs
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
 from pipelines.services.runs import run_start
-from pipelines.uploads import run_start_from_upload, upload_create, upload_store
+from pipelines.services.uploads import run_start_from_upload, upload_create, upload_store
+from pipelines.upload_errors import UploadErrorsMixin
 
 ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
 ARRAY_ID_PARAMETER = OpenApiParameter(
@@ -23,7 +24,7 @@ ARRAY_ID_PARAMETER = OpenApiParameter(
 )
 
 
-class RunStartApi(APIView):
+class RunStartApi(UploadErrorsMixin, APIView):
     required_scopes = [PIPELINES_RUN]
     throttle_classes = [UserRateLimit.of(PIPELINE_RUNS)]  # per user, all pipelines together
     parser_classes = [ExactJSONParser]
@@ -52,7 +53,7 @@ class RunStartApi(APIView):
         return Response(body)
 
 
-class UploadCreateApi(APIView):
+class UploadCreateApi(UploadErrorsMixin, APIView):
     """POST /<pipeline>/uploads: where to send the input file (docs/pipelines.md)."""
 
     required_scopes = [PIPELINES_RUN]
@@ -80,10 +81,11 @@ class UploadCreateApi(APIView):
         return Response(body)
 
 
-class UploadBodyApi(APIView):
+class UploadBodyApi(UploadErrorsMixin, APIView):
     """PUT /<pipeline>/uploads/<uploadId>: the file, as the body (media storage off S3)."""
 
     required_scopes = [PIPELINES_RUN]
+    throttle_classes = [UserRateLimit.of(PIPELINE_UPLOAD_PUTS)]  # counted fleet-wide
     pipeline = "sumArray"
 
     def put(self, request, uploadId: str):
@@ -133,7 +135,8 @@ def _start_schema(name: str, elements: dict):
                 api_docs.ERROR,
                 description=(
                     "Not a JSON array, an invalid element (named with its index), too "
-                    "many elements, malformed JSON"
+                    "many elements, malformed JSON; an upload with no file or an empty one "
+                    "(fields.upload)"
                 ),
             ),
             413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
@@ -205,6 +208,10 @@ def _upload_create_schema(name: str):
         "to this API); then POST /" + name + ' {"upload": "<uploadId>"}',
         responses={
             200: OpenApiResponse(api_docs.UPLOAD_TARGET, description="The upload slot"),
+            413: OpenApiResponse(
+                api_docs.ERROR,
+                description="The user's unstarted uploads hold PIPELINE_UPLOAD_QUOTA_BYTES",
+            ),
             **ERRORS,
         },
     )
@@ -219,10 +226,15 @@ def _upload_body_schema(name: str):
         request={"text/csv": {"type": "string", "format": "binary"}},
         responses={
             200: OpenApiResponse(api_docs.UPLOAD_STORED, description="Stored"),
-            400: OpenApiResponse(api_docs.ERROR, description="The storage is S3"),
-            404: OpenApiResponse(api_docs.ERROR, description="Unknown uploadId"),
+            400: OpenApiResponse(api_docs.ERROR, description="An empty body; the storage is S3"),
+            404: OpenApiResponse(api_docs.ERROR, description="Unknown or expired uploadId"),
             409: OpenApiResponse(api_docs.ERROR, description="Already started a run"),
-            413: OpenApiResponse(api_docs.ERROR, description="Over maxBytes"),
+            413: OpenApiResponse(
+                api_docs.ERROR, description="Over maxBytes, or over the user's upload quota"
+            ),
+            429: OpenApiResponse(
+                api_docs.ERROR, description="Too many PUTs (pipeline-upload-puts), Retry-After"
+            ),
             **ERRORS,
         },
     )

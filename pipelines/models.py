@@ -26,10 +26,17 @@ class Upload(models.Model):
     )
     pipeline = models.CharField(max_length=64)
     storage_name = models.CharField(max_length=255, unique=True)
+    bytes = models.BigIntegerField(
+        default=0,
+        help_text="What it counts against its owner's quota of unstarted uploads: the bytes "
+        "stored by the PUT, or on S3 the presigned POST's maxBytes until a run starts (then "
+        "the file's size).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"])]
 
     def __str__(self):
         return f"{self.pipeline} upload {self.id}"
@@ -196,6 +203,10 @@ class DeadLetter(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # On AWS fetching drains the SQS dead-letter queues into this table: its own right.
+        permissions = [
+            ("fetch_sqs_deadletter", "Can fetch the SQS dead-letter queues into the admin"),
+        ]
         constraints = [
             # Fetching a DLQ twice must not list a message twice.
             models.UniqueConstraint(

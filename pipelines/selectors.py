@@ -1,4 +1,5 @@
-"""Reads: a user's run with its progress and result; the runs the cleanup job looks at."""
+"""Reads: a user's run with its progress and result; the runs and uploads the cleanup job
+looks at."""
 
 import uuid
 from dataclasses import dataclass
@@ -6,12 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from api.errors import NotFound
 from pipelines import exact_json
-from pipelines.models import PipelineRun, RunState
+from pipelines.models import DeadLetter, PipelineRun, RunState, Upload
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,35 @@ def runs_unsent(*, now=None):
         last_sent_at__isnull=True,
         created_at__lte=cutoff,
     ).order_by("created_at", "id")
+
+
+def runs_past_retention(*, now=None):
+    """Finished runs whose input (packets' text, uploaded file) nothing can need any more
+    (docs/contract.md §3.8): finished more than PIPELINE_RETENTION_DAYS ago, not purged yet,
+    and without an open dead letter, which a replay could still send back to their steps.
+    A pending run is never among them: its steps, re-drives and replays read its input."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.PIPELINE_RETENTION_DAYS)
+    open_letters = DeadLetter.objects.filter(run_id=OuterRef("pk"), resolved_at__isnull=True)
+    return (
+        PipelineRun.objects.filter(
+            state__in=[RunState.DONE, RunState.FAILED],
+            finished_at__lte=cutoff,
+            purged_at__isnull=True,
+        )
+        .exclude(Exists(open_letters))
+        .order_by("finished_at")
+    )
+
+
+def uploads_past_keeping(*, now=None):
+    """THE rule of when an uploaded file may be deleted (docs/contract.md §2.5, §3.8): an
+    upload that started no run, PIPELINE_UPLOAD_EXPIRE_HOURS after it was created (file and
+    row go); a run's upload, once its run is past retention (runs_past_retention: the file
+    goes, the row stays with its run)."""
+    now = now or timezone.now()
+    expiry = now - timedelta(hours=settings.PIPELINE_UPLOAD_EXPIRE_HOURS)
+    return Upload.objects.filter(
+        Q(run__isnull=True, created_at__lte=expiry)
+        | Q(run__in=runs_past_retention(now=now).values("id"))
+    ).order_by("created_at")

@@ -43,9 +43,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers static files itself: they carry X-Request-Id too.
+    "monitoring.request_context.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "monitoring.request_context.RequestIdMiddleware",
     "monitoring.access.AccessLogMiddleware",
     "api.middleware.JsonErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

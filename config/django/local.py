@@ -16,11 +16,13 @@ LOCAL_STATE_DIR = (BASE_DIR / env("LOCAL_STATE_DIR", default="var")).resolve()
 local_generated_secret("SECRET_KEY", state_dir=LOCAL_STATE_DIR)
 local_generated_secret("JWT_SIGNING_KEY", state_dir=LOCAL_STATE_DIR)
 # WAL and IMMEDIATE transactions: the web process and the local Celery worker write at once;
-# without them SQLite answers "database is locked" instead of waiting its turn.
+# without them SQLite answers "database is locked" instead of waiting its turn. The busy
+# timeout is long: 30 people signing up at once (Argon2 hashing on a loaded 2-core machine)
+# queued writes past 20 s (tests/product/test_newcomer.py).
 os.environ.setdefault(
     "DATABASE_URL",
     f"sqlite:///{LOCAL_STATE_DIR / 'db.sqlite3'}"
-    "?transaction_mode=IMMEDIATE&timeout=20&init_command=PRAGMA+journal_mode%3DWAL",
+    "?transaction_mode=IMMEDIATE&timeout=60&init_command=PRAGMA+journal_mode%3DWAL",
 )
 os.environ.setdefault("CELERY_FILESYSTEM_BROKER_DIR", str(LOCAL_STATE_DIR / "broker"))
 os.environ.setdefault("CELERY_BEAT_SCHEDULE_FILENAME", str(LOCAL_STATE_DIR / "celerybeat-schedule"))

@@ -42,6 +42,8 @@ JWT_SIGNING_KEY_FALLBACKS = env.list("JWT_SIGNING_KEY_FALLBACKS", default=[])
 RATE_LIMITS = {
     "item-writes": env("RATE_LIMIT_ITEM_WRITES", default="") or "60/minute",
     "pipeline-runs": env("RATE_LIMIT_PIPELINE_RUNS", default="") or "30/hour",
+    # Local PUTs of upload files (each up to maxBytes of disk and bandwidth).
+    "pipeline-upload-puts": env("RATE_LIMIT_PIPELINE_UPLOAD_PUTS", default="") or "60/hour",
 }
 
 SIMPLE_JWT = {

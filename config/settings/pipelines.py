@@ -40,6 +40,12 @@ PIPELINE_UPLOAD_PACKET_SIZE = env.int("PIPELINE_UPLOAD_PACKET_SIZE", default=10_
 # Where uploads go in the media storage: <prefix>/<user id>/<upload id>.txt.
 PIPELINE_UPLOAD_PREFIX = env("PIPELINE_UPLOAD_PREFIX", default="pipeline-uploads")
 PIPELINE_UPLOAD_URL_EXPIRE_SECONDS = env.int("PIPELINE_UPLOAD_URL_EXPIRE_SECONDS", default=3600)
+# An upload that starts no run is deleted (file and row) by the cleanup job after this long;
+# a run's file lives as long as its run's input (docs/contract.md §3.8).
+PIPELINE_UPLOAD_EXPIRE_HOURS = env.int("PIPELINE_UPLOAD_EXPIRE_HOURS", default=24)
+# Bytes one user's unstarted uploads may hold together (on S3 each counts its maxBytes until
+# it starts a run, since the file goes to S3 without us): 2.5 full-size files by default.
+PIPELINE_UPLOAD_QUOTA_BYTES = env.int("PIPELINE_UPLOAD_QUOTA_BYTES", default=1_000_000_000)
 # Bytes of the file one load message reads (its memory; ~300 000 12-digit numbers).
 PIPELINE_LOAD_SLICE_BYTES = env.int("PIPELINE_LOAD_SLICE_BYTES", default=4 * 1024 * 1024)
 # Scratchpad partials one reduce transaction folds at most.

@@ -1,9 +1,8 @@
 """The cleanup job (docs/pipelines.md "Cleanup"): send runs the queue never got, re-drive
 stalled runs, fail hopeless ones, leave runs waiting in a backlog alone, resolve dead letters
-of finished runs and drop old finished runs' input text."""
+of finished runs, drop old finished runs' input text and expire unstarted uploads."""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -12,10 +11,10 @@ from django.utils import timezone
 
 from pipelines.messages import MAP, StepMessage, load_message, map_message, reduce_message
 from pipelines.models import DeadLetter, Packet, PipelineRun, RunState, ScratchpadEntry
-from pipelines.selectors import runs_stalled, runs_unsent
+from pipelines.selectors import runs_past_retention, runs_stalled, runs_unsent
 from pipelines.services.runs import run_fail, run_send
+from pipelines.services.upload_expiry import upload_files_delete, uploads_expire
 from pipelines.transports import transport_get
-from pipelines.uploads import upload_files_delete
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +135,8 @@ class _RunHandler:
 def runs_cleanup(*, now=None) -> dict:
     """The scheduled job (every PIPELINE_CLEANUP_EVERY_SECONDS): send runs the queue never
     got, re-drive stalled runs (leaving those waiting behind a backlog), fail hopeless ones,
-    resolve dead letters of finished runs and drop old finished runs' input text."""
+    resolve dead letters of finished runs, drop old finished runs' input text and delete
+    uploads that started no run within PIPELINE_UPLOAD_EXPIRE_HOURS."""
     now = now or timezone.now()
     summary: dict = {
         "sent": [],
@@ -145,6 +145,7 @@ def runs_cleanup(*, now=None) -> dict:
         "waiting": [],
         "errors": {},
         "purged": 0,
+        "expired_uploads": 0,
     }
     handler = _RunHandler(now=now, job="cleanup", summary=summary)
     for run in runs_unsent(now=now):
@@ -156,6 +157,7 @@ def runs_cleanup(*, now=None) -> dict:
         resolved_at=now
     )
     summary["purged"] = runs_purge_finished(now=now)
+    summary["expired_uploads"] = uploads_expire(now=now)
     if any(summary[key] for key in ("sent", "redriven", "failed", "errors")):
         logger.info("pipeline cleanup", extra={"cleanup": summary})
     return summary
@@ -186,20 +188,12 @@ def runs_stall_watch(*, now=None) -> dict:
 
 
 def runs_purge_finished(*, now=None, batch: int = 500) -> int:
-    """Drop the input text (packets, and an uploaded file) of runs finished more than
-    PIPELINE_RETENTION_DAYS ago (the run, its result and any dead letters stay). Returns how
-    many runs were purged."""
+    """Drop the input text (packets, and an uploaded file) of runs past retention
+    (selectors.runs_past_retention: finished PIPELINE_RETENTION_DAYS ago, no open dead
+    letter); the run, its result and any dead letters stay. Returns how many runs were
+    purged."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.PIPELINE_RETENTION_DAYS)
-    run_ids = list(
-        PipelineRun.objects.filter(
-            state__in=[RunState.DONE, RunState.FAILED],
-            finished_at__lte=cutoff,
-            purged_at__isnull=True,
-        )
-        .order_by("finished_at")
-        .values_list("id", flat=True)[:batch]
-    )
+    run_ids = list(runs_past_retention(now=now).values_list("id", flat=True)[:batch])
     if not run_ids:
         return 0
     with transaction.atomic():

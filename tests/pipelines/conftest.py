@@ -285,6 +285,28 @@ def celery_worker_factory(celery_broker, celery_queue, redis_url, tmp_path):
         worker.stop()
 
 
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """The local media storage, in a folder of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def s3_media(aws, settings):
+    """The AWS stages' media storage: a bucket of the test's own in moto's S3 over HTTP."""
+    bucket = f"media-{uuid.uuid4().hex[:10]}"
+    aws.client("s3").create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**settings.S3_MEDIA_OPTIONS, "bucket_name": bucket},
+        },
+    }
+    return bucket
+
+
 @pytest.fixture(autouse=True)
 def no_transport_by_default(settings):
     """A test that queues messages must choose a transport (sqs_queues, celery_broker):

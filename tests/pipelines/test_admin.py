@@ -11,7 +11,7 @@ from pipelines import exact_json
 from pipelines.models import DeadLetter
 from pipelines.services.dead_letters import dead_letter_store
 from pipelines.services.runs import run_start
-from pipelines.uploads import run_start_from_upload, upload_create, upload_store
+from pipelines.services.uploads import run_start_from_upload, upload_create, upload_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,8 @@ CLEANUP = "pipelines.lambda_consumers.cleanup"
 
 
 def summary_of(**handled) -> dict:
-    """The cleanup job's report: runs per outcome, per-run errors, purged count."""
+    """The cleanup job's report: runs per outcome, per-run errors, purged runs and expired
+    uploads."""
     return {
         "sent": [],
         "redriven": [],
@@ -21,6 +22,7 @@ def summary_of(**handled) -> dict:
         "waiting": [],
         "errors": {},
         "purged": 0,
+        "expired_uploads": 0,
         **handled,
     }
 

@@ -64,6 +64,7 @@ def test_cleanup_now_redrives_a_stalled_run_and_says_so(sqs_lambda, user, settin
         "Failed 0 run(s).\n"
         "Left waiting behind a backlog 0 run(s).\n"
         "Purged the input of 0 finished run(s).\n"
+        "Expired 0 unstarted upload(s).\n"
     )
 
     # When the cleanup runs now, past the stall time

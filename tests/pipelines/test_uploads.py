@@ -17,12 +17,6 @@ from tests.helpers.pipelines import sum_array_post
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
 def numbers_file(numbers, *, per_line: int = 1) -> bytes:
     lines = [
         ",".join(str(n) for n in numbers[i : i + per_line])
@@ -227,18 +221,9 @@ def test_a_file_over_the_upload_limit_is_refused_while_streaming(
 
 
 def test_on_s3_the_file_goes_to_a_presigned_post_under_the_users_prefix(
-    client, auth_headers, sqs_lambda, aws, settings, user
+    client, auth_headers, sqs_lambda, aws, s3_media, settings, user
 ):
     # Given the AWS stages' media storage: the stage's bucket (moto's S3 over HTTP)
-    bucket = f"media-{uuid.uuid4().hex[:10]}"
-    aws.client("s3").create_bucket(Bucket=bucket)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**settings.S3_MEDIA_OPTIONS, "bucket_name": bucket},
-        },
-    }
     settings.PIPELINE_LOAD_SLICE_BYTES = 1000
     numbers = [10**11 + i for i in range(500)]
     content = numbers_file(numbers)

@@ -10,7 +10,8 @@ class Command(BaseCommand):
         "Run the pipeline cleanup job now, as its schedule would: send runs the queue never "
         "got, re-drive pending runs that made no progress for PIPELINE_STALL_AFTER_SECONDS "
         "(leaving runs that wait behind a backlog), fail those re-driven PIPELINE_MAX_REDRIVES "
-        "times already, drop old finished runs' input. Prints the runs it touched; exits "
+        "times already, drop old finished runs' input, delete uploads that started no run within "
+        "PIPELINE_UPLOAD_EXPIRE_HOURS (file and row). Prints the runs it touched; exits "
         "non-zero when a run could not be handled."
     )
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                 f"{verb} {len(runs)} run(s)" + (f": {', '.join(runs)}" if runs else ".")
             )
         self.stdout.write(f"Purged the input of {summary['purged']} finished run(s).")
+        self.stdout.write(f"Expired {summary['expired_uploads']} unstarted upload(s).")
         if summary["errors"]:
             for run_id, error in summary["errors"].items():
                 self.stderr.write(f"run {run_id}: {error}")
