@@ -3,15 +3,56 @@ browser.services. Authenticated, the `browser:use` scope, throttled per user."""
 
 from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.scope_names import BROWSER_USE
+from api.api_docs import error_responses
 from api.errors import ApiError
 from browser import services
 from browser.models import Capture
+
+
+def _query(name: str, description: str, *, required: bool = False, **schema):
+    return OpenApiParameter(
+        name,
+        {"type": "string", **schema},
+        OpenApiParameter.QUERY,
+        required=required,
+        description=description,
+    )
+
+
+# Blank (whitespace only) counts as missing: a required value must hold a visible character.
+VISIBLE = {"minLength": 1, "pattern": "\\S"}
+SEARCH = _query("search", "Search words (when `url` is not given).")
+URL = _query("url", "An http(s) page on a public address.")
+SELECTOR = _query("selector", "A CSS selector.")
+STORE = _query(
+    "store", "`1`: keep the file in the media storage and answer its URL as JSON instead."
+)
+# 401, 403 and 429 are added by config.api_docs_hooks from the view.
+PAGE_ERRORS = error_responses(
+    {
+        400: "A parameter missing, or a URL that is not http(s) or leads to a private, loopback "
+        "or link-local address",
+        404: "No element matches the selector",
+        502: "The page did not load",
+        503: "The browser is not available here, or busy (Retry-After says when)",
+        504: "The page took longer than the deadline",
+    }
+)
+STORED = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["success"]},
+        "url": {"type": "string"},
+        "captureId": {"type": "integer"},
+    },
+    "required": ["status", "url", "captureId"],
+}
 
 
 class BrowserUserThrottle(UserRateThrottle):
@@ -64,7 +105,15 @@ class BrowserApi(APIView):
 
 
 class ScraperApi(BrowserApi):
-    @extend_schema(operation_id="browser_scrape", tags=["browser"], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="browser_scrape",
+        tags=["browser"],
+        parameters=[SEARCH, URL, SELECTOR],
+        responses={
+            (200, "application/json"): {"type": "array", "items": {"type": "object"}},
+            **PAGE_ERRORS,
+        },
+    )
     def get(self, request):
         url = request.query_params.get("url", "").strip()
         if url:
@@ -78,7 +127,12 @@ class ScreenshotApi(BrowserApi):
     @extend_schema(
         operation_id="browser_screenshot",
         tags=["browser"],
-        responses={(200, "image/png"): OpenApiTypes.BINARY},
+        parameters=[SEARCH, URL, SELECTOR, STORE],
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "application/json"): STORED,
+            **PAGE_ERRORS,
+        },
     )
     def get(self, request):
         url = request.query_params.get("url", "").strip()
@@ -99,7 +153,12 @@ class PdfApi(BrowserApi):
     @extend_schema(
         operation_id="browser_pdf",
         tags=["browser"],
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        parameters=[_query("url", URL.description, required=True, **VISIBLE), STORE],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "application/json"): STORED,
+            **PAGE_ERRORS,
+        },
     )
     def get(self, request):
         url = required_parameter(request, "url")
@@ -117,7 +176,22 @@ class CardApi(BrowserApi):
     @extend_schema(
         operation_id="browser_card",
         tags=["browser"],
-        responses={(200, "image/png"): OpenApiTypes.BINARY},
+        parameters=[
+            _query("title", "The card's title (200 characters kept).", required=True, **VISIBLE),
+            _query("subtitle", "Under the title (300 characters kept)."),
+            STORE,
+        ],
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "application/json"): STORED,
+            **error_responses(
+                {
+                    400: "No title",
+                    503: "The browser is not available here, or busy (Retry-After says when)",
+                    504: "Rendering took longer than the deadline",
+                }
+            ),
+        },
     )
     def get(self, request):
         title = required_parameter(request, "title")[:200]

@@ -234,7 +234,7 @@ def test_fragment_rules_are_applied_before_any_expansion(graphql, query, message
     ],
 )
 def test_a_rejected_document_sent_again_is_not_checked_again(graphql, query):
-    from config.graphql.http import checked_document, rejected_documents
+    from config.graphql.documents import checked_document, rejected_documents
 
     graphql(query)
     hits, checked = rejected_documents.cache_info().hits, checked_document.cache_info().misses
@@ -247,7 +247,7 @@ def test_a_rejected_document_sent_again_is_not_checked_again(graphql, query):
 
 
 def test_rejection_cache_is_bounded_least_recently_used_out():
-    from config.graphql.http import RejectionCache
+    from config.graphql.documents import RejectionCache
 
     cache = RejectionCache(maxsize=2)
     cache.put("a", ("error a",))
