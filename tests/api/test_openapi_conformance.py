@@ -4,12 +4,14 @@ the app served by gunicorn on loopback, finds no failure.
 
 The server is the embedded local mode (its own SQLite file and broker folder in a temporary
 state directory, as `scripts/serve` runs it) with:
-- budgets raised, so generated traffic never meets a 429 (the limits have their own tests:
-  tests/accounts/test_rate_limits.py, tests/browser);
+- budgets raised, so generated traffic never meets a 429 (the 429s are checked against the
+  document in test_documented_429s.py, the limits themselves in tests/accounts and
+  tests/browser);
 - sign-up on first login off, as on every stage but dev (it would make /login a /register);
 - the browser operations pointed at a loopback page server that only this test allows: their
-  `url` is always a page of it, `/scraper?search=` reads its search page. 502, 503 and 504 are
-  answers they may give (a page that did not load, a busy browser, a deadline), documented.
+  `url` is always a page of it (SEARCH_URL too). 502, 503 and 504 are answers they may give
+  (a page that did not load, a busy browser, a deadline), documented;
+- a text/csv serializer for the upload bodies (schemathesis_hooks.py).
 
 What no JSON Schema can say is configured per operation below, each with its reason.
 """
@@ -27,6 +29,7 @@ import pytest
 
 from tests.aws_emulator import free_loopback_port
 from tests.helpers.local_server import http_json, local_server
+from tests.zappa_lambda import PROJECT_ROOT
 
 SEED = 20261207
 MAX_EXAMPLES = 20
@@ -46,7 +49,10 @@ ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 
 
 class PageHandler(BaseHTTPRequestHandler):
+    paths_served: list[str] = []
+
     def do_GET(self):
+        self.paths_served.append(self.path)
         body = SEARCH_PAGE if self.path.startswith("/search") else PAGE
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -152,7 +158,11 @@ def test_schemathesis_finds_no_failure(api_server, page_server, tmp_path):
             *("--header", f"Authorization: Bearer {signed_in['token']}"),
         ],
         cwd=tmp_path,
-        env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
+        },
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT_SECONDS,
@@ -160,7 +170,10 @@ def test_schemathesis_finds_no_failure(api_server, page_server, tmp_path):
 
     report = run.stdout[-20000:] + run.stderr[-4000:]
     assert run.returncode == 0, report
-    assert "Stateful" in run.stdout and "✅ Stateful" in run.stdout, report
+    assert "✅ Stateful" in run.stdout, report
+    # The browser operations really loaded the allowed page (`url` is always it, so `search`
+    # never leads anywhere else; SEARCH_URL points here all the same).
+    assert "/page" in PageHandler.paths_served
     for phase in ("Examples", "Coverage", "Fuzzing"):
         assert f"✅ {phase}" in run.stdout or f"⏭ {phase}" in run.stdout, report
 
