@@ -131,10 +131,10 @@ class ProjectGraphQLView(GraphQLView):
                 )
             data = self.parse_body(request)
             result, status_code = self.get_response(request, data)
-            return HttpResponse(status=status_code, content=result, content_type="application/json")
+            return HttpResponse(status=status_code, content=result, content_type=JSON)
         except HttpError as error:
             response = error.response
-            response["Content-Type"] = "application/json"
+            response["Content-Type"] = JSON
             response.content = self.json_encode(request, {"errors": [self.format_error(error)]})
             return response
 
