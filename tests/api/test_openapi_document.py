@@ -187,6 +187,17 @@ def test_operations_document_their_own_errors(document, path, method, statuses):
     assert statuses <= set(document["paths"][path][method]["responses"])
 
 
+def test_429_is_documented_where_a_budget_counts_the_method(document):
+    # Item writes count POST and DELETE, never reads; the browser's throttle counts every GET.
+    responses = {
+        (path, method): set(operation["responses"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    assert "429" not in responses["/items", "get"] | responses["/item/{itemId}", "get"]
+    assert "429" in responses["/item/{itemId}", "delete"] & responses["/card", "get"]
+
+
 def test_string_constraints_match_the_validators(document):
     schemas = document["components"]["schemas"]
     for name, field in (
