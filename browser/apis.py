@@ -33,12 +33,15 @@ SELECTOR = _query("selector", "A CSS selector.")
 STORE = _query(
     "store", "`1`: keep the file in the media storage and answer its URL as JSON instead."
 )
-# 401, 403 and 429 are added by config.api_docs_hooks from the view.
+# 401 and 403 are added by config.api_docs_hooks from the view; 429 is declared here too, since
+# a user past their share of the page slots gets it from the pages, not from a throttle.
 PAGE_ERRORS = error_responses(
     {
         400: "A parameter missing, or a URL that is not http(s) or leads to a private, loopback "
         "or link-local address",
         404: "No element matches the selector",
+        429: "Too many browser requests by this user, or past their share of the page slots "
+        "(Retry-After says when)",
         502: "The page did not load",
         503: "The browser is not available here, or busy (Retry-After says when)",
         504: "The page took longer than the deadline",
@@ -187,6 +190,8 @@ class CardApi(BrowserApi):
             **error_responses(
                 {
                     400: "No title",
+                    429: "Too many browser requests by this user, or past their share of the "
+                    "page slots (Retry-After says when)",
                     503: "The browser is not available here, or busy (Retry-After says when)",
                     504: "Rendering took longer than the deadline",
                 }
