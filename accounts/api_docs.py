@@ -19,6 +19,12 @@ def _error(description: str) -> dict:
 
 
 BAD_BODY = _error("Malformed JSON, not an object, or a field missing or invalid (`fields`)")
+# Beyond what /openapi.json can state: Django's password validators (too short, too common,
+# all digits, too like the username), a taken username, an invalid email.
+REGISTRATION_REFUSED = _error(
+    "A field missing or invalid, a taken username, an invalid email, or a password the "
+    "password policy refuses (`fields` names which)"
+)
 TOO_LARGE = _error("Body over the size limit")
 
 # path → method → summary, description and the error answers of the operation.
@@ -31,7 +37,8 @@ AUTH_OPERATIONS = {
                 "unknown username is registered with that password."
             ),
             "responses": {
-                "400": BAD_BODY,
+                # Sign-up on first login applies /register's rules to an unknown username.
+                "400": REGISTRATION_REFUSED,
                 "401": _error("Wrong username or password"),
                 "413": TOO_LARGE,
                 "429": _error("Too many failed logins for this username or address"),
@@ -42,7 +49,11 @@ AUTH_OPERATIONS = {
         "post": {
             "summary": "Create an account",
             "description": "The password policy applies; the answer is a signed-in user.",
-            "responses": {"400": BAD_BODY, "413": TOO_LARGE},
+            "responses": {
+                "400": REGISTRATION_REFUSED,
+                "413": TOO_LARGE,
+                "429": _error("Too many registrations from this address"),
+            },
         }
     },
     "/verify": {
@@ -75,6 +86,23 @@ AUTH_OPERATIONS = {
                 "400": BAD_BODY,
                 "401": _error("Invalid or expired refresh token"),
                 "413": TOO_LARGE,
+            },
+        }
+    },
+    "/password": {
+        "post": {
+            "summary": "Change your password: a new token pair",
+            "description": (
+                "Every refresh token of the user is revoked, and access tokens issued before "
+                "stop working."
+            ),
+            "responses": {
+                "400": _error(
+                    "A field missing or invalid, the current password is incorrect "
+                    "(`fields.old`), or the password policy refuses the new one (`fields.new`)"
+                ),
+                "413": TOO_LARGE,
+                "429": _error("Too many failed password attempts"),
             },
         }
     },

@@ -1,5 +1,6 @@
 """Input and output shapes of the auth endpoints (validation only; no logic here)."""
 
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
 from accounts.selectors import roles_for_user, scopes_for_user
@@ -14,6 +15,12 @@ class StrictCharField(serializers.CharField):
 
     default_error_messages = {"invalid": "Must be a string."}
 
+    def __init__(self, **kwargs):
+        # DRF refuses "" unless allow_blank; min_length says so in /openapi.json (minLength).
+        if not kwargs.get("allow_blank", False):
+            kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
@@ -26,6 +33,11 @@ class CredentialsInput(serializers.Serializer):
 
 
 class RegisterInput(CredentialsInput):
+    # Django's username rule, stated here so /openapi.json says it (`pattern`); the service
+    # applies the same validator (accounts.services.user_register).
+    username = StrictCharField(
+        max_length=150, trim_whitespace=False, validators=[UnicodeUsernameValidator()]
+    )
     email = StrictCharField(required=False, allow_blank=True, max_length=254)
 
 

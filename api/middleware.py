@@ -34,8 +34,9 @@ class JsonErrorMiddleware:
         response = self.get_response(request)
         if response.status_code < 400 or is_admin_path(request):
             return response
-        content_type = response.get("Content-Type", "")
-        if content_type.startswith("application/json") or response.streaming:
+        media_type = response.get("Content-Type", "").split(";")[0].strip()
+        # JSON already, also under a +json type (GraphQL's application/graphql-response+json).
+        if media_type == "application/json" or media_type.endswith("+json") or response.streaming:
             return response
         # An HTML or empty error from Django itself (405 from require_http_methods, 400 from a
         # bad Host, CSRF 403...): same status, JSON body.

@@ -70,7 +70,7 @@ def main() -> None:
     from django.test import Client
     from graphql import parse
 
-    from config.graphql.http import checked_document, query_bounds, rejected_documents
+    from config.graphql.documents import checked_document, query_bounds, rejected_documents
     from config.graphql.query_limits import check_query_bounds
 
     client = Client()

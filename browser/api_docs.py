@@ -4,7 +4,7 @@ parameters and every status they answer, each with the project's error schema.""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from api.api_docs import ERROR
+from api.api_docs import error_responses
 
 ERROR_DESCRIPTIONS = {
     400: "A parameter is missing (the message names every accepted one), the URL or a redirect"
@@ -23,10 +23,7 @@ ERROR_DESCRIPTIONS = {
 
 
 def browser_errors(*statuses: int) -> dict[int, OpenApiResponse]:
-    return {
-        status: OpenApiResponse(ERROR, description=ERROR_DESCRIPTIONS[status])
-        for status in statuses
-    }
+    return error_responses({status: ERROR_DESCRIPTIONS[status] for status in statuses})
 
 
 STORED = OpenApiResponse(
@@ -64,8 +61,12 @@ SCRAPE_RESULTS = OpenApiResponse(
 )
 
 
-def _query(name: str, description: str, *, kind=OpenApiTypes.STR) -> OpenApiParameter:
-    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
+def _query(name: str, description: str, *, required: bool = False) -> OpenApiParameter:
+    # A required value must hold a visible character: blank counts as missing (400).
+    schema = {"type": "string", "minLength": 1, "pattern": "\\S"} if required else OpenApiTypes.STR
+    return OpenApiParameter(
+        name, schema, OpenApiParameter.QUERY, required=required, description=description
+    )
 
 
 URL = _query("url", "The page (http or https, a public address)")
@@ -74,9 +75,9 @@ STORE = _query("store", "1: keep the file and answer its URL as JSON")
 
 SCRAPER_PARAMETERS = [SEARCH, URL, _query("selector", "A CSS selector; required with url")]
 SCREENSHOT_PARAMETERS = [URL, SEARCH, _query("selector", "The element to capture"), STORE]
-PDF_PARAMETERS = [_query("url", "The page (http or https, a public address); required"), STORE]
+PDF_PARAMETERS = [_query("url", "The page (http or https, a public address)", required=True), STORE]
 CARD_PARAMETERS = [
-    _query("title", "Up to 200 characters; required"),
+    _query("title", "The card's title (200 characters kept)", required=True),
     _query("subtitle", "Up to 300 characters"),
     STORE,
 ]

@@ -9,7 +9,15 @@ drf-spectacular names paths after our URL regexes (`^item/?$` → `/item/`), whi
 are `/item`, `/item/{itemId}`... (a trailing slash is accepted too, never required); our
 parsers read any Content-Type as JSON (`*/*`), which clients should send as
 application/json; and /hello and /health are plain Django views it cannot see.
+
+It also documents the error answers every operation of a kind gives (docs/contract.md §2),
+read from the view class itself so a new view cannot forget them: 401 where a token is
+needed, 403 where a scope is, 400 and 413 where there is a body, 429 where a throttle counts
+the method. A view declares only its own (404, 409, a bad parameter...), with
+api.api_docs.error_responses.
 """
+
+from api.api_docs import error_response
 
 TEXT = {"type": "string"}
 
@@ -80,12 +88,19 @@ def register_app_extensions(endpoints, **kwargs):
 def contract_paths(result, generator, request, public):
     # Loaded by register_app_extensions above; named here for the same reason.
     from accounts.api_docs import AUTH_OPERATIONS
+    from items.api_docs import STORABLE_VALUE, STORABLE_VALUE_NAME
 
+    view_classes = {
+        (path, method.lower()): callback.cls for path, _, method, callback in generator.endpoints
+    }
     paths = {}
     for path, operations in result["paths"].items():
         contract_path = path.rstrip("/") or "/"
         for method, operation in operations.items():
             _json_request_body(operation)
+            view_class = view_classes.get((path, method))
+            for status, description in _kind_errors(view_class, method, operation).items():
+                operation["responses"].setdefault(status, error_response(description))
             overlay = AUTH_OPERATIONS.get(contract_path, {}).get(method)
             if overlay:
                 operation.update(
@@ -95,7 +110,36 @@ def contract_paths(result, generator, request, public):
         paths[contract_path] = operations
     paths.update(PLAIN_DJANGO_OPERATIONS)
     result["paths"] = dict(sorted(paths.items(), key=lambda entry: entry[0].lower()))
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas[STORABLE_VALUE_NAME] = STORABLE_VALUE
     return result
+
+
+def _kind_errors(view_class, method: str, operation: dict) -> dict[str, str]:
+    """The error statuses an operation answers because of what kind of view it is."""
+    from rest_framework.permissions import AllowAny
+
+    from accounts.permissions import HasScopes
+    from accounts.rate_limits import UserRateLimit
+
+    errors = {}
+    if operation.get("requestBody"):
+        errors["400"] = "No body, malformed JSON, or not the shape this operation takes"
+        errors["413"] = "Body over the size limit"
+    if view_class is None:
+        return errors
+    permissions = tuple(view_class.permission_classes)
+    if view_class.authentication_classes and not all(
+        issubclass(permission, AllowAny) for permission in permissions
+    ):
+        errors["401"] = "No or invalid bearer token"
+    if any(issubclass(permission, HasScopes) for permission in permissions):
+        errors["403"] = "The token lacks a scope this operation needs"
+    for throttle in view_class.throttle_classes:
+        # UserRateLimit counts unsafe methods only (accounts.rate_limits).
+        if not issubclass(throttle, UserRateLimit) or method.upper() not in ("GET", "HEAD"):
+            errors["429"] = "Too many requests by this user for now (Retry-After says when)"
+    return errors
 
 
 def _json_request_body(operation: dict) -> None:

@@ -9,6 +9,12 @@ import copy
 from api import api_docs as shared_api_docs
 
 ITEM_ID = {"type": "string", "format": "uuid", "description": "Assigned by the server."}
+# What the path takes: any text. An id that is not one of ours is an unknown item (404, or
+# DELETE's `"itemWas": null`), never a 400: the client cannot know our id format.
+ITEM_ID_IN_PATH = {"type": "string", "description": "The item's itemId."}
+# A cursor is the URL-safe base64 text the API issued as `next` (empty: the first page); one
+# it did not issue is a 400.
+CURSOR = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}
 TIMESTAMP = {
     "type": "string",
     "format": "date-time",
@@ -30,9 +36,25 @@ ITEM = {
     "additionalProperties": True,
 }
 
-# Postgres text and jsonb cannot hold NUL; nested values and keys say so in the prose only
-# (OAS 3.0 has no propertyNames, and a recursive value schema is beyond it here).
-STORABLE_STRING = {"type": "string", "pattern": "^[^\\u0000]*$", "nullable": True}
+# Postgres text and jsonb cannot hold NUL: no string of an item may carry one. Keys say so
+# in the prose only (OAS 3.0 has no propertyNames).
+NO_NUL = "^[^\\u0000]*$"
+STORABLE_STRING = {"type": "string", "pattern": NO_NUL, "nullable": True}
+# Any JSON value whose strings hold no NUL, nested to any depth: a component, since it refers
+# to itself (config.api_docs_hooks adds it to the document's components).
+STORABLE_VALUE_NAME = "StorableJsonValue"
+STORABLE_VALUE_REF = {"$ref": f"#/components/schemas/{STORABLE_VALUE_NAME}"}
+STORABLE_VALUE = {
+    "description": "Any JSON value; no string in it holds a NUL character (\\u0000).",
+    "nullable": True,
+    "anyOf": [
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "array", "items": STORABLE_VALUE_REF},
+        {"type": "object", "additionalProperties": STORABLE_VALUE_REF},
+    ],
+}
 
 ITEM_INPUT = {
     "type": "object",
@@ -45,7 +67,7 @@ ITEM_INPUT = {
         "name": STORABLE_STRING,
         "body": STORABLE_STRING,
     },
-    "additionalProperties": True,
+    "additionalProperties": STORABLE_VALUE_REF,
 }
 
 ITEM_RESPONSE = {

@@ -1,6 +1,5 @@
 """The book's items REST API (docs/contract.md §2.2): thin views over items.services/selectors."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
@@ -8,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.rate_limits import ITEM_WRITES, UserRateLimit
 from accounts.scope_names import ITEMS_READ, ITEMS_WRITE
+from api.api_docs import error_responses
 from api.errors import ApiError
 from api.request_body import JsonObjectParser, json_body_of
 from items import api_docs
@@ -20,18 +20,16 @@ from items.services import item_create, item_delete, item_update
 READ_SCOPES = [ITEMS_READ]
 WRITE_SCOPES = [ITEMS_WRITE]
 
-COMMON_ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
-BODY_ERRORS = {
-    400: OpenApiResponse(api_docs.ERROR, description="No body, malformed JSON or not an object"),
-    413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
-}
-WRITE_ERRORS = {
-    429: OpenApiResponse(
-        api_docs.ERROR, description="Too many item writes by this user (Retry-After says when)"
-    )
-}
+# 401, 403 and, for writes, 429 and the body's 400/413 are added by config.api_docs_hooks.
+BODY_ERRORS = error_responses(
+    {
+        400: "No body, malformed JSON, not an object, `name`/`body` not a string, nesting "
+        "deeper than 64 levels, a NUL character or an unpaired surrogate",
+    }
+)
+WRITE_ERRORS = error_responses({429: "Too many item writes by this user (Retry-After says when)"})
 ITEM_ID_PARAMETER = OpenApiParameter(
-    "itemId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's itemId."
+    "itemId", api_docs.ITEM_ID_IN_PATH, OpenApiParameter.PATH, description="The item's itemId."
 )
 
 
@@ -80,7 +78,6 @@ class ItemCreateApi(ItemsApi):
         responses={
             200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The new item"),
             **BODY_ERRORS,
-            **COMMON_ERRORS,
             **WRITE_ERRORS,
         },
     )
@@ -97,11 +94,7 @@ class ItemDetailApi(ItemsApi):
         parameters=[ITEM_ID_PARAMETER],
         responses={
             200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The item"),
-            404: OpenApiResponse(
-                api_docs.ERROR,
-                description=("Item not found (also for an itemId that is not a UUID)"),
-            ),
-            **COMMON_ERRORS,
+            **error_responses({404: "Item not found (also for an itemId that is not ours)"}),
         },
     )
     def get(self, request, itemId):  # the book names the path parameter itemId
@@ -115,9 +108,8 @@ class ItemDetailApi(ItemsApi):
         request={"application/json": api_docs.ITEM_INPUT},
         responses={
             200: OpenApiResponse(api_docs.ITEM_RESPONSE, description="The updated item"),
-            404: OpenApiResponse(api_docs.ERROR, description="Item not found"),
+            **error_responses({404: "Item not found"}),
             **BODY_ERRORS,
-            **COMMON_ERRORS,
             **WRITE_ERRORS,
         },
     )
@@ -134,7 +126,6 @@ class ItemDetailApi(ItemsApi):
             200: OpenApiResponse(
                 api_docs.DELETED_ITEM_RESPONSE, description="The item as it was, or null"
             ),
-            **COMMON_ERRORS,
             **WRITE_ERRORS,
         },
     )
@@ -170,15 +161,14 @@ class ItemListApi(ItemsApi):
             ),
             OpenApiParameter(
                 "cursor",
-                OpenApiTypes.STR,
+                api_docs.CURSOR,
                 OpenApiParameter.QUERY,
                 description="The `next` of the previous page (opaque; any other value is a 400).",
             ),
         ],
         responses={
             200: OpenApiResponse(api_docs.ITEM_LIST_RESPONSE, description="One page"),
-            400: OpenApiResponse(api_docs.ERROR, description="Bad limit or cursor"),
-            **COMMON_ERRORS,
+            **error_responses({400: "Bad limit, or a cursor the API did not issue"}),
         },
     )
     def get(self, request):

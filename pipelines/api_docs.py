@@ -38,6 +38,26 @@ WORD_COUNTS = {
 }
 
 
+UPLOAD_ID = {"type": "string", "format": "uuid"}
+# The file is never empty: a 0-byte PUT is refused (docs/contract.md §2.5).
+UPLOAD_BODY = {"type": "string", "format": "binary", "minLength": 1}
+
+
+def start_input(elements: dict) -> dict:
+    """The array itself, or {"upload": "<uploadId>"} for an uploaded file."""
+    return {
+        "oneOf": [
+            elements,
+            {
+                "type": "object",
+                "properties": {"upload": UPLOAD_ID},
+                "required": ["upload"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
 def started(elements: dict) -> dict:
     return {
         "type": "object",

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.rate_limits import PIPELINE_RUNS, PIPELINE_UPLOAD_PUTS, UserRateLimit
 from accounts.scope_names import PIPELINES_RUN
+from api.api_docs import error_responses
 from api.request_body import json_body_of
 from pipelines import api_docs
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
@@ -15,7 +16,7 @@ from pipelines.services.runs import run_start
 from pipelines.services.uploads import run_start_from_upload, upload_create, upload_store
 from pipelines.upload_errors import UploadErrorsMixin
 
-ERRORS = {401: OpenApiResponse(api_docs.ERROR, description="No or invalid bearer token")}
+# 401, 403, 429 and a body's 400/413 are added by config.api_docs_hooks from the view.
 ARRAY_ID_PARAMETER = OpenApiParameter(
     "arrayId",
     {"type": "string"},
@@ -128,19 +129,20 @@ def _start_schema(name: str, elements: dict):
         operation_id=f"{name}_start",
         summary=f"Start a {name} run (returns at once)",
         tags=["pipelines"],
-        request={"application/json": elements},
+        request={"application/json": api_docs.start_input(elements)},
         responses={
             200: OpenApiResponse(api_docs.started(elements), description="Started"),
-            400: OpenApiResponse(
-                api_docs.ERROR,
-                description=(
-                    "Not a JSON array, an invalid element (named with its index), too "
+            **error_responses(
+                {
+                    400: "Not a JSON array, an invalid element (named with its index), too "
                     "many elements, malformed JSON; an upload with no file or an empty one "
-                    "(fields.upload)"
-                ),
+                    "(fields.upload)",
+                    404: "Unknown uploadId (with an upload body)",
+                    409: "That upload already started a run",
+                    413: "Body over the size limit",
+                    429: "Too many pipeline runs by this user (Retry-After says when)",
+                }
             ),
-            413: OpenApiResponse(api_docs.ERROR, description="Body over the size limit"),
-            **ERRORS,
         },
     )
 
@@ -153,8 +155,7 @@ def _detail_schema(name: str, result: dict):
         parameters=[ARRAY_ID_PARAMETER],
         responses={
             200: OpenApiResponse(api_docs.state(result), description="The run"),
-            404: OpenApiResponse(api_docs.ERROR, description="Unknown arrayId"),
-            **ERRORS,
+            **error_responses({404: "Unknown arrayId"}),
         },
     )
 
@@ -208,11 +209,12 @@ def _upload_create_schema(name: str):
         "to this API); then POST /" + name + ' {"upload": "<uploadId>"}',
         responses={
             200: OpenApiResponse(api_docs.UPLOAD_TARGET, description="The upload slot"),
-            413: OpenApiResponse(
-                api_docs.ERROR,
-                description="The user's unstarted uploads hold PIPELINE_UPLOAD_QUOTA_BYTES",
+            **error_responses(
+                {
+                    413: "The user's unstarted uploads hold PIPELINE_UPLOAD_QUOTA_BYTES",
+                    429: "Too many pipeline runs by this user (Retry-After says when)",
+                }
             ),
-            **ERRORS,
         },
     )
 
@@ -223,19 +225,18 @@ def _upload_body_schema(name: str):
         tags=["pipelines"],
         parameters=[UPLOAD_ID_PARAMETER],
         summary=f"The {name} input file as the body (CSV or JSON lines; off S3 only)",
-        request={"text/csv": {"type": "string", "format": "binary"}},
+        request={"text/csv": api_docs.UPLOAD_BODY},
         responses={
             200: OpenApiResponse(api_docs.UPLOAD_STORED, description="Stored"),
-            400: OpenApiResponse(api_docs.ERROR, description="An empty body; the storage is S3"),
-            404: OpenApiResponse(api_docs.ERROR, description="Unknown or expired uploadId"),
-            409: OpenApiResponse(api_docs.ERROR, description="Already started a run"),
-            413: OpenApiResponse(
-                api_docs.ERROR, description="Over maxBytes, or over the user's upload quota"
+            **error_responses(
+                {
+                    400: "An empty body; the storage is S3",
+                    404: "Unknown or expired uploadId",
+                    409: "Already started a run",
+                    413: "Over maxBytes, or over the user's upload quota",
+                    429: "Too many PUTs by this user (pipeline-upload-puts; Retry-After says when)",
+                }
             ),
-            429: OpenApiResponse(
-                api_docs.ERROR, description="Too many PUTs (pipeline-upload-puts), Retry-After"
-            ),
-            **ERRORS,
         },
     )
 

@@ -181,3 +181,20 @@ def bearer_headers():
 @pytest.fixture
 def auth_headers(user, bearer_headers) -> dict[str, str]:
     return bearer_headers(user)
+
+
+# --- WSGI apps driven in process (schemathesis) ------------------------------------------
+
+
+@pytest.fixture
+def wsgi_requests_share_the_test_transaction():
+    """Like Django's test client: a request's end must not close the test's connection (for
+    tests that call the WSGI app directly, as schemathesis's from_wsgi does)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

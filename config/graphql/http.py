@@ -1,21 +1,11 @@
 """graphene-django's GraphQLView with the project's rules: bearer-token auth, JSON errors,
-bounded documents, GraphiQL and introspection switched by settings (off in prod).
-
-Where introspection is off, `__schema` and `__type` are refused but `__typename` is not
-(Apollo Client and Relay add it to every selection), and validation errors carry no
-"Did you mean ...?" suggestions, which would spell the schema out field by field.
-
-Checked documents are memoized by their text: parsing and validating a query costs more
-than running it, and clients send the same few queries again and again. Rejected documents
-are remembered too (apart, so a flood of bad ones cannot evict the good ones): sending the
-same abusive document again costs a dictionary lookup.
+bounded documents (config/graphql/documents.py), GraphiQL and introspection switched by
+settings (off in prod), and GraphQL over HTTP's media types (docs/items.md "GraphQL over HTTP"):
+`application/graphql-response+json` for a client that asks for it, `application/json` else.
 """
 
-import functools
+import json
 import logging
-import threading
-from collections import OrderedDict
-from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -23,177 +13,84 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from graphene_django.views import GraphQLView, HttpError
-from graphql import (
-    ExecutionResult,
-    GraphQLError,
-    OperationType,
-    execute,
-    get_operation_ast,
-    parse,
-    specified_rules,
-    validate,
-)
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
 
 from accounts.authentication import InvalidCredentials, user_from_bearer
 from accounts.graphql_permissions import UNAUTHENTICATED
 from api.errors import ApiError, error_payload
-from config.graphql.query_limits import QueryBounds, query_bound_errors
+from config.graphql.documents import RejectedDocument, document_for, without_suggestions
 
 logger = logging.getLogger("graphql")
 
 INTERNAL_ERROR = "Internal server error"
-CHECKED_DOCUMENTS_CACHED = 256
-REJECTED_DOCUMENTS_CACHED = 256
-CACHEABLE_QUERY_LENGTH = 8192
 # Set when a resolver refused an anonymous caller: the response is then a 401.
 AUTHENTICATION_REQUIRED_FLAG = "graphql_authentication_required"
+JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
 def is_unauthenticated(error) -> bool:
     return (getattr(error, "extensions", None) or {}).get("code") == UNAUTHENTICATED
 
 
-def query_bounds() -> QueryBounds:
-    return QueryBounds(
-        max_depth=settings.GRAPHQL_MAX_DEPTH,
-        max_fields=settings.GRAPHQL_MAX_FIELDS,
-        max_aliases=settings.GRAPHQL_MAX_ALIASES,
-        max_fragments=settings.GRAPHQL_MAX_FRAGMENTS,
-    )
+def response_media_type(request) -> str:
+    """What the client's Accept prefers of the two (GraphQL over HTTP, audit 22EB). No Accept,
+    `*/*` or a tie in favour of JSON keep application/json, which every client reads."""
+    return request.get_preferred_type([JSON, GRAPHQL_RESPONSE_JSON]) or JSON
 
 
-class RejectedDocument(Exception):
-    def __init__(self, errors):
-        super().__init__("rejected GraphQL document")
-        self.errors = tuple(errors)
+def bad_request(message: str) -> HttpError:
+    return HttpError(HttpResponseBadRequest(), message)
 
 
-SUGGESTION = " Did you mean "
+def check_request_parameters(query, variables, operation_name, extensions) -> None:
+    """The request's parameters have the types GraphQL over HTTP gives them, or a 400."""
+    if not query:
+        raise bad_request("Must provide query string.")
+    if not isinstance(query, str):
+        raise bad_request("query must be a string")
+    if variables is not None and not isinstance(variables, dict):
+        raise bad_request("variables must be a JSON object")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise bad_request("operationName must be a string")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise bad_request("extensions must be a JSON object")
 
 
-def without_suggestion(error: GraphQLError) -> GraphQLError:
-    """The error without graphql-core's trailing " Did you mean 'item'?" (graphql-core 3.2
-    has no switch for it; every rule appends it last, through pyutils.did_you_mean)."""
-    message = error.message
-    start = message.rfind(SUGGESTION)
-    if start < 0 or not message.endswith("?"):
-        return error
-    return GraphQLError(
-        message[:start],
-        error.nodes,
-        error.source,
-        error.positions,
-        error.path,
-        error.original_error,
-        error.extensions,
-    )
-
-
-def without_suggestions(errors):
-    # Errors a resolver raised are the project's own text: only graphql-core's are touched.
-    return [
-        error if error.original_error is not None else without_suggestion(error) for error in errors
-    ]
-
-
-def check_document(schema, query: str, max_tokens: int, bounds: QueryBounds, introspection: bool):
-    """The parsed document of a query fit to execute; raises RejectedDocument otherwise."""
+def extensions_of(request, data: dict):
+    """`extensions` from the body, or from GET's query string (as JSON text)."""
+    if "extensions" in data:
+        return data["extensions"]
+    text = request.GET.get("extensions")
+    if text is None:
+        return None
     try:
-        document = parse(query, max_tokens=max_tokens)
-    except GraphQLError as error:
-        raise RejectedDocument([error]) from error
-    # The bounds first: an abusive document must not reach the costlier standard rules.
-    errors = query_bound_errors(document, bounds)
-    if not errors:
-        if introspection:
-            errors = validate(schema, document, specified_rules)
-        else:
-            # graphql-core's rule refuses fields of introspection types (__schema, __type
-            # and below), not __typename; graphene's DisableIntrospection refuses any "__".
-            errors = without_suggestions(
-                validate(schema, document, (*specified_rules, NoSchemaIntrospectionCustomRule))
+        return json.loads(text)
+    except ValueError as exc:
+        raise bad_request("extensions must be a JSON object") from exc
+
+
+def refuse_non_query_over_get(request, operation) -> None:
+    if request.method == "GET" and operation is not None:
+        if operation.operation != OperationType.QUERY:
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"],
+                    f"Can only perform a {operation.operation.value} operation "
+                    "from a POST request.",
+                )
             )
-    if errors:
-        raise RejectedDocument(errors)
-    return document
 
 
-# Only accepted documents are memoized here (lru_cache keeps no exceptions), and only short
-# query texts, so hostile input can neither fill the cache nor pin large bodies in memory.
-checked_document = functools.lru_cache(maxsize=CHECKED_DOCUMENTS_CACHED)(check_document)
-
-
-class CacheInfo(NamedTuple):
-    hits: int
-    misses: int
-    maxsize: int
-    currsize: int
-
-
-class RejectionCache:
-    """The errors of the most recently rejected documents, least recently used out first.
-
-    Keyed like checked_document (query text and the settings that judged it); thread-safe,
-    since a worker may serve requests on several threads.
-    """
-
-    def __init__(self, maxsize: int):
-        self.maxsize = maxsize
-        self._errors: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._hits = self._misses = 0
-
-    def get(self, key) -> tuple | None:
-        with self._lock:
-            errors = self._errors.get(key)
-            if errors is None:
-                self._misses += 1
-                return None
-            self._errors.move_to_end(key)
-            self._hits += 1
-            return errors
-
-    def put(self, key, errors: tuple) -> None:
-        with self._lock:
-            self._errors[key] = errors
-            self._errors.move_to_end(key)
-            while len(self._errors) > self.maxsize:
-                self._errors.popitem(last=False)
-
-    def cache_info(self) -> CacheInfo:
-        with self._lock:
-            return CacheInfo(self._hits, self._misses, self.maxsize, len(self._errors))
-
-    def cache_clear(self) -> None:
-        with self._lock:
-            self._errors.clear()
-            self._hits = self._misses = 0
-
-
-rejected_documents = RejectionCache(maxsize=REJECTED_DOCUMENTS_CACHED)
-
-
-def document_for(schema, query: str):
-    arguments = (
-        schema,
-        query,
-        settings.GRAPHQL_MAX_TOKENS,
-        query_bounds(),
-        settings.GRAPHQL_INTROSPECTION_ENABLED,
-    )
-    if len(query) > CACHEABLE_QUERY_LENGTH:
-        # Not remembered either way; parsing stops at GRAPHQL_MAX_TOKENS and the bounds
-        # cost a walk proportional to the text, so a long bad document stays cheap.
-        return check_document(*arguments)
-    errors = rejected_documents.get(arguments)
-    if errors is not None:
-        raise RejectedDocument(errors)  # a fresh exception: re-raising one would grow its traceback
-    try:
-        return checked_document(*arguments)
-    except RejectedDocument as rejected:
-        rejected_documents.put(arguments, rejected.errors)
-        raise
+def execute_document(schema, document, operation, options: dict) -> ExecutionResult:
+    if operation is None or operation.operation != OperationType.MUTATION:
+        return execute(schema, document, **options)
+    # A mutation document that ends in any error leaves nothing stored.
+    with transaction.atomic():
+        result = execute(schema, document, **options)
+        if result.errors:
+            transaction.set_rollback(True)
+    return result
 
 
 class ProjectGraphQLView(GraphQLView):
@@ -202,6 +99,14 @@ class ProjectGraphQLView(GraphQLView):
     graphiql_template = "graphiql/page.html"
 
     def dispatch(self, request, *args, **kwargs):
+        response = self.answer(request, *args, **kwargs)
+        if response.get("Content-Type", "").startswith(JSON):
+            media_type = response_media_type(request)
+            if media_type != JSON:
+                response["Content-Type"] = f"{media_type}; charset=utf-8"
+        return response
+
+    def answer(self, request, *args, **kwargs):
         # Read per request (not at import), so settings and tests can switch them.
         self.graphiql = settings.GRAPHIQL_ENABLED
         try:
@@ -226,10 +131,10 @@ class ProjectGraphQLView(GraphQLView):
                 )
             data = self.parse_body(request)
             result, status_code = self.get_response(request, data)
-            return HttpResponse(status=status_code, content=result, content_type="application/json")
+            return HttpResponse(status=status_code, content=result, content_type=JSON)
         except HttpError as error:
             response = error.response
-            response["Content-Type"] = "application/json"
+            response["Content-Type"] = JSON
             response.content = self.json_encode(request, {"errors": [self.format_error(error)]})
             return response
 
@@ -255,34 +160,14 @@ class ProjectGraphQLView(GraphQLView):
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False
     ):
-        if not query:
-            raise HttpError(HttpResponseBadRequest(), "Must provide query string.")
-        if not isinstance(query, str):
-            raise HttpError(HttpResponseBadRequest(), "query must be a string")
-        if variables is not None and not isinstance(variables, dict):
-            raise HttpError(HttpResponseBadRequest(), "variables must be a JSON object")
-        if operation_name is not None and not isinstance(operation_name, str):
-            raise HttpError(HttpResponseBadRequest(), "operationName must be a string")
+        check_request_parameters(query, variables, operation_name, extensions_of(request, data))
         schema = self.schema.graphql_schema
         try:
             document = document_for(schema, query)
         except RejectedDocument as rejected:
             return ExecutionResult(errors=list(rejected.errors))
-
         operation = get_operation_ast(document, operation_name)
-        is_mutation = operation is not None and operation.operation == OperationType.MUTATION
-        if (
-            request.method == "GET"
-            and operation is not None
-            and (operation.operation != OperationType.QUERY)
-        ):
-            raise HttpError(
-                HttpResponseNotAllowed(
-                    ["POST"],
-                    f"Can only perform a {operation.operation.value} operation "
-                    "from a POST request.",
-                )
-            )
+        refuse_non_query_over_get(request, operation)
         options = {
             "root_value": self.get_root_value(request),
             "context_value": self.get_context(request),
@@ -290,14 +175,7 @@ class ProjectGraphQLView(GraphQLView):
             "operation_name": operation_name,
             "middleware": self.get_middleware(request),
         }
-        if not is_mutation:
-            result = execute(schema, document, **options)
-        else:
-            # A mutation document that ends in any error leaves nothing stored.
-            with transaction.atomic():
-                result = execute(schema, document, **options)
-                if result.errors:
-                    transaction.set_rollback(True)
+        result = execute_document(schema, document, operation, options)
         if result.errors and not settings.GRAPHQL_INTROSPECTION_ENABLED:
             # Coercing variables (enum values, input fields) can suggest names too.
             result.errors = without_suggestions(result.errors)

@@ -88,9 +88,14 @@ def test_pipeline_bodies_are_json_arrays(document):
     texts = document["paths"]["/wordCount"]["post"]["requestBody"]
 
     assert numbers["required"] is True and texts["required"] is True
-    assert json_schema(numbers)["type"] == "array"
-    assert json_schema(numbers)["items"] == {"type": "number"}
-    assert json_schema(texts)["items"] == {"type": "string"}
+    # The array itself, or {"upload": "<uploadId>"} for an uploaded file (§2.5).
+    numbers_array, numbers_upload = json_schema(numbers)["oneOf"]
+    texts_array, texts_upload = json_schema(texts)["oneOf"]
+    assert numbers_array["type"] == "array"
+    assert numbers_array["items"] == {"type": "number"}
+    assert texts_array["items"] == {"type": "string"}
+    for upload in (numbers_upload, texts_upload):
+        assert (upload["required"], upload["additionalProperties"]) == (["upload"], False)
     started = json_schema(document["paths"]["/sumArray"]["post"]["responses"]["200"])
     assert started["properties"]["array"]["type"] == "array"
     assert set(document["paths"]["/sumArray/{arrayId}"]["get"]["responses"]) >= {"200", "404"}
@@ -148,3 +153,68 @@ def test_an_item_id_that_is_not_a_uuid_is_documented_as_not_found(document):
 
     assert "404" in item["get"]["responses"] and "404" in item["post"]["responses"]
     assert "400" not in item["get"]["responses"] and "400" not in item["delete"]["responses"]
+
+
+def test_every_operation_documents_the_errors_its_kind_answers(document):
+    """401 with a token, 403 with a scope, 400 and 413 with a body, in the one error shape
+    (docs/contract.md §2); config.api_docs_hooks adds them from the view itself."""
+    error_schema = document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            expected = set()
+            if operation.get("security"):
+                expected |= {"401", "403"} if path not in ("/private", "/password") else {"401"}
+            if operation.get("requestBody"):
+                expected |= {"400", "413"}
+            assert expected <= set(operation["responses"]), (method, path)
+            for status in expected:
+                content = operation["responses"][status]["content"]["application/json"]
+                assert content["schema"]["required"] == ["status", "error"], (method, path)
+    assert "StorableJsonValue" in error_schema
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("/sumArray", "post", {"400", "404", "409", "413", "429"}),
+        ("/sumArray/uploads", "post", {"429"}),
+        ("/card", "get", {"400", "503", "504"}),
+        ("/screenshot", "get", {"400", "404", "502", "503", "504"}),
+        ("/password", "post", {"400", "429"}),
+        ("/register", "post", {"400", "429"}),
+        ("/item", "post", {"429"}),
+    ],
+)
+def test_operations_document_their_own_errors(document, path, method, statuses):
+    assert statuses <= set(document["paths"][path][method]["responses"])
+
+
+def test_429_is_documented_where_a_budget_counts_the_method(document):
+    # Item writes count POST and DELETE, never reads; the browser's throttle counts every GET.
+    responses = {
+        (path, method): set(operation["responses"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    assert "429" not in responses["/items", "get"] | responses["/item/{itemId}", "get"]
+    assert "429" in responses["/item/{itemId}", "delete"] & responses["/card", "get"]
+
+
+def test_string_constraints_match_the_validators(document):
+    schemas = document["components"]["schemas"]
+    for name, field in (
+        ("CredentialsInput", "username"),
+        ("CredentialsInput", "password"),
+        ("TokenInput", "token"),
+        ("RefreshInput", "refresh"),
+        ("PasswordChangeInput", "old"),
+        ("PasswordChangeInput", "new"),
+    ):
+        assert schemas[name]["properties"][field]["minLength"] == 1, (name, field)
+    assert schemas["RegisterInput"]["properties"]["username"]["pattern"] == "^[\\w.@+-]+$"
+    card = {p["name"]: p for p in document["paths"]["/card"]["get"]["parameters"]}
+    assert card["title"]["required"] is True
+    items = {p["name"]: p for p in document["paths"]["/items"]["get"]["parameters"]}
+    assert items["cursor"]["schema"]["pattern"] == "^[A-Za-z0-9_-]*$"
+    item_id = document["paths"]["/item/{itemId}"]["get"]["parameters"][0]
+    assert "format" not in item_id["schema"]  # any text: one not ours is an unknown item

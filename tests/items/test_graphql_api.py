@@ -250,7 +250,7 @@ def test_a_mutation_document_that_fails_stores_nothing(graphql, auth_headers):
 def test_a_repeated_query_is_answered_from_the_checked_document_cache(
     graphql, auth_headers, make_item
 ):
-    from config.graphql.http import checked_document
+    from config.graphql.documents import checked_document
 
     item = make_item(name="Hat")
     query = "query($id: String!) { item(id: $id) { name } }"
@@ -264,7 +264,7 @@ def test_a_repeated_query_is_answered_from_the_checked_document_cache(
 
 
 def test_rejected_documents_are_not_cached(graphql, auth_headers):
-    from config.graphql.http import checked_document
+    from config.graphql.documents import checked_document
 
     size = checked_document.cache_info().currsize
     for query in (

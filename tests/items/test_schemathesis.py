@@ -39,17 +39,7 @@ def hypothesis_settings(max_examples: int):
     )
 
 
-@pytest.fixture(autouse=True)
-def wsgi_requests_share_the_test_transaction():
-    """Like Django's test client: a request's end must not close the test's connection."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("wsgi_requests_share_the_test_transaction")
 
 
 @pytest.fixture(autouse=True)
