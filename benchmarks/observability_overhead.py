@@ -59,6 +59,26 @@ def import_cost_ms() -> tuple[float, float]:
     return statistics.median(runs["with"]), statistics.median(runs["baseline"])
 
 
+def tracing_import_cost_ms() -> float:
+    """What a sampled cold start adds: OpenTelemetry and its exporter (monitoring/otel_export.py).
+    Unsampled work never imports it (monitoring/tracing.py), so GET /hello above pays none."""
+    code = (
+        "import time, django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+        "'config.django.test'; django.setup(); import monitoring.access; "
+        "t=time.perf_counter(); import monitoring.otel_export; "
+        "print((time.perf_counter()-t)*1000)"
+    )
+    runs = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
+        for _ in range(5)
+    ]
+    return statistics.median(runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000)
@@ -97,6 +117,10 @@ def main() -> None:
     print(
         f"cold start: importing the observability modules after django.setup(): "
         f"{imported - baseline:.1f} ms (median of 5 fresh processes; target <= 30 ms)"
+    )
+    print(
+        f"tracing: sampled work only imports OpenTelemetry: {tracing_import_cost_ms():.1f} ms "
+        "once per process (median of 5); unsampled requests import nothing"
     )
 
 
