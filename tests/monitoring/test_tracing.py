@@ -4,8 +4,10 @@ layer's place); an unsampled one imports and sends nothing."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -72,3 +74,25 @@ def test_an_unsampled_request_sends_nothing_and_imports_no_opentelemetry(receive
     assert process.returncode == 0, process.stderr[-2000:]
     assert json.loads(process.stdout.strip().splitlines()[-1]) == []
     assert receiver.spans == []
+
+
+def test_a_sampled_request_without_a_collector_is_answered_without_waiting(client, monkeypatch):
+    from monitoring import otel_export
+
+    # Given tracing on but nothing listening where spans go (a stage missing its layer)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"http://127.0.0.1:{closed_port}/v1/traces"
+    )
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", f"Root={TRACE_ID};Parent={LAMBDA_PARENT};Sampled=1")
+    monkeypatch.setattr(otel_export, "_tracer", None)
+    client.get("/hello")  # the first sampled request also pays the import
+
+    started = time.perf_counter()
+    response = client.get("/hello?name=Ann")
+
+    # Then the span is dropped after a bounded wait, not the SDK's 10 s of retries
+    assert response.status_code == 200 and response.content.decode() == "Hello Ann 👋"
+    assert time.perf_counter() - started < 2.0
