@@ -17,6 +17,9 @@ Every child runs as the Lambda package would: modules only the development virtu
 (--with-dev-packages lets them). Wall and CPU time are printed; on a machine others are loading
 the CPU time is the steadier figure.
 Targets against the baseline: hello <= 1.3x, rest item and graphql item <= 2x each.
+Tracing is off in every child (stage dev, no `_X_AMZN_TRACE_ID`): OpenTelemetry is never
+imported, as for staging's and prod's unsampled requests; a sampled cold start adds the
+import benchmarks/observability_overhead.py measures.
 """
 
 import argparse
@@ -84,7 +87,10 @@ def not_packaged_modules() -> frozenset[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     shipped: set[str] = set()
     seen: set[tuple[str, frozenset]] = set()
+    # pyppeteer ships too, installed --no-deps (requirements/no-deps.txt).
+    no_deps = (ROOT / "requirements" / "no-deps.txt").read_text().splitlines()
     pending = [Requirement(line) for line in project["dependencies"]]
+    pending += [Requirement(line) for line in no_deps if line.strip() and line[0] != "#"]
     while pending:
         requirement = pending.pop()
         key = (canonicalize_name(requirement.name), frozenset(requirement.extras))

@@ -1,5 +1,7 @@
 """Per-request cost of the access log line and the metric event (target: <= 5 %), and the
-import cost the observability modules add to a cold start (target: <= 30 ms).
+import cost the observability modules add to a cold start (target: <= 30 ms). Tracing:
+what a sampled process imports once, and the per-request cost unsampled (target: <= 2 %)
+and sampled.
 
 Same process, same run: GET /hello through Django's full middleware stack with the access
 log and metrics on (METRICS_SINKS as named, JSON lines written to /dev/null) against the same
@@ -59,6 +61,54 @@ def import_cost_ms() -> tuple[float, float]:
     return statistics.median(runs["with"]), statistics.median(runs["baseline"])
 
 
+def tracing_import_cost_ms() -> float:
+    """What a sampled cold start adds: OpenTelemetry and its exporter (monitoring/otel_export.py).
+    Unsampled work never imports it (monitoring/tracing.py), so GET /hello above pays none."""
+    code = (
+        "import time, django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+        "'config.django.test'; django.setup(); import monitoring.access; "
+        "t=time.perf_counter(); import monitoring.otel_export; "
+        "print((time.perf_counter()-t)*1000)"
+    )
+    runs = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
+        for _ in range(5)
+    ]
+    return statistics.median(runs)
+
+
+def tracing_request_cost(count: int) -> dict[str, float]:
+    """µs per GET /hello: not traced (no Lambda trace header), traced but unsampled
+    (Sampled=0: the gate in monitoring/tracing.py only), and sampled, exporting each span over
+    OTLP/HTTP to a receiver on loopback (the ADOT collector's place). Interleaved rounds."""
+    from django.test import Client
+
+    from tests.otlp_receiver import OtlpReceiver
+
+    receiver = OtlpReceiver()
+    os.environ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = receiver.endpoint
+    root = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8"
+    cases = {"off": None, "unsampled": f"{root};Sampled=0", "sampled": f"{root};Sampled=1"}
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    client = Client()
+    timed_requests(client, 50)  # warm: imports, the first span's connection
+    for round_number in range(10):
+        order = list(cases.items())
+        for name, header in order if round_number % 2 else order[::-1]:
+            if header is None:
+                os.environ.pop("_X_AMZN_TRACE_ID", None)
+            else:
+                os.environ["_X_AMZN_TRACE_ID"] = header
+            samples[name].append(timed_requests(client, max(count // 10, 1)))
+    os.environ.pop("_X_AMZN_TRACE_ID", None)
+    receiver.shutdown()
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000)
@@ -97,6 +147,17 @@ def main() -> None:
     print(
         f"cold start: importing the observability modules after django.setup(): "
         f"{imported - baseline:.1f} ms (median of 5 fresh processes; target <= 30 ms)"
+    )
+    print(
+        f"tracing: sampled work only imports OpenTelemetry: {tracing_import_cost_ms():.1f} ms "
+        "once per process (median of 5); unsampled requests import nothing"
+    )
+    costs = tracing_request_cost(min(args.requests, 1000))
+    print(
+        f"tracing per request: off {costs['off']:.1f} µs, unsampled {costs['unsampled']:.1f} µs "
+        f"(ratio {costs['unsampled'] / costs['off']:.3f}, target <= 1.02), sampled "
+        f"{costs['sampled']:.1f} µs (ratio {costs['sampled'] / costs['off']:.3f}: one span "
+        "exported to a loopback collector)"
     )
 
 

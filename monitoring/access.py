@@ -8,7 +8,7 @@ from django.utils.functional import SimpleLazyObject
 
 from monitoring.metrics import metric_record
 from monitoring.request_context import cold_start_consumed
-from monitoring.tracing import xray_subsegment
+from monitoring.tracing import traced_span
 
 access_logger = logging.getLogger("monitoring.access")
 
@@ -59,7 +59,7 @@ class AccessLogMiddleware:
     def __call__(self, request):
         cold_start = cold_start_consumed()
         started = time.perf_counter()
-        with xray_subsegment("django", request_id=getattr(request, "request_id", None)):
+        with traced_span("django", request_id=getattr(request, "request_id", None)):
             response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
         part = route_group(request.path_info)

@@ -10,12 +10,15 @@ is added to deploy.
 
 Both may carry "requestId": the id of the HTTP request that started the run, so the
 consumers' log lines for the run carry it too (one id traces the run across the queues).
+A message sent inside a sampled span also carries "trace", that span's X-Ray trace header,
+so the step's span joins the same trace (monitoring/tracing.py).
 """
 
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from monitoring.tracing import TRACE_HEADER_MAX_LENGTH, current_trace_header
 from pipelines import exact_json
 
 MAP = "map"
@@ -42,6 +45,7 @@ class StepMessage:
     elements_json: str | None = None
     request_id: str | None = None
     offset: int | None = None  # load: the byte of the file the slice starts at
+    trace: str | None = None  # the sending span's X-Ray trace header, when it was sampled
 
     def to_json(self) -> str:
         body: dict[str, Any] = {
@@ -51,6 +55,9 @@ class StepMessage:
         }
         if self.request_id:
             body["requestId"] = self.request_id
+        trace = self.trace or current_trace_header.get()
+        if trace:
+            body["trace"] = trace
         if self.step == LOAD:
             body["offset"] = self.offset
         if self.step != MAP:
@@ -93,13 +100,18 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
         request_id = data.get("requestId")
         if not isinstance(request_id, str) or len(request_id) > REQUEST_ID_MAX_LENGTH:
             request_id = None  # a trace id, never trusted for anything but logs
+        trace = data.get("trace")
+        if not isinstance(trace, str) or len(trace) > TRACE_HEADER_MAX_LENGTH:
+            trace = None
         if step == REDUCE:
-            return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
+            return StepMessage(REDUCE, pipeline, run_id, request_id=request_id, trace=trace)
         if step == LOAD:
             offset = data["offset"]
             if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
                 raise MalformedMessage("offset must be a byte position")
-            return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
+            return StepMessage(
+                LOAD, pipeline, run_id, request_id=request_id, offset=offset, trace=trace
+            )
         packet, elements = data["packet"], data["elements"]
         if (
             isinstance(packet, bool)
@@ -107,7 +119,9 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
             or not isinstance(elements, list)
         ):
             raise MalformedMessage("packet must be an integer and elements a list")
-        return StepMessage(MAP, pipeline, run_id, packet, elements, request_id=request_id)
+        return StepMessage(
+            MAP, pipeline, run_id, packet, elements, request_id=request_id, trace=trace
+        )
     except MalformedMessage:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from monitoring.metrics import metric_record
 from monitoring.request_context import trace_bound
+from monitoring.tracing import traced_span
 from pipelines import exact_json
 from pipelines.arithmetic import exact_arithmetic
 from pipelines.messages import LOAD, MAP, StepMessage, message_parse, reduce_message
@@ -33,7 +34,17 @@ def step_handle(*, step: str, body: str) -> None:
     message = message_parse(body, expected_step=step)
     started = time.perf_counter()
     outcome = "ok"
-    with trace_bound(request_id=message.request_id):
+    span_attributes = {"pipeline": message.pipeline, "pipeline.step": message.step}
+    span_attributes["pipeline.run_id"] = str(message.run_id)
+    with (
+        trace_bound(request_id=message.request_id),
+        traced_span(
+            f"pipeline.{message.step}",
+            request_id=message.request_id,
+            parent_header=message.trace,
+            attributes=span_attributes,
+        ),
+    ):
         try:
             if message.step == MAP:
                 packet_map(message=message)

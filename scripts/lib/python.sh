@@ -13,14 +13,15 @@ find_python312() {
 }
 
 # ensure_venv DIR REQUIREMENT: create DIR with Python 3.12 and install REQUIREMENT (".", or
-# ".[test]") under requirements/constraints.txt; skipped when nothing changed since last time.
+# ".[test]") under requirements/constraints.txt, then requirements/no-deps.txt without its
+# dependencies (pyppeteer: that file says why); skipped when nothing changed since last time.
 ensure_venv() {
   local venv="$1" requirement="$2" python stamp
   if [ ! -x "$venv/bin/python" ]; then
     python="$(find_python312)"
     "$python" -m venv "$venv"
   fi
-  stamp="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)-$requirement"
+  stamp="$(cat pyproject.toml requirements/constraints.txt requirements/no-deps.txt | sha256sum | cut -c1-16)-$requirement"
   local installed
   installed="$(cat "$venv/.installed" 2>/dev/null || true)"
   # A venv with the test extras also satisfies a plain "." install.
@@ -31,6 +32,8 @@ ensure_venv() {
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
       -c requirements/constraints.txt "$requirement" \
       2> >(grep -v "^WARNING: Location 'file:" >&2)
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+      -r requirements/no-deps.txt 2> >(grep -v "^WARNING: Location 'file:" >&2)
     echo "$stamp" > "$venv/.installed"
   fi
 }

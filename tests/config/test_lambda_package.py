@@ -61,8 +61,8 @@ def test_dev_package_is_under_the_direct_upload_limit_and_complete(tmp_path):
     assert any(name.startswith("staticfiles/admin/css/base.") for name in names)
     assert "staticfiles/staticfiles.json" in names  # the manifest WhiteNoise serves from
     top_level = {name.split("/")[0] for name in names}
-    # Staging and prod trace with X-Ray: a sampled request imports the SDK (monitoring/tracing.py).
-    assert "aws_xray_sdk" in top_level
+    # Staging and prod trace: a sampled request imports OpenTelemetry (monitoring/tracing.py).
+    assert "opentelemetry" in top_level
     # The Lambda runtime ships boto3; test tools and secrets never ship.
     assert not top_level & {"boto3", "botocore", "pytest", "moto", "ruff", "tests", ".venv"}
     assert not any(name.startswith(".env") and name != ".env.example" for name in names)

@@ -1,37 +1,48 @@
-"""X-Ray: a sampled Lambda request sends a `django` subsegment annotated with our request id
-to the X-Ray daemon address (a UDP socket of the test's on loopback)."""
+"""Tracing: a sampled Lambda request exports a `django` span with our request id, in the trace
+Lambda started, over OTLP/HTTP to a receiver the test runs on loopback (the ADOT collector
+layer's place); an unsampled one imports and sends nothing."""
 
 import json
 import os
 import socket
 import subprocess
 import sys
+import time
+
+import pytest
 
 from tests.lambda_events import api_gateway_event
+from tests.otlp_receiver import OtlpReceiver
 from tests.zappa_lambda import PROJECT_ROOT
 
 TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
+LAMBDA_PARENT = "53995c3f42cd8ad8"
 
 
-def cold_process(event: dict, daemon_port: int, sampled: int, tmp_path):
+@pytest.fixture
+def receiver():
+    server = OtlpReceiver()
+    yield server
+    server.shutdown()
+
+
+def cold_process(event: dict, endpoint: str, sampled: int, tmp_path):
     environment = {
         **os.environ,
         "HOME": str(tmp_path),
         # What the Lambda runtime sets for a function with active tracing.
         "LAMBDA_TASK_ROOT": str(PROJECT_ROOT),
-        "_X_AMZN_TRACE_ID": f"Root={TRACE_ID};Parent=53995c3f42cd8ad8;Sampled={sampled}",
-        "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{daemon_port}",
-        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "_X_AMZN_TRACE_ID": f"Root={TRACE_ID};Parent={LAMBDA_PARENT};Sampled={sampled}",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
+    # The handler answers, then the process lists the OpenTelemetry modules it imported.
+    script = (
+        "import json, sys; from tests.zappa_lambda import main; main(); "
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('opentelemetry'))))"
+    )
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.zappa_lambda",
-            "staging",
-            "config.django.test",
-            json.dumps(event),
-        ],
+        [sys.executable, "-c", script, "staging", "config.django.test", json.dumps(event)],
         cwd=PROJECT_ROOT,
         env=environment,
         capture_output=True,
@@ -40,47 +51,48 @@ def cold_process(event: dict, daemon_port: int, sampled: int, tmp_path):
     )
 
 
-def daemon() -> socket.socket:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.settimeout(0.5)
-    return listener
-
-
-def received(listener: socket.socket) -> list[dict]:
-    documents = []
-    while True:
-        try:
-            packet = listener.recv(65535).decode()
-        except TimeoutError:
-            return documents
-        # Each packet: a JSON header line, then the (sub)segment document.
-        documents.append(json.loads(packet.split("\n", 1)[1]))
-
-
-def test_a_sampled_request_sends_a_subsegment_annotated_with_our_request_id(tmp_path):
-    listener = daemon()
-
+def test_a_sampled_request_exports_a_span_with_our_request_id(receiver, tmp_path):
     process = cold_process(
-        api_gateway_event("GET", "/hello", stage="staging"), listener.getsockname()[1], 1, tmp_path
+        api_gateway_event("GET", "/hello", stage="staging"), receiver.endpoint, 1, tmp_path
     )
 
     assert process.returncode == 0, process.stderr[-2000:]
-    response = json.loads(process.stdout.strip().splitlines()[-1])
+    response = json.loads(process.stdout.strip().splitlines()[-2])
     request_id = {key.lower(): value for key, value in response["headers"].items()}["x-request-id"]
-    [subsegment] = [doc for doc in received(listener) if doc.get("name") == "django"]
-    assert subsegment["trace_id"] == TRACE_ID
-    assert subsegment["annotations"] == {"request_id": request_id}
-    listener.close()
+    [span] = receiver.named("django")
+    assert span["trace_id"] == TRACE_ID[2:].replace("-", "")  # X-Ray id <-> OTel id
+    assert span["parent_span_id"] == LAMBDA_PARENT
+    assert span["attributes"]["request_id"] == request_id
+    assert span["service"] == "serverless-handbook"
 
 
-def test_an_unsampled_request_sends_nothing(tmp_path):
-    listener = daemon()
-
+def test_an_unsampled_request_sends_nothing_and_imports_no_opentelemetry(receiver, tmp_path):
     process = cold_process(
-        api_gateway_event("GET", "/hello", stage="staging"), listener.getsockname()[1], 0, tmp_path
+        api_gateway_event("GET", "/hello", stage="staging"), receiver.endpoint, 0, tmp_path
     )
 
     assert process.returncode == 0, process.stderr[-2000:]
-    assert received(listener) == []
-    listener.close()
+    assert json.loads(process.stdout.strip().splitlines()[-1]) == []
+    assert receiver.spans == []
+
+
+def test_a_sampled_request_without_a_collector_is_answered_without_waiting(client, monkeypatch):
+    from monitoring import otel_export
+
+    # Given tracing on but nothing listening where spans go (a stage missing its layer)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"http://127.0.0.1:{closed_port}/v1/traces"
+    )
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", f"Root={TRACE_ID};Parent={LAMBDA_PARENT};Sampled=1")
+    monkeypatch.setattr(otel_export, "_tracer", None)
+    client.get("/hello")  # the first sampled request also pays the import
+
+    started = time.perf_counter()
+    response = client.get("/hello?name=Ann")
+
+    # Then the span is dropped after a bounded wait, not the SDK's 10 s of retries
+    assert response.status_code == 200 and response.content.decode() == "Hello Ann 👋"
+    assert time.perf_counter() - started < 2.0
