@@ -1,12 +1,13 @@
 """The plain JSON messages the steps exchange; readable in a queue console or dead-letter view.
 
     map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3, "elements": [...]}
+    map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3,
+             "range": [12582912, 16777216]}
     reduce: {"step": "reduce", "pipeline": "sumArray", "runId": "..."}
-    load:   {"step": "load", "pipeline": "sumArray", "runId": "...", "offset": 0}
 
-A load message (a run whose input is an uploaded file, pipelines.uploads) reads the next
-slice of the file from byte `offset`; it travels on the map queue, so no queue or consumer
-is added to deploy.
+A map message with a "range" instead of "elements" (a run whose input is an uploaded file)
+reads the lines starting in bytes [start, end) of the run's file itself
+(pipelines.services.ranges): the input text is never copied into a message or the database.
 
 Both may carry "requestId": the id of the HTTP request that started the run, so the
 consumers' log lines for the run carry it too (one id traces the run across the queues).
@@ -20,10 +21,8 @@ from pipelines import exact_json
 
 MAP = "map"
 REDUCE = "reduce"
-LOAD = "load"
-STEPS = (MAP, REDUCE, LOAD)
-# The queue each step travels on: a load shares the map queue (and its consumer).
-QUEUE_OF_STEP = {MAP: MAP, REDUCE: REDUCE, LOAD: MAP}
+STEPS = (MAP, REDUCE)
+QUEUE_OF_STEP = {MAP: MAP, REDUCE: REDUCE}  # the queue each step travels on
 REQUEST_ID_MAX_LENGTH = 64
 
 
@@ -41,7 +40,7 @@ class StepMessage:
     # The elements already encoded (the packet row's text): not encoded a second time.
     elements_json: str | None = None
     request_id: str | None = None
-    offset: int | None = None  # load: the byte of the file the slice starts at
+    byte_range: tuple[int, int] | None = None  # map of a file's range: [start, end) bytes
 
     def to_json(self) -> str:
         body: dict[str, Any] = {
@@ -51,11 +50,12 @@ class StepMessage:
         }
         if self.request_id:
             body["requestId"] = self.request_id
-        if self.step == LOAD:
-            body["offset"] = self.offset
         if self.step != MAP:
             return exact_json.dumps(body)
         body["packet"] = self.packet
+        if self.byte_range is not None:
+            body["range"] = list(self.byte_range)
+            return exact_json.dumps(body)
         elements = self.elements_json or exact_json.dumps(self.elements)
         return exact_json.dumps(body)[:-1] + ',"elements":' + elements + "}"
 
@@ -76,17 +76,23 @@ def reduce_message(*, pipeline: str, run_id, request_id: str | None = None) -> S
     return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
 
 
-def load_message(
-    *, pipeline: str, run_id, offset: int, request_id: str | None = None
+def range_message(
+    *, pipeline: str, run_id, packet: int, start: int, end: int, request_id: str | None = None
 ) -> StepMessage:
-    return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
+    return StepMessage(
+        MAP, pipeline, run_id, packet, request_id=request_id, byte_range=(start, end)
+    )
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage:
     try:
         data = exact_json.loads(body)
         step = data["step"]
-        if step not in STEPS or (expected_step and QUEUE_OF_STEP[step] != expected_step):
+        if step not in STEPS or (expected_step and step != expected_step):
             raise MalformedMessage(f"unexpected step {step!r}")
         run_id = uuid.UUID(data["runId"])
         pipeline = data["pipeline"]
@@ -95,12 +101,26 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
             request_id = None  # a trace id, never trusted for anything but logs
         if step == REDUCE:
             return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
-        if step == LOAD:
-            offset = data["offset"]
-            if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-                raise MalformedMessage("offset must be a byte position")
-            return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
-        packet, elements = data["packet"], data["elements"]
+        packet = data["packet"]
+        if "range" in data:
+            byte_range = data["range"]
+            if (
+                not _is_count(packet)
+                or not isinstance(byte_range, list)
+                or len(byte_range) != 2
+                or not all(_is_count(position) for position in byte_range)
+                or byte_range[0] > byte_range[1]
+            ):
+                raise MalformedMessage("packet must be an integer and range [start, end] bytes")
+            return range_message(
+                pipeline=pipeline,
+                run_id=run_id,
+                packet=packet,
+                start=byte_range[0],
+                end=byte_range[1],
+                request_id=request_id,
+            )
+        elements = data["elements"]
         if (
             isinstance(packet, bool)
             or not isinstance(packet, int)

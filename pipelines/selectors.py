@@ -1,4 +1,5 @@
-"""Reads: a user's run with its progress and result; the runs the cleanup job looks at."""
+"""Reads: a user's run with its progress and result; the runs the cleanup job looks at; the
+uploaded files runs still need."""
 
 import uuid
 from dataclasses import dataclass
@@ -6,17 +7,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from api.errors import NotFound
 from pipelines import exact_json
-from pipelines.models import PipelineRun, RunState
+from pipelines.models import PipelineRun, RunState, ScratchpadEntry, Upload
 
 
 @dataclass(frozen=True)
 class RunStatus:
     run: PipelineRun
+    array_length: int  # a run over a file: the elements of its ranges read so far
     elements_reduced: int
     packets_reduced: int
     result: Any  # None until done
@@ -40,8 +42,17 @@ def run_get(*, owner, run_id: str, pipeline: str | None = None) -> PipelineRun:
 def run_status(*, run: PipelineRun) -> RunStatus:
     result = getattr(run, "result", None)
     done = run.state == RunState.DONE and result is not None
+    array_length = run.element_count
+    if run.upload_id and run.state != RunState.DONE:
+        # Known only once every range is read (stored when the run finishes): until then,
+        # what the ranges mapped so far counted.
+        array_length = (
+            ScratchpadEntry.objects.filter(run_id=run.id).aggregate(n=Sum("element_count"))["n"]
+            or 0
+        )
     return RunStatus(
         run=run,
+        array_length=array_length,
         elements_reduced=result.elements_reduced if result else 0,
         packets_reduced=result.packets_reduced if result else 0,
         result=exact_json.loads(result.value_json) if done else None,
@@ -76,3 +87,11 @@ def runs_unsent(*, now=None):
         last_sent_at__isnull=True,
         created_at__lte=cutoff,
     ).order_by("created_at", "id")
+
+
+def uploads_needed_by_runs():
+    """Uploads whose file a run may still read: its run is pending, so a map, a re-drive
+    (the cleanup, the stall watch, the admin) or a dead letter's replay may read a range of it.
+    Never delete these files. A finished run's file is deleted by the retention step with
+    the run's other input (runs_purge_finished); a failed or finished run reads nothing."""
+    return Upload.objects.filter(run__state=RunState.PENDING)

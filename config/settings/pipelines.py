@@ -34,14 +34,12 @@ PIPELINE_BODY_BYTES_PER_ELEMENT = env.int("PIPELINE_BODY_BYTES_PER_ELEMENT", def
 # Inputs from an uploaded file (pipelines/uploads.py): at most this many elements, and a
 # file of at most PIPELINE_UPLOAD_MAX_ELEMENTS x PIPELINE_BODY_BYTES_PER_ELEMENT bytes.
 PIPELINE_UPLOAD_MAX_ELEMENTS = env.int("PIPELINE_UPLOAD_MAX_ELEMENTS", default=10_000_000)
-# Elements per packet of an uploaded file's run: files are big, and each message costs a
-# queue round trip and a few transactions whatever its size (still cut by message bytes).
-PIPELINE_UPLOAD_PACKET_SIZE = env.int("PIPELINE_UPLOAD_PACKET_SIZE", default=10_000)
 # Where uploads go in the media storage: <prefix>/<user id>/<upload id>.txt.
 PIPELINE_UPLOAD_PREFIX = env("PIPELINE_UPLOAD_PREFIX", default="pipeline-uploads")
 PIPELINE_UPLOAD_URL_EXPIRE_SECONDS = env.int("PIPELINE_UPLOAD_URL_EXPIRE_SECONDS", default=3600)
-# Bytes of the file one load message reads (its memory; ~300 000 12-digit numbers).
-PIPELINE_LOAD_SLICE_BYTES = env.int("PIPELINE_LOAD_SLICE_BYTES", default=4 * 1024 * 1024)
+# An uploaded file is cut into ranges of this many bytes, each mapped by one message in
+# parallel (its memory; ~300 000 12-digit numbers); also the longest line a file may have.
+PIPELINE_UPLOAD_RANGE_BYTES = env.int("PIPELINE_UPLOAD_RANGE_BYTES", default=4 * 1024 * 1024)
 # Scratchpad partials one reduce transaction folds at most.
 PIPELINE_REDUCE_BATCH = env.int("PIPELINE_REDUCE_BATCH", default=500)
 # Celery: attempts before a message is dead-lettered, and the exponential backoff between.

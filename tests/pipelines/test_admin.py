@@ -124,8 +124,8 @@ def test_runs_show_when_they_were_sent_their_request_and_their_upload(
     assert 'alt="True"' in field_value(page, "queued")
     assert field_value(page, "last_sent_at") != "-"
     assert field_value(page, "upload_link") == "— (the POST&#x27;s array)"
-    for field in ("load_offset", "load_line", "loaded_at", "purged_at"):
-        field_value(page, field)
+    assert field_value(page, "ranges_read") == "—"
+    field_value(page, "purged_at")
 
     page = admin_client.get(f"/admin/pipelines/pipelinerun/{unsent.id}/change/").content.decode()
     assert 'alt="False"' in field_value(page, "queued")
@@ -136,7 +136,8 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     admin_client, sqs_lambda, user, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    # Given an upload whose file fed a finished run, and one whose file never came
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 6
+    # Given an upload whose file fed a finished run (in 2 ranges), and one whose file never came
     content = b"1,2,3\n4\n"
     used = upload_create(owner=user, pipeline="sumArray").upload
     upload_store(
@@ -177,6 +178,32 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     # And the run links back to its upload
     page = admin_client.get(f"/admin/pipelines/pipelinerun/{run.id}/change/").content.decode()
     assert f"/admin/pipelines/upload/{used.id}/change/" in field_value(page, "upload_link")
-    assert field_value(page, "loaded_at") != "-"
-    assert field_value(page, "load_line") == "2"
-    assert field_value(page, "load_offset") == str(len(content))
+    assert field_value(page, "ranges_read") == "2 / 2 (all)"
+    assert "0 to 6" in page and "6 to 8" in page  # the packets are the file's byte ranges
+
+
+def test_a_dead_range_map_shows_the_text_of_its_range(
+    admin_client, sqs_lambda, user, settings, tmp_path
+):
+    # Given a run over a file, and the dead letter of its second range's map
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 8
+    content = b"1,2,3\n4\n5,<6>\n"
+    upload = upload_create(owner=user, pipeline="sumArray").upload
+    upload_store(
+        owner=user,
+        pipeline="sumArray",
+        upload_id=upload.id,
+        stream=io.BytesIO(content),
+        content_length=len(content),
+    )
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    body = exact_json.dumps(
+        {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 1, "range": [8, 16]}
+    )
+    letter = dead_letter_store(source="celery", step="map", body=body, error="OSError: down")
+
+    page = admin_client.get(f"/admin/pipelines/deadletter/{letter.pk}/change/").content.decode()
+
+    # Then the range's bytes are read from the file when the letter is opened, escaped
+    assert "<pre>5,&lt;6&gt;\n</pre>" in field_value(page, "range_input")
