@@ -52,6 +52,41 @@ def test_post_returns_at_once_and_a_worker_finishes_the_run(
     assert result_of(array_id) == sum(2 * x for x in array)
 
 
+def uploaded_run(user, content: bytes) -> PipelineRun:
+    import io
+
+    from pipelines.uploads import run_start_from_upload, upload_create, upload_store
+
+    upload = upload_create(owner=user, pipeline="sumArray").upload
+    upload_store(
+        owner=user,
+        pipeline="sumArray",
+        upload_id=upload.id,
+        stream=io.BytesIO(content),
+        content_length=len(content),
+    )
+    return run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+
+
+def test_a_run_over_an_uploaded_file_is_read_in_parallel_ranges_by_workers(
+    celery_worker_factory, user, settings, tmp_path
+):
+    # Given a file of 5000 numbers in ranges of 2000 bytes, in the workers' media storage
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 2000
+    numbers = [10**6 + i for i in range(5000)]
+    run = uploaded_run(user, ("\n".join(map(str, numbers)) + "\n").encode())
+    assert run.packet_count == 20
+
+    worker = celery_worker_factory(
+        MEDIA_ROOT=settings.MEDIA_ROOT, PIPELINE_UPLOAD_RANGE_BYTES=2000
+    ).start()
+
+    wait_for(lambda: state_of(run.id) == "done", message=worker.log)
+    assert result_of(run.id) == 2 * sum(numbers)
+    assert PipelineRun.objects.get(id=run.id).element_count == 5000
+
+
 def test_poison_message_is_dead_lettered_after_10_attempts_while_other_runs_finish(
     celery_worker_factory, user
 ):
@@ -176,6 +211,27 @@ def test_local_default_filesystem_broker_with_beat_finishes_a_run_that_lost_a_me
     wait_for(lambda: state_of(run.id) == "done", timeout=60, message=worker.log)
     assert result_of(run.id) == Decimal("95.0")
     assert PipelineRun.objects.get(id=run.id).redrive_count >= 1
+
+
+def test_local_default_filesystem_broker_reads_an_uploaded_file_in_ranges(
+    filesystem_broker, celery_worker_factory, user, settings, tmp_path
+):
+    """The local mode: kombu's filesystem broker and the media storage on local disk."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 100
+    numbers = list(range(-300, 700))
+    run = uploaded_run(user, ("\n".join(map(str, numbers)) + "\n").encode())
+    assert len(list((filesystem_broker / "out").glob("*.msg"))) == run.packet_count > 10
+
+    worker = celery_worker_factory(
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_FILESYSTEM_BROKER_DIR=filesystem_broker,
+        MEDIA_ROOT=settings.MEDIA_ROOT,
+        PIPELINE_UPLOAD_RANGE_BYTES=100,
+    ).start()
+
+    wait_for(lambda: state_of(run.id) == "done", timeout=60, message=worker.log)
+    assert result_of(run.id) == 2 * sum(numbers)
 
 
 def pool_children(parent_pid: int) -> list[int]:

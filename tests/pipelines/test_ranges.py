@@ -1,0 +1,134 @@
+"""Runs over an uploaded file read in byte ranges (docs/pipelines.md "Big inputs"): ranges cut
+anywhere cover every line once, a range mapped twice counts once, a bad line far into the file
+is named by its number, and the files runs still need are listed for the upload expiry."""
+
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+
+from pipelines import exact_json
+from pipelines.models import PipelineRun, ScratchpadEntry
+from pipelines.selectors import uploads_needed_by_runs
+from pipelines.services.range_reading import BadLine, range_lines_read
+from pipelines.services.ranges import ranges_cut
+from pipelines.services.steps import step_handle
+from pipelines.uploads import run_start_from_upload, upload_create, upload_store
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+def uploaded(user, content: bytes):
+    upload = upload_create(owner=user, pipeline="sumArray").upload
+    upload_store(
+        owner=user,
+        pipeline="sumArray",
+        upload_id=upload.id,
+        stream=io.BytesIO(content),
+        content_length=len(content),
+    )
+    return upload
+
+
+def test_ranges_cut_anywhere_cover_every_line_exactly_once(media_root):
+    # Given a file with a byte order mark, CSV and JSON lines, blank lines, a long line and
+    # no final line break
+    content = b'\xef\xbb\xbf1,2\n\n"x"\n' + b"3," * 20 + b"4\r\n5\n\n6"
+    default_storage.save("ranges/file.txt", io.BytesIO(content))
+
+    for range_bytes in range(1, len(content) + 2):
+        # When the file is read range by range
+        pieces = [
+            range_lines_read(name="ranges/file.txt", start=start, end=end, max_line_bytes=100)
+            for start, end in ranges_cut(size=len(content), range_bytes=range_bytes)
+        ]
+
+        # Then the ranges' lines, in order, are the file (the mark read as blanks), and each
+        # piece says where in the file it starts
+        assert b"".join(piece.data for piece in pieces) == b"   " + content[3:], range_bytes
+        for piece in pieces:
+            if piece.data:
+                assert piece.data == (b"   " + content[3:])[piece.position :][: len(piece.data)]
+
+
+def test_a_line_longer_than_the_limit_is_refused_where_it_starts(media_root):
+    content = b"1\n" + b"2" * 50 + b"\n3\n"
+    default_storage.save("ranges/long.txt", io.BytesIO(content))
+
+    with pytest.raises(BadLine) as raised:
+        range_lines_read(name="ranges/long.txt", start=0, end=10, max_line_bytes=40)
+
+    assert (raised.value.position, raised.value.problem) == (2, " is longer than 40 bytes")
+    # The ranges inside the long line own no line: they read nothing
+    inside = range_lines_read(name="ranges/long.txt", start=10, end=20, max_line_bytes=40)
+    assert inside.data == b""
+
+
+def test_a_bad_line_far_into_the_file_is_named_by_its_number(
+    client, auth_headers, sqs_lambda, media_root, settings, user
+):
+    # Given 1000 lines in ranges of 64 bytes, the 777th not a number
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 64
+    lines = [str(n) for n in range(1000)]
+    lines[776] = "true"
+    upload = uploaded(user, ("\n".join(lines) + "\n").encode())
+
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    sqs_lambda.drain()
+
+    run.refresh_from_db()
+    assert run.state == "failed"
+    assert run.failure_reason == (
+        "The uploaded file cannot be used: Line 777, value 1: it is a boolean, not a number"
+    )
+
+
+def test_a_range_mapped_twice_counts_once(sqs_lambda, media_root, settings, user):
+    # Given a run over a file in 3 ranges, every batch delivered twice (at least once)
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 100
+    numbers = list(range(1, 101))
+    upload = uploaded(user, ("\n".join(map(str, numbers)) + "\n").encode())
+    sqs_lambda.duplicate_every_batch = True
+
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    sqs_lambda.drain()
+    # And one range replayed by hand after the end (a dead letter replayed late)
+    again = exact_json.dumps(
+        {
+            "step": "map",
+            "pipeline": "sumArray",
+            "runId": str(run.id),
+            "packet": 0,
+            "range": [0, 100],
+        }
+    )
+    step_handle(step="map", body=again)
+
+    run = PipelineRun.objects.select_related("result").get(id=run.id)
+    assert run.state == "done" and run.packet_count == 3
+    assert exact_json.loads(run.result.value_json) == 2 * sum(numbers)
+    assert (run.element_count, run.result.elements_reduced) == (100, 100)
+    assert ScratchpadEntry.objects.filter(run=run).count() == 3
+
+
+def test_the_uploads_runs_still_need_are_listed(sqs_lambda, media_root, user):
+    # Given a pending run's upload, a finished run's upload and an upload with no run
+    pending = uploaded(user, b"1\n2\n")
+    run_start_from_upload(owner=user, pipeline="sumArray", upload_id=pending.id)
+    finished = uploaded(user, b"3\n")
+    run_start_from_upload(owner=user, pipeline="sumArray", upload_id=finished.id)
+    sqs_lambda.poll("map")  # both runs' ranges mapped
+    sqs_lambda.drain()
+    unused = uploaded(user, b"4\n")
+    PipelineRun.objects.filter(upload=pending).update(state="pending")
+
+    needed = set(uploads_needed_by_runs().values_list("id", flat=True))
+
+    assert needed == {pending.id}
+    assert unused.id not in needed
