@@ -88,6 +88,22 @@ def _is_count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _range_message_parse(data: dict, pipeline: str, run_id, packet, request_id) -> StepMessage:
+    byte_range = data["range"]
+    if (
+        not _is_count(packet)
+        or not isinstance(byte_range, list)
+        or len(byte_range) != 2
+        or not all(_is_count(position) for position in byte_range)
+        or byte_range[0] > byte_range[1]
+    ):
+        raise MalformedMessage("packet must be an integer and range [start, end] bytes")
+    start, end = byte_range
+    return range_message(
+        pipeline=pipeline, run_id=run_id, packet=packet, start=start, end=end, request_id=request_id
+    )
+
+
 def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage:
     try:
         data = exact_json.loads(body)
@@ -103,23 +119,7 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
             return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
         packet = data["packet"]
         if "range" in data:
-            byte_range = data["range"]
-            if (
-                not _is_count(packet)
-                or not isinstance(byte_range, list)
-                or len(byte_range) != 2
-                or not all(_is_count(position) for position in byte_range)
-                or byte_range[0] > byte_range[1]
-            ):
-                raise MalformedMessage("packet must be an integer and range [start, end] bytes")
-            return range_message(
-                pipeline=pipeline,
-                run_id=run_id,
-                packet=packet,
-                start=byte_range[0],
-                end=byte_range[1],
-                request_id=request_id,
-            )
+            return _range_message_parse(data, pipeline, run_id, packet, request_id)
         elements = data["elements"]
         if (
             isinstance(packet, bool)
