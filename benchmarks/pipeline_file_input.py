@@ -324,7 +324,8 @@ def report(size: int, path: Path, concurrency: int, ours: dict, stream: tuple) -
     )
     print(
         f"  worker CPU (all processes):   {ours['worker_cpu']:.2f} s "
-        f"({ours['worker_cpu'] / stream_cpu:.1f}x the streaming sum's {stream_cpu:.2f} s CPU)"
+        f"({ours['worker_cpu'] / stream_cpu:.1f}x the streaming sum's {stream_cpu:.2f} s CPU; "
+        f"{ours['worker_cpu'] / max(walk['ranges'], 1):.3f} s per range)"
     )
     print(f"  peak RSS web side:            {ours['web_rss_kb'] / 1024:.1f} MiB")
     print(

@@ -77,21 +77,25 @@ def _values(text: str) -> list:
     )
 
 
+def _decoded(joined: str) -> list:
+    # ",\n" between lines: a JSON string cannot hold a raw line break, so two lines never
+    # merge into one value; a container spanning lines is never a valid element (named below).
+    if not joined.strip():
+        return []
+    return json.loads(
+        "[" + joined + "]", parse_float=client_decimal, parse_constant=refuse_non_finite
+    )
+
+
 def range_elements(spec: Pipeline, lines: RangeLines) -> list:
     """Every element of the lines, validated. The range is decoded at once (C speed); when
     that fails it is gone through line by line to name the line."""
     try:
         text = lines.data.decode("utf-8")
-        # ",\n": a JSON string cannot hold a raw line break, so two lines never merge into one
-        # value; a container spanning lines is never a valid element, so it is named below.
-        joined = ",\n".join([line for line in text.split("\n") if line.strip()])
-        elements = (
-            json.loads(
-                "[" + joined + "]", parse_float=client_decimal, parse_constant=refuse_non_finite
-            )
-            if joined
-            else []
-        )
+        try:
+            elements = _decoded(text.rstrip("\n").replace("\n", ",\n"))
+        except ValueError:  # blank lines (or a bad one): without the blank ones
+            elements = _decoded(",\n".join([line for line in text.split("\n") if line.strip()]))
         spec.validate_all(elements)
         return elements
     except (ValueError, InvalidElement, RecursionError):

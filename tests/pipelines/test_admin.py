@@ -1,7 +1,6 @@
 """The backoffice: runs with progress, packets, sends and uploads; uploads with size, state and
 their run; dead letters with replay and drop."""
 
-import io
 import re
 
 import pytest
@@ -11,7 +10,8 @@ from pipelines import exact_json
 from pipelines.models import DeadLetter
 from pipelines.services.dead_letters import dead_letter_store
 from pipelines.services.runs import run_start
-from pipelines.uploads import run_start_from_upload, upload_create, upload_store
+from pipelines.uploads import run_start_from_upload, upload_create
+from tests.helpers.pipelines import upload_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -139,14 +139,7 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     settings.PIPELINE_UPLOAD_RANGE_BYTES = 6
     # Given an upload whose file fed a finished run (in 2 ranges), and one whose file never came
     content = b"1,2,3\n4\n"
-    used = upload_create(owner=user, pipeline="sumArray").upload
-    upload_store(
-        owner=user,
-        pipeline="sumArray",
-        upload_id=used.id,
-        stream=io.BytesIO(content),
-        content_length=len(content),
-    )
+    used = upload_stored(user, content)
     run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=used.id)
     sqs_lambda.drain()
     run.refresh_from_db()
@@ -189,14 +182,7 @@ def test_a_dead_range_map_shows_the_text_of_its_range(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PIPELINE_UPLOAD_RANGE_BYTES = 8
     content = b"1,2,3\n4\n5,<6>\n"
-    upload = upload_create(owner=user, pipeline="sumArray").upload
-    upload_store(
-        owner=user,
-        pipeline="sumArray",
-        upload_id=upload.id,
-        stream=io.BytesIO(content),
-        content_length=len(content),
-    )
+    upload = upload_stored(user, content)
     run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
     body = exact_json.dumps(
         {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 1, "range": [8, 16]}

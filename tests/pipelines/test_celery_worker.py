@@ -18,7 +18,7 @@ from pipelines.services.cleanup import runs_cleanup
 from pipelines.services.dead_letters import dead_letter_replay
 from pipelines.services.runs import run_start
 from pipelines.transports import messages_send
-from tests.helpers.pipelines import point_celery_app_at, sum_array_post
+from tests.helpers.pipelines import point_celery_app_at, sum_array_post, upload_stored
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -53,18 +53,9 @@ def test_post_returns_at_once_and_a_worker_finishes_the_run(
 
 
 def uploaded_run(user, content: bytes) -> PipelineRun:
-    import io
+    from pipelines.uploads import run_start_from_upload
 
-    from pipelines.uploads import run_start_from_upload, upload_create, upload_store
-
-    upload = upload_create(owner=user, pipeline="sumArray").upload
-    upload_store(
-        owner=user,
-        pipeline="sumArray",
-        upload_id=upload.id,
-        stream=io.BytesIO(content),
-        content_length=len(content),
-    )
+    upload = upload_stored(user, content)
     return run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
 
 

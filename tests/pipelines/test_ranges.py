@@ -13,7 +13,8 @@ from pipelines.selectors import uploads_needed_by_runs
 from pipelines.services.range_reading import BadLine, range_lines_read
 from pipelines.services.ranges import ranges_cut
 from pipelines.services.steps import step_handle
-from pipelines.uploads import run_start_from_upload, upload_create, upload_store
+from pipelines.uploads import run_start_from_upload
+from tests.helpers.pipelines import upload_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,18 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
-
-
-def uploaded(user, content: bytes):
-    upload = upload_create(owner=user, pipeline="sumArray").upload
-    upload_store(
-        owner=user,
-        pipeline="sumArray",
-        upload_id=upload.id,
-        stream=io.BytesIO(content),
-        content_length=len(content),
-    )
-    return upload
 
 
 def test_ranges_cut_anywhere_cover_every_line_exactly_once(media_root):
@@ -77,7 +66,7 @@ def test_a_bad_line_far_into_the_file_is_named_by_its_number(
     settings.PIPELINE_UPLOAD_RANGE_BYTES = 64
     lines = [str(n) for n in range(1000)]
     lines[776] = "true"
-    upload = uploaded(user, ("\n".join(lines) + "\n").encode())
+    upload = upload_stored(user, ("\n".join(lines) + "\n").encode())
 
     run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
     sqs_lambda.drain()
@@ -93,7 +82,7 @@ def test_a_range_mapped_twice_counts_once(sqs_lambda, media_root, settings, user
     # Given a run over a file in 3 ranges, every batch delivered twice (at least once)
     settings.PIPELINE_UPLOAD_RANGE_BYTES = 100
     numbers = list(range(1, 101))
-    upload = uploaded(user, ("\n".join(map(str, numbers)) + "\n").encode())
+    upload = upload_stored(user, ("\n".join(map(str, numbers)) + "\n").encode())
     sqs_lambda.duplicate_every_batch = True
 
     run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
@@ -119,13 +108,13 @@ def test_a_range_mapped_twice_counts_once(sqs_lambda, media_root, settings, user
 
 def test_the_uploads_runs_still_need_are_listed(sqs_lambda, media_root, user):
     # Given a pending run's upload, a finished run's upload and an upload with no run
-    pending = uploaded(user, b"1\n2\n")
+    pending = upload_stored(user, b"1\n2\n")
     run_start_from_upload(owner=user, pipeline="sumArray", upload_id=pending.id)
-    finished = uploaded(user, b"3\n")
+    finished = upload_stored(user, b"3\n")
     run_start_from_upload(owner=user, pipeline="sumArray", upload_id=finished.id)
     sqs_lambda.poll("map")  # both runs' ranges mapped
     sqs_lambda.drain()
-    unused = uploaded(user, b"4\n")
+    unused = upload_stored(user, b"4\n")
     PipelineRun.objects.filter(upload=pending).update(state="pending")
 
     needed = set(uploads_needed_by_runs().values_list("id", flat=True))
