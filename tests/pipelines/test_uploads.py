@@ -150,7 +150,9 @@ def test_a_bad_line_fails_the_run_with_a_reason_naming_it(
 def test_too_many_elements_in_a_file_fail_the_run(
     client, auth_headers, sqs_lambda, media_root, settings
 ):
+    # Given 11 numbers, in ranges of 6 bytes (3 numbers each): no one range is over the limit
     settings.PIPELINE_UPLOAD_MAX_ELEMENTS = 10
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 6
     _, started = upload_and_start(client, auth_headers, numbers_file(list(range(11))))
     sqs_lambda.drain()
 
@@ -294,6 +296,10 @@ def test_lost_range_maps_are_sent_again_by_the_cleanup(
     sqs_lambda.client.purge_queue(QueueUrl=sqs_lambda.queues["map"].url)
     run = PipelineRun.objects.get(id=started.json()["arrayId"])
     assert run.state == "pending" and 0 < run.scratchpad.count() < run.packet_count
+    # While pending, arrayLength counts the elements of the ranges read so far
+    pending = client.get(f"/sumArray/{run.id}", headers=auth_headers).json()
+    assert 0 < pending["arrayLength"] == sum(run.scratchpad.values_list("element_count", flat=True))
+    assert pending["arrayLength"] < 200
 
     summary = runs_cleanup()
     sqs_lambda.drain()
