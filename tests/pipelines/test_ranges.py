@@ -121,3 +121,22 @@ def test_the_uploads_runs_still_need_are_listed(sqs_lambda, media_root, user):
 
     assert needed == {pending.id}
     assert unused.id not in needed
+
+
+def test_a_range_that_cannot_be_read_raises_for_the_queue_to_retry(
+    sqs_lambda, media_root, settings, user
+):
+    # Given a run whose file is gone from the storage (an outage, say)
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 100
+    upload = upload_stored(user, b"1\n2\n")
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    default_storage.delete(upload.storage_name)
+    body = exact_json.dumps(
+        {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 0, "range": [0, 4]}
+    )
+
+    # Then the map raises (retried, then dead-lettered) and the run is neither failed nor mapped
+    with pytest.raises(FileNotFoundError):
+        step_handle(step="map", body=body)
+    run.refresh_from_db()
+    assert run.state == "pending" and not ScratchpadEntry.objects.filter(run=run).exists()
