@@ -140,3 +140,27 @@ def test_a_range_that_cannot_be_read_raises_for_the_queue_to_retry(
         step_handle(step="map", body=body)
     run.refresh_from_db()
     assert run.state == "pending" and not ScratchpadEntry.objects.filter(run=run).exists()
+
+
+def test_word_count_reads_json_lines_of_text_in_ranges(sqs_lambda, media_root, settings, user):
+    # Given JSON lines of text, some with commas and escaped quotes, in ranges of 24 bytes
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 24
+    lines = ['"the quick, brown fox"', '"The \\"dog\\""', "", '"fox, the end"', '"a", "b a"']
+    upload = upload_stored(user, ("\n".join(lines) + "\n").encode(), pipeline="wordCount")
+
+    run = run_start_from_upload(owner=user, pipeline="wordCount", upload_id=upload.id)
+    sqs_lambda.drain()
+
+    run = PipelineRun.objects.select_related("result").get(id=run.id)
+    assert run.state == "done", run.failure_reason
+    assert exact_json.loads(run.result.value_json) == {
+        "the": 3,
+        "quick": 1,
+        "brown": 1,
+        "fox": 2,
+        "dog": 1,
+        "end": 1,
+        "a": 2,
+        "b": 1,
+    }
+    assert run.element_count == 5
