@@ -164,3 +164,20 @@ def test_word_count_reads_json_lines_of_text_in_ranges(sqs_lambda, media_root, s
         "b": 1,
     }
     assert run.element_count == 5
+
+
+def test_a_line_longer_than_the_look_ahead_is_read_on_to_its_end(media_root):
+    # Given a 200 kB line (past the 64 KiB read beyond a range's end) between short ones
+    content = b"5\n" + b"1," * 100_000 + b"1\n7"
+    default_storage.save("ranges/wide.txt", io.BytesIO(content))
+
+    for range_bytes in (1000, 70_000, 150_000):
+        pieces = [
+            range_lines_read(name="ranges/wide.txt", start=start, end=end, max_line_bytes=300_000)
+            for start, end in ranges_cut(size=len(content), range_bytes=range_bytes)
+        ]
+        assert b"".join(piece.data for piece in pieces) == content, range_bytes
+    # And past the limit it stops reading and names the line where it starts
+    with pytest.raises(BadLine) as raised:
+        range_lines_read(name="ranges/wide.txt", start=0, end=1000, max_line_bytes=100_000)
+    assert raised.value.position == 2
