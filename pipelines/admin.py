@@ -10,9 +10,16 @@ from pipelines.models import Packet, PipelineRun, RunResult, ScratchpadEntry, Up
 from pipelines.services.cleanup import run_redrive
 
 
+def _bytes_of(packet) -> str:
+    """A range of the run's file, or "—" for a packet of POSTed elements."""
+    if packet.byte_start is None:
+        return "—"
+    return f"{packet.byte_start:,} to {packet.byte_end:,}"
+
+
 class PacketInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Packet
-    fields = ["index", "element_count", "mapped", "reduced"]
+    fields = ["index", "file_bytes", "element_count", "mapped", "reduced"]
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -20,6 +27,10 @@ class PacketInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("scratchpad")
+
+    @admin.display(description="file bytes")
+    def file_bytes(self, packet):
+        return _bytes_of(packet)
 
     @admin.display(boolean=True)
     def mapped(self, packet):
@@ -64,9 +75,7 @@ class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_sent_at",
         "request_id",
         "upload_link",
-        "load_offset",
-        "load_line",
-        "loaded_at",
+        "ranges_read",
         "purged_at",
         "created_at",
         "updated_at",
@@ -92,6 +101,15 @@ class PipelineRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="upload")
     def upload_link(self, run):
         return change_link("upload", run.upload_id, empty="— (the POST's array)")
+
+    @admin.display(description="ranges of the file read")
+    def ranges_read(self, run):
+        """A run over a file: how many of its byte ranges are mapped (its element count is
+        known once all are)."""
+        if run.upload_id is None:
+            return "—"
+        read = run.scratchpad.count()
+        return f"{read} / {run.packet_count}" + ("" if read < run.packet_count else " (all)")
 
     @admin.display(description="result")
     def result_value(self, run):
@@ -155,8 +173,8 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
         if run.purged_at:
             return f"run {run.state}; file deleted by retention"
-        if run.loading:
-            return f"loading: {run.load_offset:,} bytes, {run.load_line:,} lines read"
+        if run.state == "pending":
+            return f"run pending: {run.scratchpad.count()} of {run.packet_count} ranges read"
         return f"run {run.state}"
 
     @admin.display(description="run")
@@ -167,9 +185,13 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Packet)
 class PacketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["run", "index", "element_count"]
+    list_display = ["run", "index", "file_bytes", "element_count"]
     search_fields = ["run__id"]
-    readonly_fields = ["run", "index", "element_count", "elements_json"]
+    readonly_fields = ["run", "index", "file_bytes", "element_count", "elements_json"]
+
+    @admin.display(description="file bytes")
+    def file_bytes(self, packet):
+        return _bytes_of(packet)
 
 
 @admin.register(ScratchpadEntry)

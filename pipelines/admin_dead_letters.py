@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from pipelines.admin_base import ReadOnlyAdminMixin, change_link
 from pipelines.models import DeadLetter
@@ -14,6 +15,7 @@ from pipelines.services.dead_letters import (
     dead_letter_replay,
     sqs_dead_letters_fetch,
 )
+from pipelines.services.ranges import dead_letter_range_text
 
 FETCH_SQS_PERMISSION = "pipelines.fetch_sqs_deadletter"
 
@@ -40,6 +42,7 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "attempts",
         "message_id",
         "body",
+        "range_input",
         "error",
         "created_at",
         "resolved_at",
@@ -55,6 +58,12 @@ class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_drop_permission(self, request):
         return request.user.has_perm("pipelines.delete_deadletter")
+
+    @admin.display(description="its range of the file")
+    def range_input(self, letter):
+        """A range's map carries no elements: the text is read from the run's file when the
+        letter is opened (its start), never stored twice."""
+        return format_html("<pre>{}</pre>", dead_letter_range_text(dead_letter=letter))
 
     @admin.display(description="run")
     def run_link(self, letter):

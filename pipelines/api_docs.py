@@ -93,7 +93,11 @@ def state(result: dict) -> dict:
             "arrayId": ARRAY_ID,
             "state": {"type": "string", "enum": ["pending", "done", "failed"]},
             "result": result,
-            "arrayLength": {"type": "integer"},
+            "arrayLength": {
+                "type": "integer",
+                "description": "Elements of the input. A run over an uploaded file counts "
+                "those of the byte ranges read so far: final once the run is done.",
+            },
             "elementsReduced": {"type": "integer"},
             "failureReason": {"type": "string", "description": "Only when failed."},
         },

@@ -116,7 +116,7 @@ class RunDetailApi(APIView):
             "arrayId": str(status.run.id),
             "state": status.run.state,
             "result": status.result,
-            "arrayLength": status.run.element_count,
+            "arrayLength": status.array_length,
             "elementsReduced": status.elements_reduced,
         }
         if status.run.failure_reason:

@@ -38,8 +38,8 @@ LAMBDA_BODY_BYTES = 6 * 1000 * 1000 * 3 // 4
 
 @checks.register(checks.Tags.compatibility)
 def pipeline_body_limit_fits_lambda(app_configs=None, **kwargs):
-    # pipelines.uploads loads when the checks run (manage.py), not at every start (ready()).
-    from pipelines.uploads import pipeline_body_max_bytes
+    # The parser (DRF) loads when the checks run (manage.py), not at every start (ready()).
+    from pipelines.parsers import pipeline_body_max_bytes
 
     limit = pipeline_body_max_bytes()
     if limit > LAMBDA_BODY_BYTES:

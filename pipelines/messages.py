@@ -1,12 +1,13 @@
 """The plain JSON messages the steps exchange; readable in a queue console or dead-letter view.
 
     map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3, "elements": [...]}
+    map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3,
+             "range": [12582912, 16777216]}
     reduce: {"step": "reduce", "pipeline": "sumArray", "runId": "..."}
-    load:   {"step": "load", "pipeline": "sumArray", "runId": "...", "offset": 0}
 
-A load message (a run whose input is an uploaded file, pipelines.uploads) reads the next
-slice of the file from byte `offset`; it travels on the map queue, so no queue or consumer
-is added to deploy.
+A map message with a "range" instead of "elements" (a run whose input is an uploaded file)
+reads the lines starting in bytes [start, end) of the run's file itself
+(pipelines.services.ranges): the input text is never copied into a message or the database.
 
 Both may carry "requestId": the id of the HTTP request that started the run, so the
 consumers' log lines for the run carry it too (one id traces the run across the queues).
@@ -15,7 +16,7 @@ so the step's span joins the same trace (monitoring/tracing.py).
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitoring.tracing import TRACE_HEADER_MAX_LENGTH, current_trace_header
@@ -23,10 +24,8 @@ from pipelines import exact_json
 
 MAP = "map"
 REDUCE = "reduce"
-LOAD = "load"
-STEPS = (MAP, REDUCE, LOAD)
-# The queue each step travels on: a load shares the map queue (and its consumer).
-QUEUE_OF_STEP = {MAP: MAP, REDUCE: REDUCE, LOAD: MAP}
+STEPS = (MAP, REDUCE)
+QUEUE_OF_STEP = {MAP: MAP, REDUCE: REDUCE}  # the queue each step travels on
 REQUEST_ID_MAX_LENGTH = 64
 
 
@@ -44,7 +43,7 @@ class StepMessage:
     # The elements already encoded (the packet row's text): not encoded a second time.
     elements_json: str | None = None
     request_id: str | None = None
-    offset: int | None = None  # load: the byte of the file the slice starts at
+    byte_range: tuple[int, int] | None = None  # map of a file's range: [start, end) bytes
     trace: str | None = None  # the sending span's X-Ray trace header, when it was sampled
 
     def to_json(self) -> str:
@@ -58,11 +57,12 @@ class StepMessage:
         trace = self.trace or current_trace_header.get()
         if trace:
             body["trace"] = trace
-        if self.step == LOAD:
-            body["offset"] = self.offset
         if self.step != MAP:
             return exact_json.dumps(body)
         body["packet"] = self.packet
+        if self.byte_range is not None:
+            body["range"] = list(self.byte_range)
+            return exact_json.dumps(body)
         elements = self.elements_json or exact_json.dumps(self.elements)
         return exact_json.dumps(body)[:-1] + ',"elements":' + elements + "}"
 
@@ -83,17 +83,44 @@ def reduce_message(*, pipeline: str, run_id, request_id: str | None = None) -> S
     return StepMessage(REDUCE, pipeline, run_id, request_id=request_id)
 
 
-def load_message(
-    *, pipeline: str, run_id, offset: int, request_id: str | None = None
+def range_message(
+    *, pipeline: str, run_id, packet: int, start: int, end: int, request_id: str | None = None
 ) -> StepMessage:
-    return StepMessage(LOAD, pipeline, run_id, request_id=request_id, offset=offset)
+    return StepMessage(
+        MAP, pipeline, run_id, packet, request_id=request_id, byte_range=(start, end)
+    )
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _range_message_parse(data: dict, pipeline: str, run_id, packet, request_id) -> StepMessage:
+    byte_range = data["range"]
+    if (
+        not _is_count(packet)
+        or not isinstance(byte_range, list)
+        or len(byte_range) != 2
+        or not all(_is_count(position) for position in byte_range)
+        or byte_range[0] > byte_range[1]
+    ):
+        raise MalformedMessage("packet must be an integer and range [start, end] bytes")
+    start, end = byte_range
+    return range_message(
+        pipeline=pipeline, run_id=run_id, packet=packet, start=start, end=end, request_id=request_id
+    )
 
 
 def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage:
+    message, trace = _message_parse(body, expected_step)
+    return replace(message, trace=trace) if trace else message
+
+
+def _message_parse(body: str, expected_step: str | None) -> tuple[StepMessage, str | None]:
     try:
         data = exact_json.loads(body)
         step = data["step"]
-        if step not in STEPS or (expected_step and QUEUE_OF_STEP[step] != expected_step):
+        if step not in STEPS or (expected_step and step != expected_step):
             raise MalformedMessage(f"unexpected step {step!r}")
         run_id = uuid.UUID(data["runId"])
         pipeline = data["pipeline"]
@@ -104,24 +131,18 @@ def message_parse(body: str, *, expected_step: str | None = None) -> StepMessage
         if not isinstance(trace, str) or len(trace) > TRACE_HEADER_MAX_LENGTH:
             trace = None
         if step == REDUCE:
-            return StepMessage(REDUCE, pipeline, run_id, request_id=request_id, trace=trace)
-        if step == LOAD:
-            offset = data["offset"]
-            if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-                raise MalformedMessage("offset must be a byte position")
-            return StepMessage(
-                LOAD, pipeline, run_id, request_id=request_id, offset=offset, trace=trace
-            )
-        packet, elements = data["packet"], data["elements"]
+            return StepMessage(REDUCE, pipeline, run_id, request_id=request_id), trace
+        packet = data["packet"]
+        if "range" in data:
+            return _range_message_parse(data, pipeline, run_id, packet, request_id), trace
+        elements = data["elements"]
         if (
             isinstance(packet, bool)
             or not isinstance(packet, int)
             or not isinstance(elements, list)
         ):
             raise MalformedMessage("packet must be an integer and elements a list")
-        return StepMessage(
-            MAP, pipeline, run_id, packet, elements, request_id=request_id, trace=trace
-        )
+        return StepMessage(MAP, pipeline, run_id, packet, elements, request_id=request_id), trace
     except MalformedMessage:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

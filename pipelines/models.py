@@ -17,8 +17,9 @@ class RunState(models.TextChoices):
 
 
 class Upload(models.Model):
-    """A file a user uploads as a run's input (pipelines.uploads): its storage name is chosen
-    by the server under the owner's prefix, never named by the user. Its id is `uploadId`."""
+    """A file a user uploads as a run's input (pipelines.services.uploads): its storage name
+    is chosen by the server under the owner's prefix, never named by the user. Its id is
+    `uploadId`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -83,18 +84,6 @@ class PipelineRun(models.Model):
         related_name="run",
         help_text="The uploaded file the run reads its input from (empty: the POST's array).",
     )
-    load_offset = models.BigIntegerField(
-        default=0, help_text="Upload runs: bytes of the file loaded into packets so far."
-    )
-    load_line = models.BigIntegerField(
-        default=0, help_text="Upload runs: lines of the file loaded so far."
-    )
-    loaded_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="Upload runs: when the whole file was loaded (until then the run cannot "
-        "finish: more packets may come).",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -106,18 +95,24 @@ class PipelineRun(models.Model):
     def __str__(self):
         return f"{self.pipeline} {self.id}"
 
-    @property
-    def loading(self) -> bool:
-        return self.upload_id is not None and self.loaded_at is None
-
 
 class Packet(models.Model):
-    """A slice of a run's input (the book's `packetContains` elements), as it was enqueued."""
+    """A slice of a run's input: the book's `packetContains` elements as they were enqueued,
+    or, for a run over an uploaded file, a byte range of the file that its map reads itself
+    (docs/pipelines.md "Big inputs"; the text stays in the file)."""
 
     run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="packets")
     index = models.PositiveIntegerField()
-    elements_json = models.TextField()
-    element_count = models.PositiveIntegerField()
+    elements_json = models.TextField(blank=True)
+    element_count = models.PositiveIntegerField(
+        default=0, help_text="Elements of a POSTed packet (a range's count is its partial's)."
+    )
+    byte_start = models.BigIntegerField(
+        null=True, blank=True, help_text="A range of the run's file: its first byte."
+    )
+    byte_end = models.BigIntegerField(
+        null=True, blank=True, help_text="A range of the run's file: the byte after its last."
+    )
 
     class Meta:
         ordering = ["run", "index"]

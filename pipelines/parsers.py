@@ -2,13 +2,19 @@
 Decimal as strings). The size limit, any Content-Type and the wording of every mistake come
 from api.request_body."""
 
+from django.conf import settings
 from rest_framework.renderers import JSONRenderer
 
 from api.errors import ApiError
 from api.request_body import LimitedAnyContentTypeParser, decode_json, empty_body_message
 from pipelines import exact_json
 from pipelines.arithmetic import client_decimal, client_int
-from pipelines.uploads import pipeline_body_max_bytes
+
+
+def pipeline_body_max_bytes() -> int:
+    """The body limit of the pipelines' POSTs: the element limit times the documented
+    bytes-per-element budget (within Lambda's 6 MB request payload; checked at start)."""
+    return settings.PIPELINE_MAX_ELEMENTS * settings.PIPELINE_BODY_BYTES_PER_ELEMENT
 
 
 class ExactJSONParser(LimitedAnyContentTypeParser):

@@ -7,17 +7,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from api.errors import NotFound
 from pipelines import exact_json
-from pipelines.models import DeadLetter, PipelineRun, RunState, Upload
+from pipelines.models import DeadLetter, PipelineRun, RunState, ScratchpadEntry, Upload
 
 
 @dataclass(frozen=True)
 class RunStatus:
     run: PipelineRun
+    array_length: int  # a run over a file: the elements of its ranges read so far
     elements_reduced: int
     packets_reduced: int
     result: Any  # None until done
@@ -41,8 +42,17 @@ def run_get(*, owner, run_id: str, pipeline: str | None = None) -> PipelineRun:
 def run_status(*, run: PipelineRun) -> RunStatus:
     result = getattr(run, "result", None)
     done = run.state == RunState.DONE and result is not None
+    array_length = run.element_count
+    if run.upload_id and run.state != RunState.DONE:
+        # Known only once every range is read (stored when the run finishes): until then,
+        # what the ranges mapped so far counted.
+        array_length = (
+            ScratchpadEntry.objects.filter(run_id=run.id).aggregate(n=Sum("element_count"))["n"]
+            or 0
+        )
     return RunStatus(
         run=run,
+        array_length=array_length,
         elements_reduced=result.elements_reduced if result else 0,
         packets_reduced=result.packets_reduced if result else 0,
         result=exact_json.loads(result.value_json) if done else None,

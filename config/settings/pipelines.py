@@ -31,23 +31,21 @@ PIPELINE_MAX_ELEMENTS = env.int("PIPELINE_MAX_ELEMENTS", default=100_000)
 # 4,000,000 bytes, under Lambda's 6 MB request payload once API Gateway has base64-encoded
 # it (x4/3). Other endpoints keep DATA_UPLOAD_MAX_MEMORY_SIZE.
 PIPELINE_BODY_BYTES_PER_ELEMENT = env.int("PIPELINE_BODY_BYTES_PER_ELEMENT", default=40)
-# Inputs from an uploaded file (pipelines/uploads.py): at most this many elements, and a
+# Inputs from an uploaded file (pipelines/services/uploads.py): at most this many elements, and a
 # file of at most PIPELINE_UPLOAD_MAX_ELEMENTS x PIPELINE_BODY_BYTES_PER_ELEMENT bytes.
 PIPELINE_UPLOAD_MAX_ELEMENTS = env.int("PIPELINE_UPLOAD_MAX_ELEMENTS", default=10_000_000)
-# Elements per packet of an uploaded file's run: files are big, and each message costs a
-# queue round trip and a few transactions whatever its size (still cut by message bytes).
-PIPELINE_UPLOAD_PACKET_SIZE = env.int("PIPELINE_UPLOAD_PACKET_SIZE", default=10_000)
 # Where uploads go in the media storage: <prefix>/<user id>/<upload id>.txt.
 PIPELINE_UPLOAD_PREFIX = env("PIPELINE_UPLOAD_PREFIX", default="pipeline-uploads")
 PIPELINE_UPLOAD_URL_EXPIRE_SECONDS = env.int("PIPELINE_UPLOAD_URL_EXPIRE_SECONDS", default=3600)
+# An uploaded file is cut into ranges of this many bytes, each mapped by one message in
+# parallel (its memory; ~300 000 12-digit numbers); also the longest line a file may have.
+PIPELINE_UPLOAD_RANGE_BYTES = env.int("PIPELINE_UPLOAD_RANGE_BYTES", default=4 * 1024 * 1024)
 # An upload that starts no run is deleted (file and row) by the cleanup job after this long;
 # a run's file lives as long as its run's input (docs/contract.md §3.8).
 PIPELINE_UPLOAD_EXPIRE_HOURS = env.int("PIPELINE_UPLOAD_EXPIRE_HOURS", default=24)
 # Bytes one user's unstarted uploads may hold together (on S3 each counts its maxBytes until
 # it starts a run, since the file goes to S3 without us): 2.5 full-size files by default.
 PIPELINE_UPLOAD_QUOTA_BYTES = env.int("PIPELINE_UPLOAD_QUOTA_BYTES", default=1_000_000_000)
-# Bytes of the file one load message reads (its memory; ~300 000 12-digit numbers).
-PIPELINE_LOAD_SLICE_BYTES = env.int("PIPELINE_LOAD_SLICE_BYTES", default=4 * 1024 * 1024)
 # Scratchpad partials one reduce transaction folds at most.
 PIPELINE_REDUCE_BATCH = env.int("PIPELINE_REDUCE_BATCH", default=500)
 # Celery: attempts before a message is dead-lettered, and the exponential backoff between.

@@ -6,63 +6,23 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from pipelines.messages import MAP, StepMessage, load_message, map_message, reduce_message
+from pipelines.messages import MAP
 from pipelines.models import DeadLetter, Packet, PipelineRun, RunState, ScratchpadEntry
 from pipelines.selectors import runs_past_retention, runs_stalled, runs_unsent
-from pipelines.services.runs import run_fail, run_send
+from pipelines.services.pending import run_steps_resend
+from pipelines.services.runs import run_fail
 from pipelines.services.upload_expiry import upload_files_delete, uploads_expire
 from pipelines.transports import transport_get
 
 logger = logging.getLogger(__name__)
 
 
-def run_pending_messages(run: PipelineRun) -> list[StepMessage]:
-    """A map message for every packet not in the scratchpad and a reduce message if partials
-    wait: what the run still needs. Replayable steps make re-sending safe."""
-    unmapped = (
-        Packet.objects.filter(run_id=run.id, scratchpad__isnull=True)
-        .order_by("index")
-        .only("index", "elements_json")
-    )
-    messages: list[StepMessage] = [
-        map_message(
-            pipeline=run.pipeline,
-            run_id=run.id,
-            packet=packet.index,
-            elements=None,
-            elements_json=packet.elements_json,
-            request_id=run.request_id or None,
-        )
-        for packet in unmapped
-    ]
-    if ScratchpadEntry.objects.filter(run_id=run.id, reduced_at__isnull=True).exists():
-        messages.append(
-            reduce_message(pipeline=run.pipeline, run_id=run.id, request_id=run.request_id or None)
-        )
-    if run.loading:  # an upload run whose file is not all loaded: its next slice
-        messages.append(
-            load_message(
-                pipeline=run.pipeline,
-                run_id=run.id,
-                offset=run.load_offset,
-                request_id=run.request_id or None,
-            )
-        )
-    return messages
-
-
 def run_redrive(*, run: PipelineRun) -> int:
     """Queue again whatever a run still needs; returns the number of messages queued.
     Raises when the queue refuses them (the caller reports it for this run alone)."""
-    messages = run_pending_messages(run)
-    PipelineRun.objects.filter(id=run.id).update(
-        redrive_count=F("redrive_count") + 1, updated_at=timezone.now()
-    )
-    run_send(run_id=run.id, messages=messages)
-    return len(messages)
+    return run_steps_resend(run=run)
 
 
 def _run_waits_in_backlog(run: PipelineRun, *, now, queue_depths: dict) -> bool:
@@ -87,8 +47,6 @@ def _run_hopeless_reason(run: PipelineRun) -> str:
         stuck.append(f"{unmapped} of {run.packet_count} packets could not be mapped")
     if unreduced:
         stuck.append(f"{unreduced} mapped packets could not be reduced")
-    if run.loading:
-        stuck.append(f"the uploaded file could not be loaded past byte {run.load_offset}")
     return (
         f"No progress after {run.redrive_count} re-drives: "
         f"{'; '.join(stuck) or 'nothing left to do'}; see the dead letters."
@@ -115,7 +73,7 @@ class _RunHandler:
 
     def send(self, run) -> None:
         """A run whose messages never reached the queue (it was down at POST)."""
-        run_send(run_id=run.id, messages=run_pending_messages(run))
+        run_steps_resend(run=run, redrive=False)
         self.summary["sent"].append(str(run.id))
 
     def unstick(self, run, *, may_fail: bool) -> None:

@@ -1,4 +1,4 @@
-"""Steps: run one queued message (map a packet, reduce partials, load a file slice).
+"""Steps: run one queued message (map a packet or a file's byte range, reduce partials).
 
 Each is replayable: a message delivered twice finds its "done" mark and changes nothing."""
 
@@ -6,7 +6,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -15,12 +15,13 @@ from monitoring.request_context import trace_bound
 from monitoring.tracing import traced_span
 from pipelines import exact_json
 from pipelines.arithmetic import exact_arithmetic
-from pipelines.messages import LOAD, MAP, StepMessage, message_parse, reduce_message
-from pipelines.models import Packet, PipelineRun, RunResult, RunState, ScratchpadEntry
+from pipelines.messages import MAP, StepMessage, message_parse, reduce_message
+from pipelines.models import PipelineRun, RunResult, RunState, ScratchpadEntry
 from pipelines.registry import pipeline_get
-from pipelines.services.runs import run_finish
+from pipelines.services.partials import partial_mapped, partial_store, reduce_after_commit
+from pipelines.services.ranges import range_map
+from pipelines.services.runs import run_fail, run_finish
 from pipelines.transports import messages_send
-from pipelines.uploads import run_load_slice
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("monitoring.access")
@@ -46,10 +47,10 @@ def step_handle(*, step: str, body: str) -> None:
         ),
     ):
         try:
-            if message.step == MAP:
+            if message.step == MAP and message.byte_range is not None:
+                range_map(message=message)
+            elif message.step == MAP:
                 packet_map(message=message)
-            elif message.step == LOAD:
-                run_load_slice(message=message)
             else:
                 run_reduce(message=message)
         except Exception as exc:
@@ -95,23 +96,14 @@ def packet_map(*, message: StepMessage) -> bool:
     if run.state == RunState.DONE:
         return False
     mapped = False
-    if not ScratchpadEntry.objects.filter(run_id=run.id, packet_index=message.packet).exists():
-        try:
-            with transaction.atomic():
-                packet = Packet.objects.only("id").get(run_id=run.id, index=message.packet)
-                ScratchpadEntry.objects.create(
-                    run_id=run.id,
-                    packet=packet,
-                    packet_index=message.packet,
-                    element_count=len(message.elements),
-                    value_json=exact_json.dumps(partial),
-                )
-                mapped = True
-        except IntegrityError:
-            # A concurrent duplicate delivery mapped it first: the unique packet says done.
-            mapped = False
-    reduce = reduce_message(pipeline=spec.name, run_id=run.id, request_id=message.request_id)
-    transaction.on_commit(lambda: messages_send([reduce]))
+    if not partial_mapped(run_id=run.id, packet_index=message.packet):
+        mapped = partial_store(
+            run_id=run.id,
+            packet_index=message.packet,
+            element_count=len(message.elements),
+            partial=partial,
+        )
+    reduce_after_commit(pipeline=spec.name, run_id=run.id, request_id=message.request_id)
     return mapped
 
 
@@ -122,13 +114,16 @@ def run_reduce(*, message: StepMessage) -> int:
     disjoint partials and none waits for another's claim; the result row is then locked for
     the update. A partial's `reduced_at` and the result commit together, so nothing is folded
     twice or lost. When the batch limit was hit another reduce message is queued, so a run
-    never stalls with partials left."""
+    never stalls with partials left.
+
+    A run over a file learns its element count here: it fails once its ranges hold more than
+    PIPELINE_UPLOAD_MAX_ELEMENTS, and its count is stored when it finishes."""
     spec = pipeline_get(message.pipeline)
     limit = settings.PIPELINE_REDUCE_BATCH
     with transaction.atomic():
         run = (
             PipelineRun.objects.filter(id=message.run_id)
-            .only("id", "state", "packet_count", "upload_id", "loaded_at")
+            .only("id", "pipeline", "state", "packet_count", "upload_id")
             .first()
         )
         if run is None or run.state == RunState.DONE:
@@ -156,13 +151,14 @@ def run_reduce(*, message: StepMessage) -> int:
         result.save(
             update_fields=["value_json", "packets_reduced", "elements_reduced", "updated_at"]
         )
-        result.refresh_from_db(fields=["packets_reduced"])
-        if run.loading:
-            # Read again under the result's lock: the load's last slice takes the same lock
-            # before it checks for the finish, so one of the two sees the other's commit.
-            run.refresh_from_db(fields=["packet_count", "loaded_at"])
-        # While loading more packets may come: the load's last slice finishes the run then.
-        if not run.loading and result.packets_reduced >= run.packet_count:
+        result.refresh_from_db(fields=["packets_reduced", "elements_reduced"])
+        limit = settings.PIPELINE_UPLOAD_MAX_ELEMENTS
+        if run.upload_id and result.elements_reduced > limit:
+            reason = f"Too many elements: more than {limit} (the limit)"
+            run_fail(run=run, reason=f"The uploaded file cannot be used: {reason}")
+        elif result.packets_reduced >= run.packet_count:
+            if run.upload_id:  # known only now: every range has been read
+                PipelineRun.objects.filter(id=run.id).update(element_count=result.elements_reduced)
             run_finish(run.id)
         elif len(entries) == limit:
             more = reduce_message(pipeline=spec.name, run_id=run.id, request_id=message.request_id)

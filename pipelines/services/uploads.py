@@ -4,7 +4,8 @@ API's PUT), the owner's quota, and the run started from it. Their expiry is
 pipelines/services/upload_expiry.py.
 
 Refusals are domain errors (UploadError); the API adapter (pipelines/upload_errors.py)
-chooses their status codes. The load step that reads the file is pipelines/uploads.py.
+chooses their status codes. The run's maps read the file's byte ranges themselves
+(pipelines/services/ranges.py).
 """
 
 import uuid
@@ -20,10 +21,11 @@ from django.utils import timezone
 
 from monitoring.request_context import current_request_id
 from pipelines import exact_json
-from pipelines.messages import load_message
 from pipelines.models import PipelineRun, RunResult, Upload
 from pipelines.registry import pipeline_get
-from pipelines.services.runs import run_send_or_leave_to_cleanup
+from pipelines.services.ranges import run_ranges_create
+from pipelines.services.runs import run_finish, run_send_or_leave_to_cleanup
+from pipelines.storage import s3_key, storage_is_s3
 
 
 class UploadError(Exception):
@@ -62,15 +64,6 @@ class UploadGoesToS3(UploadError):
 
 def upload_max_bytes() -> int:
     return settings.PIPELINE_UPLOAD_MAX_ELEMENTS * settings.PIPELINE_BODY_BYTES_PER_ELEMENT
-
-
-def storage_is_s3(storage) -> bool:
-    return bool(getattr(storage, "bucket_name", None))
-
-
-def s3_key(storage, name: str) -> str:
-    location = (getattr(storage, "location", "") or "").strip("/")
-    return f"{location}/{name}" if location else name
 
 
 def _quota_left(*, owner, now, excluding=None) -> int:
@@ -225,8 +218,8 @@ def upload_store(*, owner, pipeline: str, upload_id, stream, content_length: int
 
 
 def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
-    """Store the run and queue the load of the file's first slice. Like run_start, `queued`
-    says whether the queue took it (False: the cleanup job sends it later)."""
+    """Store the run, cut its file into byte ranges and queue every range's map at once. Like
+    run_start, `queued` says whether the queue took them (False: the cleanup job sends them)."""
     spec = pipeline_get(pipeline)
     request_id = current_request_id.get() or ""
     try:
@@ -250,20 +243,26 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
             run = PipelineRun.objects.create(
                 pipeline=spec.name,
                 owner=owner,
-                element_count=0,
-                packet_size=settings.PIPELINE_UPLOAD_PACKET_SIZE,
+                element_count=0,  # counted by the maps: known once every range is read
+                packet_size=0,  # packets are byte ranges (PIPELINE_UPLOAD_RANGE_BYTES)
                 packet_count=0,
                 upload=upload,
                 request_id=request_id,
             )
             RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
+            messages = run_ranges_create(run=run, size=size)
+            if not messages:
+                run_finish(run.id)
+                run.refresh_from_db()
     except IntegrityError:  # a concurrent POST with the same upload won
         raise UploadAlreadyStarted("This upload already started a run") from None
-    first = load_message(pipeline=spec.name, run_id=run.id, offset=0, request_id=request_id or None)
+    run.queued = True
+    if not messages:
+        return run
     if connection.in_atomic_block:
-        # A caller's transaction: the run exists for the load step only once it commits.
-        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, [first]), robust=True)
+        # A caller's transaction: the run exists for the maps only once it commits.
+        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, messages), robust=True)
         run.queued = None
     else:
-        run.queued = run_send_or_leave_to_cleanup(run.id, [first])
+        run.queued = run_send_or_leave_to_cleanup(run.id, messages)
     return run

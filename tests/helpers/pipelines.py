@@ -38,3 +38,20 @@ def sum_array_post(client, headers, array, path="/sumArray"):
         content_type="application/json",
         headers=headers,
     )
+
+
+def upload_stored(user, content: bytes, *, pipeline: str = "sumArray"):
+    """An upload of `user`'s with `content` in the media storage, as the PUT stores it."""
+    import io
+
+    from pipelines.services.uploads import upload_create, upload_store
+
+    upload = upload_create(owner=user, pipeline=pipeline).upload
+    upload_store(
+        owner=user,
+        pipeline=pipeline,
+        upload_id=upload.id,
+        stream=io.BytesIO(content),
+        content_length=len(content),
+    )
+    return upload

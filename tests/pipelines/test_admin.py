@@ -1,7 +1,6 @@
 """The backoffice: runs with progress, packets, sends and uploads; uploads with size, state and
 their run; dead letters with replay and drop."""
 
-import io
 import re
 
 import pytest
@@ -11,7 +10,8 @@ from pipelines import exact_json
 from pipelines.models import DeadLetter
 from pipelines.services.dead_letters import dead_letter_store
 from pipelines.services.runs import run_start
-from pipelines.services.uploads import run_start_from_upload, upload_create, upload_store
+from pipelines.services.uploads import run_start_from_upload, upload_create
+from tests.helpers.pipelines import upload_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,8 +124,8 @@ def test_runs_show_when_they_were_sent_their_request_and_their_upload(
     assert 'alt="True"' in field_value(page, "queued")
     assert field_value(page, "last_sent_at") != "-"
     assert field_value(page, "upload_link") == "— (the POST&#x27;s array)"
-    for field in ("load_offset", "load_line", "loaded_at", "purged_at"):
-        field_value(page, field)
+    assert field_value(page, "ranges_read") == "—"
+    field_value(page, "purged_at")
 
     page = admin_client.get(f"/admin/pipelines/pipelinerun/{unsent.id}/change/").content.decode()
     assert 'alt="False"' in field_value(page, "queued")
@@ -136,16 +136,10 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     admin_client, sqs_lambda, user, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    # Given an upload whose file fed a finished run, and one whose file never came
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 6
+    # Given an upload whose file fed a finished run (in 2 ranges), and one whose file never came
     content = b"1,2,3\n4\n"
-    used = upload_create(owner=user, pipeline="sumArray").upload
-    upload_store(
-        owner=user,
-        pipeline="sumArray",
-        upload_id=used.id,
-        stream=io.BytesIO(content),
-        content_length=len(content),
-    )
+    used = upload_stored(user, content)
     run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=used.id)
     sqs_lambda.drain()
     run.refresh_from_db()
@@ -177,6 +171,25 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     # And the run links back to its upload
     page = admin_client.get(f"/admin/pipelines/pipelinerun/{run.id}/change/").content.decode()
     assert f"/admin/pipelines/upload/{used.id}/change/" in field_value(page, "upload_link")
-    assert field_value(page, "loaded_at") != "-"
-    assert field_value(page, "load_line") == "2"
-    assert field_value(page, "load_offset") == str(len(content))
+    assert field_value(page, "ranges_read") == "2 / 2 (all)"
+    assert "0 to 6" in page and "6 to 8" in page  # the packets are the file's byte ranges
+
+
+def test_a_dead_range_map_shows_the_text_of_its_range(
+    admin_client, sqs_lambda, user, settings, tmp_path
+):
+    # Given a run over a file, and the dead letter of its second range's map
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 8
+    content = b"1,2,3\n4\n5,<6>\n"
+    upload = upload_stored(user, content)
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    body = exact_json.dumps(
+        {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 1, "range": [8, 16]}
+    )
+    letter = dead_letter_store(source="celery", step="map", body=body, error="OSError: down")
+
+    page = admin_client.get(f"/admin/pipelines/deadletter/{letter.pk}/change/").content.decode()
+
+    # Then the range's bytes are read from the file when the letter is opened, escaped
+    assert "<pre>5,&lt;6&gt;\n</pre>" in field_value(page, "range_input")

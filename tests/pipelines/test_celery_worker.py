@@ -18,7 +18,7 @@ from pipelines.services.cleanup import runs_cleanup
 from pipelines.services.dead_letters import dead_letter_replay
 from pipelines.services.runs import run_start
 from pipelines.transports import messages_send
-from tests.helpers.pipelines import point_celery_app_at, sum_array_post
+from tests.helpers.pipelines import point_celery_app_at, sum_array_post, upload_stored
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -50,6 +50,32 @@ def test_post_returns_at_once_and_a_worker_finishes_the_run(
     state = client.get(f"/sumArray/{array_id}", headers=auth_headers)
     assert b'"result":9.30' in state.content
     assert result_of(array_id) == sum(2 * x for x in array)
+
+
+def uploaded_run(user, content: bytes) -> PipelineRun:
+    from pipelines.services.uploads import run_start_from_upload
+
+    upload = upload_stored(user, content)
+    return run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+
+
+def test_a_run_over_an_uploaded_file_is_read_in_parallel_ranges_by_workers(
+    celery_worker_factory, user, settings, tmp_path
+):
+    # Given a file of 5000 numbers in ranges of 2000 bytes, in the workers' media storage
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 2000
+    numbers = [10**6 + i for i in range(5000)]
+    run = uploaded_run(user, ("\n".join(map(str, numbers)) + "\n").encode())
+    assert run.packet_count == 20
+
+    worker = celery_worker_factory(
+        MEDIA_ROOT=settings.MEDIA_ROOT, PIPELINE_UPLOAD_RANGE_BYTES=2000
+    ).start()
+
+    wait_for(lambda: state_of(run.id) == "done", message=worker.log)
+    assert result_of(run.id) == 2 * sum(numbers)
+    assert PipelineRun.objects.get(id=run.id).element_count == 5000
 
 
 def test_poison_message_is_dead_lettered_after_10_attempts_while_other_runs_finish(
@@ -176,6 +202,27 @@ def test_local_default_filesystem_broker_with_beat_finishes_a_run_that_lost_a_me
     wait_for(lambda: state_of(run.id) == "done", timeout=60, message=worker.log)
     assert result_of(run.id) == Decimal("95.0")
     assert PipelineRun.objects.get(id=run.id).redrive_count >= 1
+
+
+def test_local_default_filesystem_broker_reads_an_uploaded_file_in_ranges(
+    filesystem_broker, celery_worker_factory, user, settings, tmp_path
+):
+    """The local mode: kombu's filesystem broker and the media storage on local disk."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 100
+    numbers = list(range(-300, 700))
+    run = uploaded_run(user, ("\n".join(map(str, numbers)) + "\n").encode())
+    assert len(list((filesystem_broker / "out").glob("*.msg"))) == run.packet_count > 10
+
+    worker = celery_worker_factory(
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_FILESYSTEM_BROKER_DIR=filesystem_broker,
+        MEDIA_ROOT=settings.MEDIA_ROOT,
+        PIPELINE_UPLOAD_RANGE_BYTES=100,
+    ).start()
+
+    wait_for(lambda: state_of(run.id) == "done", timeout=60, message=worker.log)
+    assert result_of(run.id) == 2 * sum(numbers)
 
 
 def pool_children(parent_pid: int) -> list[int]:

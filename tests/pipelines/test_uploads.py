@@ -1,7 +1,7 @@
 """Big inputs (docs/pipelines.md "Big inputs"): the pipelines' body limit agrees with their
 element limit, and a run takes its input from an uploaded file, locally through the media
-storage and on AWS through a presigned S3 POST (moto's server), loaded slice by slice by the
-load step. SQS queues in moto, consumers through Zappa's real handler."""
+storage and on AWS through a presigned S3 POST (moto's server), cut into byte ranges that
+maps read in parallel. SQS queues in moto, consumers through Zappa's real handler."""
 
 import uuid
 
@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 
 from pipelines import exact_json
 from pipelines.models import PipelineRun, Upload
-from pipelines.uploads import pipeline_body_max_bytes
+from pipelines.parsers import pipeline_body_max_bytes
 from tests.helpers.pipelines import sum_array_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,12 +81,11 @@ def test_the_pipeline_body_limit_is_the_element_budget_and_fits_lambda(
 # --- uploads through the media storage ---------------------------------------------------------
 
 
-def test_a_run_from_an_uploaded_file_is_loaded_in_slices_and_sums(
+def test_a_run_from_an_uploaded_file_is_read_in_ranges_and_sums(
     client, auth_headers, sqs_lambda, media_root, settings, user
 ):
-    # Given a file of CSV lines and JSON lines, loaded in slices of 4 kB and packets of 100
-    settings.PIPELINE_LOAD_SLICE_BYTES = 4096
-    settings.PIPELINE_UPLOAD_PACKET_SIZE = 100
+    # Given a file of CSV lines and JSON lines, read in ranges of 4 kB
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 4096
     numbers = [10**11 + i for i in range(3000)] + ["1.5", "-2"]
     content = numbers_file(numbers[:1500], per_line=3) + numbers_file(numbers[1500:])
 
@@ -97,14 +96,16 @@ def test_a_run_from_an_uploaded_file_is_loaded_in_slices_and_sums(
     upload = Upload.objects.get(id=target["uploadId"])
     assert upload.storage_name == f"pipeline-uploads/{user.pk}/{upload.id}.txt"
     assert (media_root / upload.storage_name).read_bytes() == content
+    # Every range's map is queued at once: nothing of the file is in the database
+    run = PipelineRun.objects.get(id=started.json()["arrayId"])
+    assert run.packet_count == -(-len(content) // 4096) == sqs_lambda.depth("map")
+    assert not run.packets.exclude(elements_json="").exists()
     sqs_lambda.drain()
     state = client.get(f"/sumArray/{started.json()['arrayId']}", headers=auth_headers).json()
     assert state["state"] == "done", state
     assert state["arrayLength"] == 3002
     expected = 2 * (sum(10**11 + i for i in range(3000))) + 3 - 4
     assert exact_json.loads(exact_json.dumps(state["result"])) == expected
-    run = PipelineRun.objects.get(id=started.json()["arrayId"])
-    assert run.load_offset == len(content) and run.packet_count >= 30
 
 
 def test_an_empty_file_is_a_finished_run_of_nothing(client, auth_headers, sqs_lambda, media_root):
@@ -127,8 +128,8 @@ def test_an_empty_file_is_a_finished_run_of_nothing(client, auth_headers, sqs_la
 def test_a_bad_line_fails_the_run_with_a_reason_naming_it(
     client, auth_headers, sqs_lambda, media_root, settings, line, problem
 ):
-    # Given a file whose 7th line is not numbers, in the second slice
-    settings.PIPELINE_LOAD_SLICE_BYTES = 40
+    # Given a file whose 7th line is not numbers, in ranges of 40 bytes
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 40
     content = b"1\n2\n3\n4\n5\n6\n" + line.encode() + b"\n8\n"
 
     _, started = upload_and_start(client, auth_headers, content)
@@ -143,7 +144,9 @@ def test_a_bad_line_fails_the_run_with_a_reason_naming_it(
 def test_too_many_elements_in_a_file_fail_the_run(
     client, auth_headers, sqs_lambda, media_root, settings
 ):
+    # Given 11 numbers, in ranges of 6 bytes (3 numbers each): no one range is over the limit
     settings.PIPELINE_UPLOAD_MAX_ELEMENTS = 10
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 6
     _, started = upload_and_start(client, auth_headers, numbers_file(list(range(11))))
     sqs_lambda.drain()
 
@@ -224,7 +227,7 @@ def test_on_s3_the_file_goes_to_a_presigned_post_under_the_users_prefix(
     client, auth_headers, sqs_lambda, aws, s3_media, settings, user
 ):
     # Given the AWS stages' media storage: the stage's bucket (moto's S3 over HTTP)
-    settings.PIPELINE_LOAD_SLICE_BYTES = 1000
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 1000
     numbers = [10**11 + i for i in range(500)]
     content = numbers_file(numbers)
 
@@ -264,20 +267,24 @@ def test_on_s3_the_file_goes_to_a_presigned_post_under_the_users_prefix(
     assert default_storage.exists(key)
 
 
-def test_a_lost_load_message_is_sent_again_by_the_cleanup(
+def test_lost_range_maps_are_sent_again_by_the_cleanup(
     client, auth_headers, sqs_lambda, media_root, settings
 ):
-    # Given a run whose next slice's load message was lost (queue purged mid-load)
+    # Given a run whose range maps were partly lost (queue purged after the first batch)
     from pipelines.services.cleanup import runs_cleanup
 
-    settings.PIPELINE_LOAD_SLICE_BYTES = 100
+    settings.PIPELINE_UPLOAD_RANGE_BYTES = 20
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     numbers = list(range(1, 201))
     _, started = upload_and_start(client, auth_headers, numbers_file(numbers))
-    sqs_lambda.poll("map")  # the first slice: its maps and the next load are queued
+    sqs_lambda.poll("map")  # 10 of the ranges: their partials and reduces
     sqs_lambda.client.purge_queue(QueueUrl=sqs_lambda.queues["map"].url)
     run = PipelineRun.objects.get(id=started.json()["arrayId"])
-    assert run.loading and 0 < run.load_offset < len(numbers_file(numbers))
+    assert run.state == "pending" and 0 < run.scratchpad.count() < run.packet_count
+    # While pending, arrayLength counts the elements of the ranges read so far
+    pending = client.get(f"/sumArray/{run.id}", headers=auth_headers).json()
+    assert 0 < pending["arrayLength"] == sum(run.scratchpad.values_list("element_count", flat=True))
+    assert pending["arrayLength"] < 200
 
     summary = runs_cleanup()
     sqs_lambda.drain()
