@@ -21,8 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 def run_pending_messages(run: PipelineRun) -> list[StepMessage]:
-    """A map message for every packet not in the scratchpad and a reduce message if partials
-    wait: what the run still needs. Replayable steps make re-sending safe."""
+    """A message for every step of the run not marked done: a map per packet not in the
+    scratchpad, a reduce if partials wait, the next load slice while loading. This is THE
+    re-drive rule (the cleanup, the stall watch and the admin all re-send exactly this), so a
+    new kind of step plugs in here. Replayable steps make re-sending safe."""
     unmapped = (
         Packet.objects.filter(run_id=run.id, scratchpad__isnull=True)
         .order_by("index")
@@ -57,13 +59,22 @@ def run_pending_messages(run: PipelineRun) -> list[StepMessage]:
 
 def run_redrive(*, run: PipelineRun) -> int:
     """Queue again whatever a run still needs; returns the number of messages queued.
-    Raises when the queue refuses them (the caller reports it for this run alone)."""
+    Raises when the queue refuses them (the caller reports it for this run alone). Only a
+    re-drive whose messages reached the queue counts against PIPELINE_MAX_REDRIVES: a broker
+    outage must not use up a run's re-drives."""
     messages = run_pending_messages(run)
+    run_send(run_id=run.id, messages=messages)
     PipelineRun.objects.filter(id=run.id).update(
         redrive_count=F("redrive_count") + 1, updated_at=timezone.now()
     )
-    run_send(run_id=run.id, messages=messages)
     return len(messages)
+
+
+def redrive_backoff_seconds(redrive_count: int) -> float:
+    """How long a run must have made no progress (and had nothing sent) before the stall
+    watch gives it re-drive number `redrive_count + 1`: PIPELINE_STALL_WATCH_AFTER_SECONDS,
+    doubled after each re-drive (180 s, 360 s, 720 s by default)."""
+    return settings.PIPELINE_STALL_WATCH_AFTER_SECONDS * 2**redrive_count
 
 
 def _run_waits_in_backlog(run: PipelineRun, *, now, queue_depths: dict) -> bool:
@@ -163,23 +174,25 @@ def runs_cleanup(*, now=None) -> dict:
 
 def runs_stall_watch(*, now=None) -> dict:
     """The cheap, frequent job (every PIPELINE_STALL_WATCH_EVERY_SECONDS): what makes a run
-    that lost its messages (a purged queue, a crashed consumer) finish within minutes while
-    the full cleanup keeps its 15-minute interval.
+    that lost its messages (a purged queue, a crashed consumer, a paused worker) finish within
+    minutes while the full cleanup keeps its 15-minute interval.
 
-    It sends runs the queue never got and gives a run stalled for
-    PIPELINE_STALL_WATCH_AFTER_SECONDS its *first* re-drive, by the cleanup's own rules (a
-    backlog is not a stall, each run on its own). It never fails a run and never re-drives
-    one twice: later re-drives stay with the cleanup, paced at its interval, so a broker
-    outage or a poison packet does not spend a run's PIPELINE_MAX_REDRIVES in minutes.
-    On an idle system it is one indexed query."""
+    It sends runs the queue never got and re-drives a run every time it stops making
+    progress, by the cleanup's own rules (a backlog is not a stall, each run on its own), up
+    to PIPELINE_MAX_REDRIVES, with backoff: the n-th re-drive waits for
+    redrive_backoff_seconds(n - 1) without progress since the last send. It never fails a
+    run (the cleanup does, once the re-drives are spent). A re-drive the broker refused is
+    not counted, so an outage cannot spend a run's re-drives. On an idle system it is one
+    indexed query per re-drive level."""
     now = now or timezone.now()
     summary: dict = {"sent": [], "redriven": [], "waiting": [], "errors": {}}
     handler = _RunHandler(now=now, job="stall watch", summary=summary)
     for run in runs_unsent(now=now):
         handler.isolated(run, handler.send)
-    stalled = runs_stalled(now=now, after_seconds=settings.PIPELINE_STALL_WATCH_AFTER_SECONDS)
-    for run in stalled.filter(redrive_count=0):
-        handler.isolated(run, lambda run: handler.unstick(run, may_fail=False))
+    for redrives in range(settings.PIPELINE_MAX_REDRIVES):
+        stalled = runs_stalled(now=now, after_seconds=redrive_backoff_seconds(redrives))
+        for run in stalled.filter(redrive_count=redrives):
+            handler.isolated(run, lambda run: handler.unstick(run, may_fail=False))
     if any(summary[key] for key in ("sent", "redriven", "errors")):
         logger.info("pipeline stall watch", extra={"stall_watch": summary})
     return summary
