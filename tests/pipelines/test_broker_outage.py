@@ -2,13 +2,15 @@
 starts and cuts stands between the workers and the broker (the shared broker is never
 stopped). A retry that cannot be published puts its message back instead of dropping it."""
 
+import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 
 from pipelines import exact_json
-from pipelines.models import PipelineRun
+from pipelines.models import PipelineRun, ScratchpadEntry
 from pipelines.services.runs import run_start
 from tests.helpers.pipelines import point_celery_app_at
 from tests.helpers.tcp_proxy import TcpProxy
@@ -85,4 +87,84 @@ def test_a_retry_that_cannot_be_published_is_redelivered_not_dropped(
     assert exact_json.loads(run.result.value_json) == 12
     assert not run.dead_letters.exists()
     assert "back to the broker" in worker.log()
+    point_celery_app_at("memory://", {})
+
+
+class RestartAlways:
+    """What the workers mode's deploy files give a worker (systemd `Restart=always`,
+    compose `restart: always`; neither runs here): started again 2 s after it exits."""
+
+    def __init__(self, worker, **start_options):
+        self.worker = worker
+        self.start_options = start_options
+        self.exits: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> "RestartAlways":
+        self.worker.start(**self.start_options)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            if self.worker.process.poll() is not None:
+                self.exits.append(self.worker.process.returncode)
+                time.sleep(2)  # RestartSec=2
+                if not self._stop.is_set():
+                    self.worker.start(**self.start_options)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("broker", ["redis", "amqp"])
+def test_a_run_finishes_after_the_broker_drops_mid_run(
+    broker, request, redis_url, broker_proxy, celery_worker_factory, celery_queue, user
+):
+    # Given a worker with beat (short stall watch) reaching the broker through a proxy, and a
+    # run of 300 messages under way
+    if broker == "amqp":
+        request.getfixturevalue("amqp_queue")
+        broker_url = request.getfixturevalue("amqp_url")
+    else:
+        broker_url = redis_url
+    point_celery_app_at(broker_url, {})
+    proxy = broker_proxy(broker_url)
+    worker = celery_worker_factory(
+        CELERY_BROKER_URL=proxy.url_for(broker_url),
+        PIPELINE_STALL_WATCH_AFTER_SECONDS=5,
+        PIPELINE_STALL_WATCH_EVERY_SECONDS=2,
+    )
+    supervisor = RestartAlways(worker, concurrency=2, beat=True).start()
+    try:
+        wait_for(lambda: " ready." in worker.log(), timeout=90, message=worker.log)
+        run = run_start(owner=user, pipeline="sumArray", elements=list(range(3000)), packet_size=10)
+        wait_for(
+            lambda: ScratchpadEntry.objects.filter(run_id=run.id).count() >= 30,
+            timeout=90,
+            message=worker.log,
+        )
+
+        # When the broker is gone for 10 s (every connection cut, new ones refused)
+        proxy.drop()
+        time.sleep(10)
+        proxy.restore()
+        back_at = time.monotonic()
+
+        # Then the run finishes exact, well within 300 s of the broker's return, whether the
+        # worker rode it out or died ("Unrecoverable error", Redis) and was restarted
+        wait_for(
+            lambda: PipelineRun.objects.get(id=run.id).state == "done",
+            timeout=240,
+            interval=0.5,
+            message=lambda: f"exits {supervisor.exits}\n{worker.log()[-4000:]}",
+        )
+    finally:
+        supervisor.stop()
+    assert time.monotonic() - back_at < 240
+    run.refresh_from_db()
+    assert exact_json.loads(run.result.value_json) == 2 * sum(range(3000))
+    assert run.result.packets_reduced == run.packet_count == 300
     point_celery_app_at("memory://", {})
