@@ -72,9 +72,11 @@ def run_redrive(*, run: PipelineRun) -> int:
 
 def redrive_backoff_seconds(redrive_count: int) -> float:
     """How long a run must have made no progress (and had nothing sent) before the stall
-    watch gives it re-drive number `redrive_count + 1`: PIPELINE_STALL_WATCH_AFTER_SECONDS,
-    doubled after each re-drive (180 s, 360 s, 720 s by default)."""
-    return settings.PIPELINE_STALL_WATCH_AFTER_SECONDS * 2**redrive_count
+    watch gives it re-drive number `redrive_count + 1`: PIPELINE_STALL_WATCH_AFTER_SECONDS for
+    the first two (a second loss, e.g. a queue purged again right after the first re-drive,
+    is recovered as fast as the first: within 5 minutes), then doubling (180, 180, 360, 720 s
+    by default), so a run that keeps stalling is re-sent less and less often."""
+    return settings.PIPELINE_STALL_WATCH_AFTER_SECONDS * 2 ** max(0, redrive_count - 1)
 
 
 def _run_waits_in_backlog(run: PipelineRun, *, now, queue_depths: dict) -> bool:
@@ -189,9 +191,11 @@ def runs_stall_watch(*, now=None) -> dict:
     handler = _RunHandler(now=now, job="stall watch", summary=summary)
     for run in runs_unsent(now=now):
         handler.isolated(run, handler.send)
+    handled: set = set()  # a run re-driven at one level is not seen again at the next
     for redrives in range(settings.PIPELINE_MAX_REDRIVES):
         stalled = runs_stalled(now=now, after_seconds=redrive_backoff_seconds(redrives))
-        for run in stalled.filter(redrive_count=redrives):
+        for run in stalled.filter(redrive_count=redrives).exclude(id__in=handled):
+            handled.add(run.id)
             handler.isolated(run, lambda run: handler.unstick(run, may_fail=False))
     if any(summary[key] for key in ("sent", "redriven", "errors")):
         logger.info("pipeline stall watch", extra={"stall_watch": summary})

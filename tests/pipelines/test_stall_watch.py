@@ -65,8 +65,8 @@ def test_the_watch_leaves_a_backlog_alone_and_redrives_each_stall_with_backoff(
     assert watch_at(101) == watch_summary(redriven=[str(run.id)])
     assert queue_depth(amqp_url, amqp_queue) == 8
 
-    # Purged again: the second re-drive waits twice as long (200 s), the third 400 s
-    for backoff, redrives in ((200, 2), (400, 3)):
+    # Purged again: the second re-drive comes as fast (100 s), the third waits twice as long
+    for backoff, redrives in ((100, 2), (200, 3)):
         queue_purge(amqp_url, amqp_queue)
         assert watch_at(backoff - 1) == watch_summary()
         assert watch_at(backoff + 1) == watch_summary(redriven=[str(run.id)])
