@@ -386,16 +386,17 @@ class Scenario:
             first = time.monotonic()
             self.queue_purge(self.queues["map"])
             self.wait(
-                lambda: (
-                    self.query(
-                        "SELECT redrive_count FROM pipelines_pipelinerun WHERE id = %s", run_id
-                    )[0]
-                    >= 1
-                ),
+                lambda: self.query(
+                    "SELECT redrive_count > 0 OR state <> 'pending' FROM pipelines_pipelinerun "
+                    "WHERE id = %s",
+                    run_id,
+                )[0],
                 1200,
                 "the first re-drive",
                 interval=0.2,
             )
+            if self.state_of(run_id) != "pending":
+                raise RuntimeError("the first purge found nothing to lose: the run finished")
             self.notes.append(
                 f"first re-drive {time.monotonic() - first:.0f} s after the first purge"
             )
