@@ -11,7 +11,17 @@ Faults:
   restarted 1 s later as a process manager would;
 - `children`: SIGKILL the worker's pool children only; the main process stays (it starts new
   children), as in issue #10 item 7;
-- `purge`: purge the map queue (the messages not yet taken are gone).
+- `purge`: purge the map queue (the messages not yet taken are gone);
+- `purge2`: purge, then purge again right after the stall watch's first re-drive (issue #20
+  item 4); the figure is from the second purge (the first is in the notes);
+- `outage` (Redis, RabbitMQ): the broker is gone for 60 s: workers and beat reach it through a
+  loopback TCP proxy (tests/helpers/tcp_proxy.py) that cuts every connection and refuses new
+  ones; a worker that exits is restarted 2 s later, as the deploy files' Restart=always does;
+  the figure is from the broker's return;
+- `pause` (Redis, RabbitMQ): one of two workers SIGSTOPped (whole process group, as a frozen
+  VM) for 330 s; the figure is from the pause;
+- `beatkill` (filesystem: `scripts/serve` itself): beat SIGKILLed, then the queue purged; serve
+  restarts beat, whose stall watch re-drives the run.
 
 Each scenario runs the project's own commands with no timing setting overridden (visibility
 timeout, stall thresholds, cleanup and stall-watch intervals are the defaults): Redis and
@@ -32,6 +42,7 @@ or amqp://guest:guest@127.0.0.1:5672/%2F).
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -46,6 +57,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests/helpers/tcp_proxy.py
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get(
@@ -57,7 +69,15 @@ AMQP_URL = os.environ.get(
 TARGET_SECONDS = 300
 TEMPLATE = f"sh_recovery_bench_template_{os.getpid()}"
 BROKERS = {"redis": "Redis", "amqp": "RabbitMQ", "filesystem": "filesystem"}
-FAULTS = ("kill", "children", "purge")
+FAULTS = ("kill", "children", "purge", "purge2", "outage", "pause", "beatkill")
+# Faults that only make sense on some brokers.
+FAULT_BROKERS = {
+    "outage": ("redis", "amqp"),
+    "pause": ("redis", "amqp"),
+    "beatkill": ("filesystem",),
+}
+OUTAGE_SECONDS = 60
+PAUSE_SECONDS = 330
 PACKET_SIZE = 10
 FAULT_AT_FRACTION = 0.25
 # Every process group this run started: stopped on SIGTERM/SIGINT too, so an interrupted
@@ -121,6 +141,11 @@ class Scenario:
     baseline: float | None = None
     recovered: float | None = None
     outcome: str = "not run"
+    notes: list = field(default_factory=list)
+    workers: list = field(default_factory=list)
+    proxy: object = None
+    serve: subprocess.Popen | None = None
+    stopping: bool = False
 
     def __post_init__(self):
         self.name = f"{self.broker}-{self.fault}"
@@ -135,6 +160,11 @@ class Scenario:
     @property
     def broker_url(self) -> str:
         return {"redis": REDIS_URL, "amqp": AMQP_URL, "filesystem": "filesystem://"}[self.broker]
+
+    @property
+    def process_broker_url(self) -> str:
+        """What the workers and beat use: through the proxy in the outage scenario."""
+        return self.proxy.url_for(self.broker_url) if self.proxy else self.broker_url
 
     def environment(self) -> dict:
         common = {
@@ -158,7 +188,7 @@ class Scenario:
         return {
             **common,
             "DJANGO_SETTINGS_MODULE": "config.django.workers",
-            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_BROKER_URL": self.process_broker_url,
             "STATE_DIR": str(self.state_dir),
             "CELERY_TASK_DEFAULT_QUEUE": self.queues["default"],
             "SECRET_KEY": secrets.token_urlsafe(50),
@@ -203,8 +233,51 @@ class Scenario:
             )
         else:
             self.worker = self.spawn(name, [str(ROOT / "scripts" / "worker"), "--concurrency", "2"])
+        self.workers.append(self.worker)
         log = self.state_dir / f"{name}.log"
         self.wait(lambda: " ready." in log.read_text(errors="replace"), 180, f"{name} ready")
+
+    def restart_always(self) -> None:
+        """The deploy files' Restart=always (RestartSec=2) for the worker and beat."""
+        while not self.stopping:
+            time.sleep(0.5)
+            if self.worker and self.worker.poll() is not None and not self.stopping:
+                self.notes.append(f"worker exited {self.worker.returncode}, restarted")
+                time.sleep(2)
+                self.worker_start()
+            if self.beat and self.beat.poll() is not None and not self.stopping:
+                self.notes.append(f"beat exited {self.beat.returncode}, restarted")
+                time.sleep(2)
+                self.beat_start()
+
+    def serve_start(self) -> None:
+        """scripts/serve, as a person runs it, on a port of its own."""
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        environment = {
+            key: value
+            for key, value in self.environment().items()
+            if not key.startswith("PIPELINE_CELERY_")  # serve's worker reads its default queue
+        }
+        log = (self.state_dir / "serve.log").open("ab")
+        self.serve = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve")],
+            cwd=ROOT,
+            env={**environment, "PORT": str(port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        STARTED_GROUPS.add(self.serve.pid)
+        celery_log = self.state_dir / "log" / "celery.log"
+        self.wait(
+            lambda: celery_log.exists() and " ready." in celery_log.read_text(errors="replace"),
+            300,
+            "serve's worker ready",
+        )
 
     def beat_start(self) -> None:
         if self.broker == "filesystem":
@@ -227,9 +300,19 @@ class Scenario:
             self.beat = self.spawn("beat", [str(ROOT / "scripts" / "beat")])
 
     def stop(self) -> None:
-        for process in (self.worker, self.beat):
+        self.stopping = True
+        if self.serve and self.serve.poll() is None:
+            self.serve.terminate()  # serve stops what it started
+            try:
+                self.serve.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.serve.pid, signal.SIGKILL)
+        if self.proxy:
+            self.proxy.close()
+        for process in (*self.workers, self.beat):
             if process and process.poll() is None:
                 try:
+                    os.killpg(process.pid, signal.SIGCONT)
                     os.killpg(process.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
@@ -238,10 +321,15 @@ class Scenario:
     # --- runs and faults ---
 
     def run_start(self) -> str:
+        environment = self.environment()
+        if self.serve:
+            environment = {
+                k: v for k, v in environment.items() if not k.startswith("PIPELINE_CELERY_")
+            }
         result = subprocess.run(
             [PYTHON, "-c", START_RUN, str(self.elements), str(PACKET_SIZE)],
             cwd=ROOT,
-            env=self.environment(),
+            env=environment,
             capture_output=True,
             text=True,
             timeout=300,
@@ -264,7 +352,8 @@ class Scenario:
             "SELECT count(*) FROM pipelines_scratchpadentry WHERE run_id = %s", run_id
         )[0]
 
-    def fault_inject(self) -> None:
+    def fault_inject(self, run_id: str) -> float:
+        """Inject the fault; returns the moment the figure is measured from."""
         if self.fault == "kill":
             os.killpg(self.worker.pid, signal.SIGKILL)
             self.worker.wait(timeout=30)
@@ -276,13 +365,58 @@ class Scenario:
                 raise RuntimeError(f"{self.name}: the worker has no pool children")
             for pid in children:
                 os.kill(pid, signal.SIGKILL)
+        elif self.fault == "outage":
+            self.proxy.drop()
+            time.sleep(OUTAGE_SECONDS)
+            self.proxy.restore()
+            return time.monotonic()  # measured from the broker's return
+        elif self.fault == "pause":
+            paused = self.workers[0]
+            os.killpg(paused.pid, signal.SIGSTOP)
+            threading.Timer(PAUSE_SECONDS, self.wake, args=(paused,)).start()
+        elif self.fault == "beatkill":
+            beat = int(
+                re.search(
+                    r"Celery beat: pid (\d+)", (self.state_dir / "serve.log").read_text()
+                ).group(1)
+            )
+            os.kill(beat, signal.SIGKILL)
+            self.queue_purge("celery")
+        elif self.fault == "purge2":
+            first = time.monotonic()
+            self.queue_purge(self.queues["map"])
+            self.wait(
+                lambda: self.query(
+                    "SELECT redrive_count > 0 OR state <> 'pending' FROM pipelines_pipelinerun "
+                    "WHERE id = %s",
+                    run_id,
+                )[0],
+                1200,
+                "the first re-drive",
+                interval=0.2,
+            )
+            if self.state_of(run_id) != "pending":
+                raise RuntimeError("the first purge found nothing to lose: the run finished")
+            self.notes.append(
+                f"first re-drive {time.monotonic() - first:.0f} s after the first purge"
+            )
+            self.first_fault_at = first
+            self.queue_purge(self.queues["map"])
         else:
-            from kombu import Connection
+            self.queue_purge(self.queues["map"])
+        return time.monotonic()
 
-            with Connection(
-                self.broker_url, transport_options=self.filesystem_options()
-            ) as connection:
-                connection.default_channel.queue_purge(self.queues["map"])
+    def wake(self, process) -> None:
+        try:
+            os.killpg(process.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+    def queue_purge(self, queue: str) -> None:
+        from kombu import Connection
+
+        with Connection(self.broker_url, transport_options=self.filesystem_options()) as connection:
+            connection.default_channel.queue_purge(queue)
 
     def filesystem_options(self) -> dict:
         if self.broker != "filesystem":
@@ -304,8 +438,19 @@ class Scenario:
 
     def measure(self) -> None:
         try:
-            self.worker_start()
-            self.beat_start()
+            if self.fault == "outage":
+                from tests.helpers.tcp_proxy import TcpProxy
+
+                target = urlsplit(self.broker_url)
+                self.proxy = TcpProxy(target.hostname or "127.0.0.1", target.port)
+            if self.fault == "beatkill":
+                self.serve_start()
+            else:
+                self.worker_start()
+                if self.fault == "pause":
+                    self.worker_start()
+                self.beat_start()
+                threading.Thread(target=self.restart_always, daemon=True).start()
             started = time.monotonic()
             clean = self.run_start()
             self.wait(lambda: self.state_of(clean) != "pending", 600, "the baseline run")
@@ -321,8 +466,7 @@ class Scenario:
             )
             if self.state_of(run_id) != "pending":
                 raise RuntimeError(f"{self.name}: the run finished before the fault")
-            fault_at = time.monotonic()
-            self.fault_inject()
+            fault_at = self.fault_inject(run_id)
             deadline = fault_at + self.give_up_after
             while time.monotonic() < deadline and self.state_of(run_id) == "pending":
                 time.sleep(0.5)
@@ -330,6 +474,10 @@ class Scenario:
             if state == "done":
                 self.recovered = time.monotonic() - fault_at
                 self.outcome = "done"
+                if self.fault == "purge2":
+                    self.notes.append(
+                        f"{time.monotonic() - self.first_fault_at:.0f} s from the first purge"
+                    )
             else:
                 self.outcome = (
                     f"did not recover within {self.give_up_after:.0f} s"
@@ -395,7 +543,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--scenarios",
-        default=",".join(f"{broker}-{fault}" for broker in BROKERS for fault in FAULTS),
+        default=",".join(
+            f"{broker}-{fault}"
+            for broker in BROKERS
+            for fault in FAULTS
+            if broker in FAULT_BROKERS.get(fault, BROKERS)
+        ),
     )
     parser.add_argument("--elements", type=int, default=4000)
     parser.add_argument("--give-up-after", type=float, default=2 * TARGET_SECONDS)
@@ -403,7 +556,11 @@ def main() -> int:
     scenarios = []
     for name in options.scenarios.split(","):
         broker, fault = name.split("-")
-        if broker not in BROKERS or fault not in FAULTS:
+        if (
+            broker not in BROKERS
+            or fault not in FAULTS
+            or broker not in FAULT_BROKERS.get(fault, BROKERS)
+        ):
             parser.error(f"unknown scenario {name}: <{'|'.join(BROKERS)}>-<{'|'.join(FAULTS)}>")
         scenarios.append(
             Scenario(
@@ -432,8 +589,10 @@ def main() -> int:
         f"{PACKET_SIZE}, fault once {FAULT_AT_FRACTION:.0%} were mapped; {len(scenarios)} "
         f"scenarios at once ({time.monotonic() - started:.0f} s in all)\n"
     )
-    print("| broker | fault | run without fault (s) | fault → done (s) | target (s) | ratio |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| broker | fault | run without fault (s) | fault → done (s) | target (s) | ratio | notes |"
+    )
+    print("|---|---|---|---|---|---|---|")
     missed = 0
     for scenario in scenarios:
         baseline = f"{scenario.baseline:.1f}" if scenario.baseline is not None else "—"
@@ -446,7 +605,7 @@ def main() -> int:
             missed += 1
         print(
             f"| {BROKERS[scenario.broker]} | {scenario.fault} | {baseline} | {recovered} | "
-            f"{TARGET_SECONDS} | {ratio} |"
+            f"{TARGET_SECONDS} | {ratio} | {'; '.join(scenario.notes)} |"
         )
     return 1 if missed else 0
 

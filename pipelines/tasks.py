@@ -2,8 +2,9 @@
 
 A failing message is retried with exponential backoff; after PIPELINE_MAX_ATTEMPTS (10)
 attempts it is stored as a dead letter (visible in the admin, replayable) instead of
-being retried again; if storing it fails (database down), the message goes back to the
-broker for another try instead of being acknowledged and lost. acks_late +
+being retried again; if storing it fails (database down), or the retry cannot be published
+(broker down), the message goes back to the broker for another try instead of being
+acknowledged and lost. acks_late +
 reject_on_worker_lost: a worker killed mid-task leaves the message to be delivered again,
 and the replayable steps make that redelivery harmless.
 """
@@ -11,6 +12,7 @@ and the replayable steps make that redelivery harmless.
 import logging
 
 from celery import shared_task
+from celery.exceptions import Reject
 from django.conf import settings
 
 from monitoring.jobs import scheduled_job_run
@@ -57,12 +59,29 @@ def _run_step(self, step: str, body: str) -> None:
                 logger.exception(
                     "pipeline %s dead letter could not be stored: back to the broker", step
                 )
-                raise self.retry(
-                    exc=store_exc, countdown=settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS
-                ) from store_exc
+                _retry_or_redeliver(
+                    self, step, store_exc, countdown=settings.PIPELINE_RETRY_BACKOFF_MAX_SECONDS
+                )
             return
         logger.warning("pipeline %s message failed (attempt %s): %r", step, attempt, exc)
-        raise self.retry(exc=exc, countdown=retry_delay_seconds(attempt)) from exc
+        _retry_or_redeliver(self, step, exc, countdown=retry_delay_seconds(attempt))
+
+
+def _retry_or_redeliver(task, step: str, exc: Exception, *, countdown: float) -> None:
+    """Retry through the broker; when the retry cannot be published (broker unreachable),
+    hand the message back instead. Celery turns a failed retry publish into Reject with
+    requeue=False, which acknowledges the message: it was lost (issue #20 item 5). Requeued,
+    the broker delivers it again (RabbitMQ at once, or when the worker's channel closes;
+    Redis's unacked restore when the reject itself cannot reach it)."""
+    try:
+        raise task.retry(exc=exc, countdown=countdown) from exc
+    except Reject as refused:
+        logger.warning(
+            "pipeline %s retry could not be published (%r): message back to the broker",
+            step,
+            refused.reason,
+        )
+        raise Reject(refused.reason, requeue=True) from exc
 
 
 @shared_task(name="pipelines.cleanup", bind=True)

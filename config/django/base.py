@@ -87,6 +87,26 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 # (RDS failover, idle timeout) before a request uses it instead of failing that request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+
+def postgres_session_timeouts(database: dict, *, idle_in_transaction_ms: int, lock_ms: int):
+    """Bound what one session can hold (issue #20 item 5): a transaction left idle (its
+    process paused by SIGSTOP or a frozen VM, or waiting on anything but the database) is
+    ended by the server after `idle_in_transaction_ms`, releasing its row locks, and a
+    statement waits at most `lock_ms` for a lock (it fails and its step is retried) instead of
+    blocking until the task's hard time limit. 0 leaves a limit off. Steps are milliseconds of
+    database work, so neither limit touches a healthy one (docs/pipelines.md "Paused
+    workers"). PostgreSQL only; set per connection through libpq's startup options."""
+    if not database["ENGINE"].endswith("postgresql"):
+        return
+    options = [
+        f"-c idle_in_transaction_session_timeout={idle_in_transaction_ms}",
+        f"-c lock_timeout={lock_ms}",
+    ]
+    existing = database.setdefault("OPTIONS", {}).get("options", "")
+    database["OPTIONS"]["options"] = " ".join([existing, *options]).strip()
+
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

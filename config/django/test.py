@@ -33,3 +33,12 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 # The book's behaviour, as locally: an unknown username is registered by its first login.
 SIGN_UP_ON_FIRST_LOGIN = env.bool("SIGN_UP_ON_FIRST_LOGIN", default=True)
+
+# Off by default: a test's own transaction (pytest-django wraps each test in one) may sit idle
+# while the test waits on a worker. Worker processes a test starts turn them on through these
+# variables (tests/pipelines/test_paused_worker.py).
+postgres_session_timeouts(
+    DATABASES["default"],
+    idle_in_transaction_ms=env.int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=0),
+    lock_ms=env.int("DATABASE_LOCK_TIMEOUT_MS", default=0),
+)

@@ -81,6 +81,11 @@ GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED", defaul
 
 # Long-lived processes keep their connection (health-checked before use, see base).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+postgres_session_timeouts(
+    DATABASES["default"],
+    idle_in_transaction_ms=env.int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=30_000),
+    lock_ms=env.int("DATABASE_LOCK_TIMEOUT_MS", default=10_000),
+)
 
 # Celery's processes log like the web: one JSON object per line (config/settings/logging.py),
 # instead of Celery replacing the root logger's handlers with its own text format.

@@ -25,6 +25,15 @@ def run_redrive(*, run: PipelineRun) -> int:
     return run_steps_resend(run=run)
 
 
+def redrive_backoff_seconds(redrive_count: int) -> float:
+    """How long a run must have made no progress (and had nothing sent) before the stall
+    watch gives it re-drive number `redrive_count + 1`: PIPELINE_STALL_WATCH_AFTER_SECONDS for
+    the first two (a second loss, e.g. a queue purged again right after the first re-drive,
+    is recovered as fast as the first: within 5 minutes), then doubling (180, 180, 360, 720 s
+    by default), so a run that keeps stalling is re-sent less and less often."""
+    return settings.PIPELINE_STALL_WATCH_AFTER_SECONDS * 2 ** max(0, redrive_count - 1)
+
+
 def _run_waits_in_backlog(run: PipelineRun, *, now, queue_depths: dict) -> bool:
     """A run whose unmapped packets were sent while the map queue still holds messages is
     waiting its turn, not stalled: re-sending would only multiply the backlog. Past
@@ -123,23 +132,27 @@ def runs_cleanup(*, now=None) -> dict:
 
 def runs_stall_watch(*, now=None) -> dict:
     """The cheap, frequent job (every PIPELINE_STALL_WATCH_EVERY_SECONDS): what makes a run
-    that lost its messages (a purged queue, a crashed consumer) finish within minutes while
-    the full cleanup keeps its 15-minute interval.
+    that lost its messages (a purged queue, a crashed consumer, a paused worker) finish within
+    minutes while the full cleanup keeps its 15-minute interval.
 
-    It sends runs the queue never got and gives a run stalled for
-    PIPELINE_STALL_WATCH_AFTER_SECONDS its *first* re-drive, by the cleanup's own rules (a
-    backlog is not a stall, each run on its own). It never fails a run and never re-drives
-    one twice: later re-drives stay with the cleanup, paced at its interval, so a broker
-    outage or a poison packet does not spend a run's PIPELINE_MAX_REDRIVES in minutes.
-    On an idle system it is one indexed query."""
+    It sends runs the queue never got and re-drives a run every time it stops making
+    progress, by the cleanup's own rules (a backlog is not a stall, each run on its own), up
+    to PIPELINE_MAX_REDRIVES, with backoff: the n-th re-drive waits for
+    redrive_backoff_seconds(n - 1) without progress since the last send. It never fails a
+    run (the cleanup does, once the re-drives are spent). A re-drive the broker refused is
+    not counted, so an outage cannot spend a run's re-drives. On an idle system it is one
+    indexed query per re-drive level."""
     now = now or timezone.now()
     summary: dict = {"sent": [], "redriven": [], "waiting": [], "errors": {}}
     handler = _RunHandler(now=now, job="stall watch", summary=summary)
     for run in runs_unsent(now=now):
         handler.isolated(run, handler.send)
-    stalled = runs_stalled(now=now, after_seconds=settings.PIPELINE_STALL_WATCH_AFTER_SECONDS)
-    for run in stalled.filter(redrive_count=0):
-        handler.isolated(run, lambda run: handler.unstick(run, may_fail=False))
+    handled: set = set()  # a run re-driven at one level is not seen again at the next
+    for redrives in range(settings.PIPELINE_MAX_REDRIVES):
+        stalled = runs_stalled(now=now, after_seconds=redrive_backoff_seconds(redrives))
+        for run in stalled.filter(redrive_count=redrives).exclude(id__in=handled):
+            handled.add(run.id)
+            handler.isolated(run, lambda run: handler.unstick(run, may_fail=False))
     if any(summary[key] for key in ("sent", "redriven", "errors")):
         logger.info("pipeline stall watch", extra={"stall_watch": summary})
     return summary

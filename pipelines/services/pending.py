@@ -47,11 +47,12 @@ def run_steps_not_done(run: PipelineRun) -> list[StepMessage]:
 def run_steps_resend(*, run: PipelineRun, redrive: bool = True) -> int:
     """Send every step of the run not marked done again; returns how many messages went.
     `redrive` counts it as one of the run's re-drives (PIPELINE_MAX_REDRIVES); False for a
-    first send (a run the queue never got). Raises when the queue refuses them."""
+    first send (a run the queue never got). Raises when the queue refuses them: only a
+    re-drive whose messages reached the queue counts, so a broker outage cannot use them up."""
     messages = run_steps_not_done(run)
+    run_send(run_id=run.id, messages=messages)
     if redrive:
         PipelineRun.objects.filter(id=run.id).update(
             redrive_count=F("redrive_count") + 1, updated_at=timezone.now()
         )
-    run_send(run_id=run.id, messages=messages)
     return len(messages)

@@ -1,15 +1,20 @@
-"""The stall watch (docs/pipelines.md "Stall watch"): a run whose queue was purged gets its
-first re-drive within minutes, a run waiting behind a backlog is left alone, and later
-re-drives stay with the cleanup. On RabbitMQ (a real purge), as beat schedules it, and as
+"""The stall watch (docs/pipelines.md "Stall watch"): a run whose queue was purged is
+re-driven within minutes, again at each new stall with backoff up to PIPELINE_MAX_REDRIVES,
+a run waiting behind a backlog is left alone, and a re-drive the broker refused is not
+counted. On RabbitMQ (a real purge), as beat schedules it, and as
 Zappa's schedule event runs it."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from kombu import Connection
 
 from pipelines import exact_json
 from pipelines.models import PipelineRun
 from pipelines.services.cleanup import runs_cleanup, runs_stall_watch
 from pipelines.services.runs import run_start
+from tests.aws_emulator import free_loopback_port
 from tests.helpers.pipelines import point_celery_app_at
 from tests.lambda_events import scheduled_event
 from tests.waiting import wait_for
@@ -36,51 +41,91 @@ def queue_purge(amqp_url: str, queue: str) -> int:
 
 @pytest.mark.postgres_only
 @pytest.mark.needs_rabbitmq
-def test_the_watch_leaves_a_backlog_alone_and_redrives_a_purged_run_once(
+def test_the_watch_leaves_a_backlog_alone_and_redrives_each_stall_with_backoff(
     amqp_queue, amqp_url, celery_worker_factory, user, settings
 ):
     point_celery_app_at(amqp_url, {})
-    settings.PIPELINE_STALL_WATCH_AFTER_SECONDS = 0
+    settings.PIPELINE_STALL_WATCH_AFTER_SECONDS = 100
+    settings.PIPELINE_MAX_REDRIVES = 3
+
+    def watch_at(seconds_from_now: float) -> dict:
+        return runs_stall_watch(now=timezone.now() + timedelta(seconds=seconds_from_now))
+
     # Given a run whose 8 map messages wait in the queue (no worker yet)
     run = run_start(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5)
     assert queue_depth(amqp_url, amqp_queue) == 8
 
     # Then it is waiting behind a backlog, not stalled: nothing is sent again
-    assert runs_stall_watch() == watch_summary(waiting=[str(run.id)])
+    assert watch_at(101) == watch_summary(waiting=[str(run.id)])
     assert queue_depth(amqp_url, amqp_queue) == 8
 
-    # When the queue is purged, the watch re-drives the run: every packet again
+    # When the queue is purged, the watch re-drives the run after 100 s: every packet again
     assert queue_purge(amqp_url, amqp_queue) == 8
-    assert runs_stall_watch() == watch_summary(redriven=[str(run.id)])
+    assert watch_at(99) == watch_summary()
+    assert watch_at(101) == watch_summary(redriven=[str(run.id)])
     assert queue_depth(amqp_url, amqp_queue) == 8
 
-    # And only once: purged again, a second re-drive is the cleanup's, not the watch's
+    # Purged again: the second re-drive comes as fast (100 s), the third waits twice as long
+    for backoff, redrives in ((100, 2), (200, 3)):
+        queue_purge(amqp_url, amqp_queue)
+        assert watch_at(backoff - 1) == watch_summary()
+        assert watch_at(backoff + 1) == watch_summary(redriven=[str(run.id)])
+        assert PipelineRun.objects.get(id=run.id).redrive_count == redrives
+
+    # Then no more: PIPELINE_MAX_REDRIVES spent, and the watch never fails a run
     queue_purge(amqp_url, amqp_queue)
-    assert runs_stall_watch() == watch_summary()
+    assert watch_at(10_000) == watch_summary()
+    assert PipelineRun.objects.get(id=run.id).state == "pending"
+
+    # A worker finishes it from the cleanup's re-drive (it was failed by nobody)
+    settings.PIPELINE_MAX_REDRIVES = 4
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     assert runs_cleanup()["redriven"] == [str(run.id)]
-
-    # Then a worker finishes it
     worker = celery_worker_factory(CELERY_BROKER_URL=amqp_url).start()
     wait_for(
         lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=120, message=worker.log
     )
     run.refresh_from_db()
-    assert run.redrive_count == 2
+    assert run.redrive_count == 4
     assert exact_json.loads(run.result.value_json) == sum(2 * x for x in ARRAY)
 
 
 @pytest.mark.postgres_only
+def test_a_redrive_the_broker_refuses_is_not_counted(user, settings):
+    # Given a stalled run whose broker is down (a closed loopback port)
+    settings.PIPELINE_TRANSPORT = "celery"
+    point_celery_app_at(f"redis://127.0.0.1:{free_loopback_port()}/0", {"max_retries": 0})
+    run = run_start(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5)
+    PipelineRun.objects.filter(id=run.id).update(last_sent_at=timezone.now())
+    settings.PIPELINE_STALL_WATCH_AFTER_SECONDS = 1
+    later = timezone.now() + timedelta(seconds=3600)
+
+    # When the watch runs many times during the outage
+    for _ in range(5):
+        summary = runs_stall_watch(now=later)
+        assert list(summary["errors"]) == [str(run.id)]
+
+    # Then the run keeps every one of its re-drives for when the broker is back
+    assert PipelineRun.objects.get(id=run.id).redrive_count == 0
+    point_celery_app_at("memory://", {})
+
+
+@pytest.mark.slow
+@pytest.mark.postgres_only
 @pytest.mark.needs_rabbitmq
-def test_beat_runs_the_watch_which_finishes_a_purged_run_the_cleanup_would_not_touch_yet(
-    amqp_queue, amqp_url, celery_worker_factory, user
+def test_beat_runs_the_watch_which_finishes_a_run_purged_again_after_its_first_redrive(
+    amqp_queue, amqp_url, celery_worker_factory, user, settings
 ):
     point_celery_app_at(amqp_url, {})
+    settings.PIPELINE_STALL_WATCH_AFTER_SECONDS = 0
     run = run_start(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5)
+    # Purged, re-drived once, purged again (no worker yet, so nothing ran in between)
+    assert queue_purge(amqp_url, amqp_queue) == 8
+    assert runs_stall_watch() == watch_summary(redriven=[str(run.id)])
     assert queue_purge(amqp_url, amqp_queue) == 8
 
     # A worker with beat: the cleanup (run at beat start) waits an hour for a stall, the watch
-    # 1 s, every second
+    # 1 s (2 s for a second re-drive), every second
     worker = celery_worker_factory(
         CELERY_BROKER_URL=amqp_url,
         PIPELINE_STALL_AFTER_SECONDS=3600,
@@ -93,7 +138,7 @@ def test_beat_runs_the_watch_which_finishes_a_purged_run_the_cleanup_would_not_t
         lambda: PipelineRun.objects.get(id=run.id).state == "done", timeout=120, message=worker.log
     )
     run.refresh_from_db()
-    assert run.redrive_count == 1
+    assert run.redrive_count == 2
     assert exact_json.loads(run.result.value_json) == sum(2 * x for x in ARRAY)
     assert "Task pipelines.stall_watch[" in worker.log()
 
