@@ -377,6 +377,48 @@ def test_concurrent_refreshes_with_one_token_yield_one_new_pair(make_user):
     assert len([result for result in results if result is not None]) == 1
 
 
+# --- tokens verified once per process (accounts.jwt_keys) ---------------------------------
+
+
+def test_a_token_already_verified_still_expires(client, user, forge_token, settings):
+    """A process keeps the payloads of tokens it verified; `exp` is checked again each time."""
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "LEEWAY": 0}
+    token = forge_token(user, exp=int(time.time()) + 2)
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+    time.sleep(2.1)
+
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    with pytest.raises(InvalidCredentials):
+        user_from_bearer(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
+
+
+def test_a_kept_payload_is_never_shared_with_a_caller(user):
+    """Callers get their own copy: a claim set on one decoded token (as rotation does) is
+    not in the next decoding of the same bytes."""
+    from accounts.jwt_keys import project_token_backend
+
+    raw = token_pair_for_user(user)["token"]
+    first = project_token_backend().decode(raw)
+    first["roles"].append("admin")
+    first["user_id"] = "2"
+
+    again = project_token_backend().decode(raw)
+
+    assert again["roles"] == ["member"]
+    assert again["user_id"] == str(user.pk)
+
+
+def test_a_token_verified_under_one_key_set_is_checked_again_under_another(client, user, settings):
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": OLD_KEY}
+    token = token_pair_for_user(user)["token"]
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": NEW_KEY}
+
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
 # --- signing keys: rotation with fallbacks, and check --deploy ------------------------------
 
 OLD_KEY = "old-signing-key-" + "o" * 40
