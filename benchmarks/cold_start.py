@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.aws_emulator import start_moto_server  # noqa: E402
-from tests.lambda_events import api_gateway_event  # noqa: E402
-from tests.zappa_lambda import zappa_settings_text  # noqa: E402
+from benchmarks.aws_emulator import start_moto_server  # noqa: E402
+from benchmarks.lambda_events import api_gateway_event  # noqa: E402
+from benchmarks.zappa_settings import zappa_settings_text  # noqa: E402
 
 TARGETS = {"hello": 1.3, "rest item": 2.0, "graphql item": 2.0}
 # Named in the output: the dev-only packages the project's cold paths would otherwise load.
