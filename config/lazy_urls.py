@@ -30,8 +30,17 @@ def lazy_include(urlconf_module: str, route: str = "", *, first_segments=()) -> 
         return URLResolver(RoutePattern(route, is_endpoint=False), urlconf_module)
     alternatives = "|".join(re.escape(segment) for segment in first_segments)
     # A lookahead: it consumes nothing, so the included patterns match the whole path as before.
-    guard = RegexPattern(rf"^(?=(?:{alternatives})(?:/|$))", is_endpoint=False)
+    guard = _FirstSegmentsGuard(rf"^(?=(?:{alternatives})(?:/|$))", is_endpoint=False)
     return URLResolver(guard, urlconf_module)
+
+
+class _FirstSegmentsGuard(RegexPattern):
+    """Matches as its lookahead says, and reads as an empty prefix: the OpenAPI generators
+    (DRF's and drf-spectacular's endpoint enumerators) build each path by joining the
+    patterns' strings, and this one adds nothing to the path."""
+
+    def __str__(self) -> str:
+        return ""
 
 
 def lazy_view(dotted_path: str, **initkwargs):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.urls import URLResolver, get_resolver, get_script_prefix, resolve, reverse
 
 from tests.lambda_events import api_gateway_event
 from tests.zappa_lambda import PROJECT_ROOT
@@ -43,7 +43,8 @@ def test_every_pattern_of_a_guarded_urlconf_starts_with_a_named_segment(resolver
             sample = {"itemId": "x", "arrayId": "x", "uploadId": "x"}
             keys = pattern.pattern.regex.groupindex
             url = reverse(pattern.name, kwargs={key: sample[key] for key in keys})
-            assert resolve(url).url_name == pattern.name
+            path_info = url[len(get_script_prefix()) - 1 :]  # a Lambda test may leave /dev/
+            assert resolve(path_info).url_name == pattern.name
 
 
 COLD_ITEM = """
