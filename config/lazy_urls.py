@@ -7,20 +7,40 @@ builds the same URLResolver include() would, but leaves the module name as a str
 Django imports when a request (or reverse(), or the OpenAPI generator) first looks inside.
 """
 
+import re
 from functools import cache
 
 from django.urls import URLResolver
-from django.urls.resolvers import RoutePattern
+from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
 
-def lazy_include(urlconf_module: str, route: str = "") -> URLResolver:
+def lazy_include(urlconf_module: str, route: str = "", *, first_segments=()) -> URLResolver:
     """`path(route, include(urlconf_module))` without importing the module yet.
 
-    For URLconfs without an app namespace (none of ours has one).
+    `first_segments`: the first path segments the URLconf serves (`("item", "items")`). Then a
+    request whose path starts otherwise passes this include by without importing it, so the
+    first request of a cold start imports only the URLconf that serves it, whatever the order
+    (a cold GET /item/{id} used to import the auth views listed before it: ~10 % of its CPU,
+    benchmarks/cold_start.py). tests/config/test_lazy_urls.py checks the segments cover every
+    pattern. For URLconfs without an app namespace (none of ours has one).
     """
-    return URLResolver(RoutePattern(route, is_endpoint=False), urlconf_module)
+    if not first_segments:
+        return URLResolver(RoutePattern(route, is_endpoint=False), urlconf_module)
+    alternatives = "|".join(re.escape(segment) for segment in first_segments)
+    # A lookahead: it consumes nothing, so the included patterns match the whole path as before.
+    guard = _FirstSegmentsGuard(rf"^(?=(?:{alternatives})(?:/|$))", is_endpoint=False)
+    return URLResolver(guard, urlconf_module)
+
+
+class _FirstSegmentsGuard(RegexPattern):
+    """Matches as its lookahead says, and reads as an empty prefix: the OpenAPI generators
+    (DRF's and drf-spectacular's endpoint enumerators) build each path by joining the
+    patterns' strings, and this one adds nothing to the path."""
+
+    def __str__(self) -> str:
+        return ""
 
 
 def lazy_view(dotted_path: str, **initkwargs):

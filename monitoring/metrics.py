@@ -27,6 +27,8 @@ from monitoring.models import MetricMinute
 # Upper edges (ms) of the latency histogram kept per minute; percentiles are read from it.
 LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, math.inf)
 EMF_NAMESPACE_DEFAULT = "ServerlessHandbook"
+# One encoder for every EMF line (json.dumps with options builds a new one per call).
+_emf_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass
@@ -140,7 +142,7 @@ def _emf_write(*, part, count, errors, failures, duration_ms) -> None:
         "Part": part,
         **values,
     }
-    sys.stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
+    sys.stdout.write(_emf_encode(line) + "\n")
     sys.stdout.flush()
 
 

@@ -6,6 +6,10 @@ stage's secret from AWS Secrets Manager, then the shared settings that read them
 
 import os
 
+from config.cold_start_gc import collect_rarely_until_first_response
+
+collect_rarely_until_first_response()  # before the imports below: most of a cold start
+
 from config.env import read_env_file, settle_stage
 from config.secrets import load_stage_secrets
 

@@ -186,6 +186,70 @@ def test_deactivated_users_tokens_stop_working_at_once(client, post_json, user):
         user_from_bearer(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {pair['token']}"))
 
 
+def _refusals_of(client, token) -> dict[str, int]:
+    """Status of one authenticated request per surface: /private, a REST item read, GraphQL."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    graphql = client.post(
+        "/graphql",
+        {"query": "{ items(first: 1) { edges { node { id } } } }"},
+        content_type="application/json",
+        **auth,
+    )
+    return {
+        "private": client.get("/private", **auth).status_code,
+        "items": client.get("/items", **auth).status_code,
+        "graphql": graphql.status_code,
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda user: user.delete(), id="deleted"),
+        pytest.param(
+            lambda user: type(user).objects.filter(pk=user.pk).update(is_active=False),
+            id="deactivated in bulk",
+        ),
+        pytest.param(
+            lambda user: (user.set_password("another-horse-battery-42"), user.save()),
+            id="password changed",
+        ),
+    ],
+)
+def test_a_token_stops_working_on_the_request_after_its_user_changes(client, user, change):
+    """The per-request user read (accounts.authentication.request_user_get) reads the row
+    afresh on every request: no cache lets a token outlive its user's deletion,
+    deactivation or password change, on any surface."""
+    token = token_pair_for_user(user)["token"]
+    assert _refusals_of(client, token) == {"private": 200, "items": 200, "graphql": 200}
+
+    change(user)
+
+    assert _refusals_of(client, token) == {"private": 401, "items": 401, "graphql": 401}
+    with pytest.raises(InvalidCredentials):
+        user_from_bearer(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
+
+
+def test_the_request_user_is_the_users_row(client, user):
+    """What the light per-request read loads is the user itself: its fields, and any other
+    field on first use."""
+    request = RequestFactory().get(
+        "/", HTTP_AUTHORIZATION=f"Bearer {token_pair_for_user(user)['token']}"
+    )
+
+    loaded = user_from_bearer(request)
+
+    assert (loaded.pk, loaded.username, loaded.is_active, loaded.is_superuser) == (
+        user.pk,
+        user.username,
+        True,
+        False,
+    )
+    assert loaded.token_generation == user.token_generation
+    assert (loaded.email, loaded.date_joined) == (user.email, user.date_joined)
+    assert loaded.check_password("correct-horse-battery-9")
+
+
 def test_user_from_bearer_without_a_header_is_anonymous_and_keeps_scopes_when_valid(user):
     assert user_from_bearer(RequestFactory().get("/")) is None
     request = RequestFactory().get(
@@ -311,6 +375,48 @@ def test_concurrent_refreshes_with_one_token_yield_one_new_pair(make_user):
         results = list(pool.map(spend, range(6)))
 
     assert len([result for result in results if result is not None]) == 1
+
+
+# --- tokens verified once per process (accounts.jwt_keys) ---------------------------------
+
+
+def test_a_token_already_verified_still_expires(client, user, forge_token, settings):
+    """A process keeps the payloads of tokens it verified; `exp` is checked again each time."""
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "LEEWAY": 0}
+    token = forge_token(user, exp=int(time.time()) + 2)
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+    time.sleep(2.1)
+
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    with pytest.raises(InvalidCredentials):
+        user_from_bearer(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
+
+
+def test_a_kept_payload_is_never_shared_with_a_caller(user):
+    """Callers get their own copy: a claim set on one decoded token (as rotation does) is
+    not in the next decoding of the same bytes."""
+    from accounts.jwt_keys import project_token_backend
+
+    raw = token_pair_for_user(user)["token"]
+    first = project_token_backend().decode(raw)
+    first["roles"].append("admin")
+    first["user_id"] = "2"
+
+    again = project_token_backend().decode(raw)
+
+    assert again["roles"] == ["member"]
+    assert again["user_id"] == str(user.pk)
+
+
+def test_a_token_verified_under_one_key_set_is_checked_again_under_another(client, user, settings):
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": OLD_KEY}
+    token = token_pair_for_user(user)["token"]
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": NEW_KEY}
+
+    assert client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
 
 # --- signing keys: rotation with fallbacks, and check --deploy ------------------------------

@@ -155,6 +155,7 @@ def aws_stage_lambda(aws, tmp_path):
     return answer
 
 
+@pytest.mark.slow  # collectstatic and a cold AWS-settings process: minutes (README, "Tests")
 def test_aws_settings_serve_the_admin_and_its_static_files_under_the_stage(aws, tmp_path):
     # given a cold Lambda process with the deployed settings, behind API Gateway's /dev
     answer = aws_stage_lambda(aws, tmp_path)

@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import zipfile
 
+import pytest
+
 from tests.zappa_lambda import PROJECT_ROOT
 
 DIRECT_UPLOAD_LIMIT = 50 * 1000 * 1000
@@ -36,6 +38,7 @@ def outputs_in_checkout() -> dict[str, float | None]:
     }
 
 
+@pytest.mark.slow  # a whole `zappa package dev`: minutes (README, "Tests")
 def test_dev_package_is_under_the_direct_upload_limit_and_complete(tmp_path):
     before = outputs_in_checkout()
     project = tmp_path / "project"

@@ -135,7 +135,15 @@ def gunicorn_serving(tmp_path):
         log.close()
 
 
-@pytest.mark.parametrize("settings_module", SETTINGS_MODULES)
+# The AWS settings' run collects and compresses every static file afresh: minutes, the slow
+# second step (README, "Tests").
+@pytest.mark.parametrize(
+    "settings_module",
+    [
+        pytest.param(name, marks=pytest.mark.slow) if name == "config.django.aws" else name
+        for name in SETTINGS_MODULES
+    ],
+)
 def test_settings_module_serves_the_admin_login_page_and_its_static_files(
     settings_module, tmp_path, aws, gunicorn_serving
 ):

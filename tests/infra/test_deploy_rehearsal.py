@@ -27,6 +27,9 @@ import pytest
 from tests.config.test_lambda_package import NOT_SOURCE
 from tests.zappa_lambda import PROJECT_ROOT
 
+# Long: the second step of CI, `scripts/test -m slow` (README, "Tests").
+pytestmark = pytest.mark.slow
+
 CHROMIUM_LAYER = "serverless-handbook-chromium"
 CHROMIUM_LAYER_BUILD = "chromium-layer-153.0.0.zip"
 PREVIEW = "preview-pr-9"

@@ -13,6 +13,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from schemathesis import GenerationMode, checks
 
+# Long: the second step of CI, `scripts/test -m slow` (README, "Tests").
+pytestmark = pytest.mark.slow
+
 SEED = 20261126
 EXAMPLES_PER_OPERATION_AND_MODE = 60
 GRAPHQL_EXAMPLES_PER_OPERATION = 60

@@ -13,7 +13,12 @@ from tests.aws_emulator import free_loopback_port
 from tests.helpers.pipelines import point_celery_app_at, sum_array_post
 from tests.waiting import wait_for
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+# Broker outages with real workers: the slow second step (README, "Tests").
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+]
 
 
 def test_a_run_posted_while_the_broker_is_down_is_kept_and_sent_by_cleanup_at_beat_start(

@@ -21,7 +21,12 @@ from pipelines.transports import messages_send
 from tests.helpers.pipelines import point_celery_app_at, sum_array_post, upload_stored
 from tests.waiting import wait_for
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+# Real workers killed and restarted: the slow second step (README, "Tests").
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+]
 
 
 def state_of(run_id) -> str:

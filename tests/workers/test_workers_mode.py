@@ -11,7 +11,7 @@ import requests
 from tests.helpers.workers import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.waiting import wait_for
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.needs_rabbitmq]
+pytestmark = [pytest.mark.postgres_only, pytest.mark.needs_rabbitmq, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
