@@ -50,9 +50,14 @@ def project_copy(directory: Path) -> Path:
 
 
 def main() -> None:
+    import logging
+
     from tests.aws_emulator import start_moto_server
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's request lines
+
     server, emulator = start_moto_server()
+    os.environ.update(emulator.environment())  # this process reads the sizes from it too
     directory = Path(tempfile.mkdtemp(prefix="deploy-steps-"))
     project = project_copy(directory)
     environment = {

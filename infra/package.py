@@ -20,6 +20,8 @@ from infra.runtime_packages import PROJECT_ROOT, development_only_names
 from infra.stack import aws_client
 
 DIGEST_TAG = "serverless-handbook:package-digest"
+# What the package is built from: an update whose sources match skips building it at all.
+SOURCE_TAG = "serverless-handbook:source-digest"
 # Zappa writes the build time and a random id into it: not part of what the code is.
 VOLATILE_FILES = {"package_info.json"}
 BUILD_TIME_ENVIRONMENT = {
@@ -71,7 +73,33 @@ def package_digest(zip_path: str, *, settings: dict) -> str:
     return digest.hexdigest()[:32]
 
 
-def deployed_digest(function_name: str) -> str | None:
+def source_digest(*, excludes: list[str], settings: dict) -> str:
+    """The project's files Zappa would copy (by path, size and modification time, pruned by
+    the same `exclude` patterns), the installed distributions and the function's settings."""
+    import fnmatch
+    from importlib import metadata
+
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    for directory, subdirectories, files in os.walk(PROJECT_ROOT):
+        subdirectories[:] = sorted(
+            name
+            for name in subdirectories
+            if not any(fnmatch.fnmatch(name, pattern) for pattern in excludes)
+        )
+        for name in sorted(files):
+            if any(fnmatch.fnmatch(name, pattern) for pattern in excludes):
+                continue
+            stat = os.stat(os.path.join(directory, name))
+            digest.update(f"{directory}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    installed = sorted(
+        f"{distribution.metadata['Name']}=={distribution.version}"
+        for distribution in metadata.distributions()
+    )
+    digest.update("\n".join(installed).encode())
+    return digest.hexdigest()[:32]
+
+
+def deployed_digest(function_name: str, tag: str = DIGEST_TAG) -> str | None:
     from botocore.exceptions import ClientError
 
     lambda_client = aws_client("lambda")
@@ -79,10 +107,10 @@ def deployed_digest(function_name: str) -> str | None:
         arn = lambda_client.get_function(FunctionName=function_name)["Configuration"]["FunctionArn"]
     except ClientError:
         return None
-    return lambda_client.list_tags(Resource=arn).get("Tags", {}).get(DIGEST_TAG)
+    return lambda_client.list_tags(Resource=arn).get("Tags", {}).get(tag)
 
 
-def digest_record(function_name: str, digest: str) -> None:
+def digest_record(function_name: str, tags: dict[str, str]) -> None:
     lambda_client = aws_client("lambda")
     arn = lambda_client.get_function(FunctionName=function_name)["Configuration"]["FunctionArn"]
-    lambda_client.tag_resource(Resource=arn, Tags={DIGEST_TAG: digest})
+    lambda_client.tag_resource(Resource=arn, Tags=tags)

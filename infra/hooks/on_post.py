@@ -24,7 +24,7 @@ def stage_finish(cli) -> None:
 def stage_complete(cli, steps: Steps) -> None:
     from config.stage_checks import companion_of
     from infra.mappings import consumer_errors, mappings_configure, sqs_events
-    from infra.package import digest_record
+    from infra.package import DIGEST_TAG, SOURCE_TAG, digest_record
     from infra.stage_values import stage_values
     from infra.stages import infra_stage
 
@@ -37,7 +37,10 @@ def stage_complete(cli, steps: Steps) -> None:
             if errors:
                 raise DeployError("; ".join(errors))
     if getattr(cli, "deploy_package_digest", None):
-        digest_record(cli.lambda_name, cli.deploy_package_digest)
+        digest_record(
+            cli.lambda_name,
+            {DIGEST_TAG: cli.deploy_package_digest, SOURCE_TAG: cli.deploy_source_digest},
+        )
     if companion_of(cli.zappa_settings, cli.api_stage):
         return  # a function stage: the web function migrates
     unavailable = getattr(cli, "lambda_invocation_unavailable", None)

@@ -2,6 +2,7 @@
 before the command does anything (zappa/cli.py `dispatch_command`)."""
 
 import json
+import os
 import sys
 
 from infra.emulator_shim import emulated
@@ -125,7 +126,13 @@ def rollback_apply(cli, steps: Steps, *, stage: str) -> None:
 
 
 def package_prepare(cli, steps: Steps, *, stage: str) -> None:
-    from infra.package import excludes_with_development_tools, static_collect
+    from infra.package import (
+        SOURCE_TAG,
+        deployed_digest,
+        excludes_with_development_tools,
+        source_digest,
+        static_collect,
+    )
 
     if cli.vargs.get("zip"):  # a package built before: Zappa uploads it as it is
         steps.begin("upload and function update (Zappa)")
@@ -150,4 +157,17 @@ def package_prepare(cli, steps: Steps, *, stage: str) -> None:
             default=str,
         )
     )
+    if cli.command != "package":
+        with steps.step("sources unchanged since the last deploy?"):
+            cli.deploy_source_digest = source_digest(
+                excludes=cli.stage_config.get("exclude") or [], settings=cli.deploy_fingerprint
+            )
+            unchanged = deployed_digest(cli.lambda_name, SOURCE_TAG) == cli.deploy_source_digest
+        if unchanged and cli.command == "update" and not os.environ.get("ZAPPA_FORCE_UPDATE"):
+            say(
+                f"{cli.lambda_name}: package and settings unchanged since the last deploy, "
+                "nothing to update (ZAPPA_FORCE_UPDATE=1 updates anyway)"
+            )
+            say(f"  steps: {steps.summary()}")
+            sys.exit(0)
     steps.begin("package (Zappa copies and zips the project)")

@@ -23,6 +23,8 @@ class Context:
 
 def main() -> None:
     package, runtime = sys.argv[1:3]
+    # Zappa's handler prints ("Instancing..") and so may the app: results get stdout alone.
+    results, sys.stdout = sys.stdout, sys.stderr
     sys.path[:0] = [package]
     sys.path.append(runtime)
     os.chdir(package)
@@ -30,8 +32,8 @@ def main() -> None:
 
     for line in sys.stdin:
         result = LambdaHandler("zappa_settings").handler(json.loads(line), Context())
-        sys.stdout.write(json.dumps(result, default=str) + "\n")
-        sys.stdout.flush()
+        results.write(json.dumps(result, default=str) + "\n")
+        results.flush()
 
 
 if __name__ == "__main__":

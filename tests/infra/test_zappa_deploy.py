@@ -215,6 +215,8 @@ def packaged_web(aws, deployed, stage_secret, tmp_path_factory):
         assert line, "the packaged handler stopped (see its stderr above)"
         return json.loads(line)
 
+    # the migration the post callback runs on AWS, as Zappa's handler takes it
+    answer({"manage": "migrate --noinput"})
     yield answer
     process.stdin.close()
     process.wait(timeout=30)
