@@ -158,7 +158,7 @@ def package_prepare(cli, steps: Steps, *, stage: str) -> None:
         )
     )
     if cli.command != "package":
-        with steps.step("sources unchanged since the last deploy?"):
+        with steps.step("sources digest (an unchanged update stops here)"):
             cli.deploy_source_digest = source_digest(
                 excludes=cli.stage_config.get("exclude") or [], settings=cli.deploy_fingerprint
             )
