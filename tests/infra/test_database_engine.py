@@ -8,12 +8,12 @@ import uuid
 import pytest
 
 from infra.deploy import (
-    DeployError,
-    database_endpoint,
     engine_for_stack,
     existing_database_for_stack,
     nat_gateway_for_stack,
 )
+from infra.feedback import DeployError
+from infra.stage_values import database_endpoint
 from infra.template import stack_name
 
 

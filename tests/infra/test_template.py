@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.deploy import resources_created
+from infra.stack import resources_created
 from infra.template import stack_name, template_body, template_parameters, template_render
 
 
