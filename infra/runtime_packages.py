@@ -27,7 +27,12 @@ def normalized(name: str) -> str:
 
 
 def runtime_requirements(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
-    return tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    """pyproject's dependencies, and those installed without theirs (requirements/no-deps.txt:
+    pyppeteer, whose declared caps we override; docs/dependencies.md)."""
+    no_deps = pyproject.parent / "requirements" / "no-deps.txt"
+    lines = no_deps.read_text().splitlines() if no_deps.exists() else []
+    pinned = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return tomllib.loads(pyproject.read_text())["project"]["dependencies"] + pinned
 
 
 def runtime_distributions(requirements: list[str]) -> set[str]:

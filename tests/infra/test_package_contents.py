@@ -19,6 +19,9 @@ def test_development_tools_of_the_active_virtualenv_are_excluded_and_runtime_one
 
     assert {"pytest", "_pytest", "moto", "cfnlint", "sympy", "hypothesis", "ruff"} <= names
     assert not {"django", "rest_framework", "zappa", "psycopg", "whitenoise"} & names
+    # pyppeteer is installed without its capped dependencies (requirements/no-deps.txt), yet
+    # it runs on the browser function
+    assert not {"pyppeteer", "websockets", "pyee", "urllib3"} & names
     # the project's own folders are never excluded, whatever a distribution calls its module
     assert not {"config", "infra", "items", "pipelines", "tests"} & names
 
