@@ -71,7 +71,14 @@ def test_a_run_finishes_on_the_other_worker_while_one_is_paused(
     os.killpg(paused.process.pid, signal.SIGSTOP)
     paused_at = time.monotonic()
     try:
-        other = celery_worker_factory(**TIMEOUTS).start(concurrency=2)
+        # B runs beat too: a reduce redelivered while A still held the partials finds none
+        # to claim (SKIP LOCKED), so the last ones, released when A's session ends, are the
+        # stall watch's to re-drive (5 s here, 180 s by default).
+        other = celery_worker_factory(
+            **TIMEOUTS,
+            PIPELINE_STALL_WATCH_AFTER_SECONDS=5,
+            PIPELINE_STALL_WATCH_EVERY_SECONDS=2,
+        ).start(concurrency=2, beat=True)
 
         # Then the run finishes on B while A stays stopped: exact, every packet once
         wait_for(
