@@ -38,7 +38,9 @@ urlpatterns = [
     ),
     lazy_include("items.urls", first_segments=("item", "items")),
     lazy_include("pipelines.urls", first_segments=("sumArray", "wordCount")),
-    lazy_include("browser.urls", first_segments=("scraper", "screenshot", "pdf", "card")),
+    lazy_include(
+        "browser.urls", first_segments=("scraper", "screenshot", "pdf", "card", "captures")
+    ),
     # Anything else is a JSON 404, also with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^(?!admin(?:/|$)).*$", api_views.not_found),
 ]

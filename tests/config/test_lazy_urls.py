@@ -40,7 +40,7 @@ def test_every_pattern_of_a_guarded_urlconf_starts_with_a_named_segment(resolver
             for segment in segments
         ), f"{resolver.urlconf_name}: {regex} is not under {segments}"
         if pattern.name:  # and the guard lets its own URLs through, both ways
-            sample = {"itemId": "x", "arrayId": "x", "uploadId": "x"}
+            sample = {"itemId": "x", "arrayId": "x", "uploadId": "x", "captureId": "1"}
             keys = pattern.pattern.regex.groupindex
             url = reverse(pattern.name, kwargs={key: sample[key] for key in keys})
             path_info = url[len(get_script_prefix()) - 1 :]  # a Lambda test may leave /dev/
