@@ -82,6 +82,13 @@ def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None)
             )
             for index, (chunk, text) in enumerate(packets)
         ]
+    return run_first_steps_send(run, messages)
+
+
+def run_first_steps_send(run: PipelineRun, messages: list[StepMessage]) -> PipelineRun:
+    """Send a stored run's first messages (its maps): at once, or when the caller's
+    transaction commits. `run.queued`: True sent (or nothing to send), False left to the
+    cleanup job's send, None sent on commit."""
     run.queued = True
     if not messages:
         return run

@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from pipelines import exact_json
 from pipelines.models import PipelineRun, RunResult, Upload
 from pipelines.registry import pipeline_get
 from pipelines.services.ranges import run_ranges_create
-from pipelines.services.runs import run_finish, run_send_or_leave_to_cleanup
+from pipelines.services.runs import run_finish, run_first_steps_send
 from pipelines.storage import s3_key, storage_is_s3
 
 
@@ -256,13 +256,4 @@ def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
                 run.refresh_from_db()
     except IntegrityError:  # a concurrent POST with the same upload won
         raise UploadAlreadyStarted("This upload already started a run") from None
-    run.queued = True
-    if not messages:
-        return run
-    if connection.in_atomic_block:
-        # A caller's transaction: the run exists for the maps only once it commits.
-        transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, messages), robust=True)
-        run.queued = None
-    else:
-        run.queued = run_send_or_leave_to_cleanup(run.id, messages)
-    return run
+    return run_first_steps_send(run, messages)
