@@ -21,7 +21,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from monitoring.models import AlarmIncident, MetricMinute
-from pipelines.models import DeadLetter, PipelineRun, RunState
+from monitoring.registry import alarm_rules
 
 logger = logging.getLogger(__name__)
 
@@ -74,24 +74,8 @@ def rules_firing(*, now) -> list[Firing]:
                     f"in the last {settings.ALARM_WINDOW_MINUTES} minutes",
                 )
             )
-    open_letters = DeadLetter.objects.filter(resolved_at__isnull=True).count()
-    if open_letters:
-        firing.append(
-            Firing(
-                "dead_letters", "high", f"{open_letters} open dead letters (admin: Dead letters)"
-            )
-        )
-    stuck_since = now - timedelta(minutes=settings.ALARM_RUN_STUCK_MINUTES)
-    stuck = PipelineRun.objects.filter(state=RunState.PENDING, created_at__lte=stuck_since).count()
-    if stuck:
-        firing.append(
-            Firing(
-                "runs_stuck",
-                "medium",
-                f"{stuck} pipeline runs pending for more than "
-                f"{settings.ALARM_RUN_STUCK_MINUTES} minutes",
-            )
-        )
+    for rule in alarm_rules():  # the features' own (pipelines: dead letters, stuck runs)
+        firing.extend(rule(now=now))
     return firing
 
 

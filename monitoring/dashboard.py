@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from monitoring.metrics import LATENCY_BUCKETS_MS, percentile_ms
 from monitoring.models import AlarmIncident, MetricMinute
-from pipelines.models import DeadLetter, PipelineRun, RunState
+from monitoring.registry import gauges
 
 RANGES = {  # name -> (span, bucket width)
     "hour": (timedelta(hours=1), timedelta(minutes=1)),
@@ -148,7 +148,6 @@ def pulse(*, range_name: str = "hour", now=None) -> dict:
         "width": WIDTH,
         "height": HEIGHT,
         "totals": [(part, volume[part]) for part in parts],
-        "backlog": PipelineRun.objects.filter(state=RunState.PENDING).count(),
-        "dead_letters": DeadLetter.objects.filter(resolved_at__isnull=True).count(),
+        "gauges": [(gauge, gauge.count()) for gauge in gauges()],
         "open_incidents": list(AlarmIncident.objects.filter(resolved_at__isnull=True)),
     }

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.module_loading import import_string
 
-from pipelines.models import DeadLetter, PipelineRun, RunState
+from monitoring.registry import gauges
 
 _broker_checked: tuple[float, str] | None = None
 
@@ -65,9 +65,11 @@ def health_report() -> tuple[bool, dict]:
     serving = body["database"] == "ok" and body["broker"] in ("ok", "not used")
     if body["database"] == "ok":
         body["migrations"] = migrations_status()
+        registered = gauges()  # the features' counts (pipelines: backlog, dead letters)
         try:
-            body["backlog"] = PipelineRun.objects.filter(state=RunState.PENDING).count()
-            body["dead_letters"] = DeadLetter.objects.filter(resolved_at__isnull=True).count()
+            body.update({gauge.name: gauge.count() for gauge in registered})
         except Exception as exc:  # e.g. tables not migrated yet: reported, not fatal
-            body["backlog"] = body["dead_letters"] = f"error: {type(exc).__name__}"
+            body.update(
+                dict.fromkeys((gauge.name for gauge in registered), f"error: {type(exc).__name__}")
+            )
     return serving, {"status": "ok" if serving else "error", **body, "stage": settings.STAGE}

@@ -10,4 +10,18 @@ class PipelinesConfig(AppConfig):
     def ready(self):
         # Registers the built-in pipelines (plain Python, nothing heavy) and the system checks;
         # in ready(), where Django's docs put registration, once every app's models are loaded.
+        from monitoring.registry import alarm_rule_register, gauge_register
         from pipelines import builtin, checks  # noqa: F401
+
+        # By dotted path: monitoring imports them when /health, the dashboard or the alarms
+        # first ask, so a cold /hello imports none of the queries.
+        gauge_register(
+            "backlog",
+            "pipelines.selectors.runs_pending_count",
+            label="Pipeline backlog (pending runs)",
+        )
+        gauge_register(
+            "dead_letters", "pipelines.selectors.dead_letters_open_count", label="Open dead letters"
+        )
+        alarm_rule_register("pipelines.alarm_rules.dead_letters_open")
+        alarm_rule_register("pipelines.alarm_rules.runs_stuck")

@@ -119,3 +119,16 @@ def uploads_past_keeping(*, now=None):
         Q(run__isnull=True, created_at__lte=expiry)
         | Q(run__in=runs_past_retention(now=now).values("id"))
     ).order_by("created_at")
+
+
+def runs_pending_count(*, created_before=None) -> int:
+    """The backlog: runs not finished yet (those created at or before `created_before`, if
+    given). /health, the pulse dashboard and the stuck-runs alarm count it (pipelines/apps.py)."""
+    runs = PipelineRun.objects.filter(state=RunState.PENDING)
+    if created_before is not None:
+        runs = runs.filter(created_at__lte=created_before)
+    return runs.count()
+
+
+def dead_letters_open_count() -> int:
+    return DeadLetter.objects.filter(resolved_at__isnull=True).count()

@@ -27,6 +27,10 @@ HEAVY_FOR_HELLO = [
     "pipelines.admin",
     "pipelines.services",
     "django.test",
+    # What pipelines registers with monitoring (pipelines/apps.py), by dotted path: imported
+    # when /health, the pulse dashboard or the alarms first ask.
+    "pipelines.selectors",
+    "pipelines.alarm_rules",
 ]
 
 CHILD = """

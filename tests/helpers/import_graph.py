@@ -80,3 +80,14 @@ def a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         if cycle:
             return cycle
     return None
+
+
+def app_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The module graph folded to apps: app → the other apps its modules import."""
+    apps: dict[str, set[str]] = {}
+    for module, imported in graph.items():
+        app = module.split(".")[0]
+        apps.setdefault(app, set()).update(
+            name.split(".")[0] for name in imported if name.split(".")[0] != app
+        )
+    return apps

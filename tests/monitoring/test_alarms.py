@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from monitoring.alarms import alarms_evaluate
+from monitoring.alarms import Firing, alarms_evaluate, rules_firing
 from monitoring.models import AlarmIncident, MetricMinute
-from pipelines.models import DeadLetter
+from pipelines.models import DeadLetter, PipelineRun
 from tests.monitoring.local_servers import SmtpSink, WebhookReceiver
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,17 @@ def test_error_rate_and_silent_busy_parts_fire(channels):
 
     assert opened == ["error_rate:api.items", "throughput_zero:pipelines.sumArray"]
     assert "10 errors in 40 events (25%)" in smtp.messages[0]
+
+
+def test_runs_pending_past_the_limit_fire_runs_stuck_and_newer_ones_do_not(user, settings):
+    settings.ALARM_RUN_STUCK_MINUTES = 30
+    now = timezone.now()
+    for age in (31, 29):
+        run = PipelineRun.objects.create(
+            pipeline="sumArray", owner=user, element_count=1, packet_size=1, packet_count=1
+        )
+        PipelineRun.objects.filter(id=run.id).update(created_at=now - timedelta(minutes=age))
+
+    assert rules_firing(now=now) == [
+        Firing("runs_stuck", "medium", "1 pipeline runs pending for more than 30 minutes")
+    ]

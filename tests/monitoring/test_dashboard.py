@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from monitoring.metrics import LATENCY_BUCKETS_MS
 from monitoring.models import MetricMinute
+from pipelines.models import DeadLetter, PipelineRun
 
 ADMIN_PASSWORD = "a-long-admin-password-7"
 
@@ -44,8 +45,15 @@ def seed_a_day() -> None:
 def test_pulse_dashboard_draws_a_day_of_traffic(
     chromium, live_server, django_user_model, collected_static, tmp_path
 ):
-    django_user_model.objects.create_superuser("boss", "boss@example.com", ADMIN_PASSWORD)
+    boss = django_user_model.objects.create_superuser("boss", "boss@example.com", ADMIN_PASSWORD)
     seed_a_day()
+    # The pipelines' gauges, registered with monitoring (pipelines/apps.py)
+    PipelineRun.objects.create(
+        pipeline="sumArray", owner=boss, element_count=1, packet_size=1, packet_count=1
+    )
+    DeadLetter.objects.bulk_create(
+        DeadLetter(source="celery", step="map", body=f'{{"n": {n}}}', attempts=10) for n in range(2)
+    )
     page = chromium.new_page()
 
     chromium.run(
@@ -66,6 +74,18 @@ def test_pulse_dashboard_draws_a_day_of_traffic(
     artifacts.mkdir(parents=True, exist_ok=True)
     chromium.run(page.screenshot({"path": str(artifacts / "pulse-day.png"), "fullPage": True}))
 
+    numbers = chromium.run(
+        page.querySelectorAllEval(
+            ".pulse-numbers th",
+            "nodes => nodes.map(node => [node.textContent, "
+            "node.nextElementSibling.id, node.nextElementSibling.textContent])",
+        )
+    )
+    assert numbers == [
+        ["Pipeline backlog (pending runs)", "pulse-backlog", "1"],
+        ["Open dead letters", "pulse-dead-letters", "2"],
+        ["Open alarms", "pulse-open-alarms", "0"],
+    ]
     titles = chromium.run(
         page.querySelectorAllEval(".pulse-chart", "nodes => nodes.map(node => node.dataset.title)")
     )

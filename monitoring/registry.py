@@ -1,0 +1,44 @@
+"""What the feature apps add to monitoring, so monitoring imports none of them: gauges (counts
+that /health and the pulse dashboard show) and alarm rules. A feature registers them from its
+AppConfig.ready() by dotted path (as django-health-check's backends register in its registry);
+they are imported on first use, so a cold start that never asks pays for none of them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Gauge:
+    name: str  # the key in /health's JSON
+    label: str  # the pulse dashboard's heading
+    count_path: str  # dotted path to a function () -> int
+
+    @property
+    def html_id(self) -> str:
+        return self.name.replace("_", "-")
+
+    def count(self) -> int:
+        return import_string(self.count_path)()
+
+
+_gauges: dict[str, Gauge] = {}
+_alarm_rules: dict[str, str] = {}  # dotted path → itself: ordered, registered once
+
+
+def gauge_register(name: str, count_path: str, *, label: str) -> None:
+    _gauges[name] = Gauge(name, label, count_path)
+
+
+def alarm_rule_register(rule_path: str) -> None:
+    """A function (*, now) -> list[monitoring.alarms.Firing]: the incidents it sees now."""
+    _alarm_rules[rule_path] = rule_path
+
+
+def gauges() -> list[Gauge]:
+    return list(_gauges.values())
+
+
+def alarm_rules() -> list[Callable]:
+    return [import_string(path) for path in _alarm_rules]
