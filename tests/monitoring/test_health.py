@@ -77,3 +77,31 @@ def test_health_is_503_naming_the_broker_it_sends_to_when_it_is_down(client, set
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error: ")
     assert response.json()["database"] == "ok"
+
+
+def count_that_fails() -> int:
+    from django.db import ProgrammingError
+
+    raise ProgrammingError('relation "pipelines_pipelinerun" does not exist')
+
+
+@pytest.mark.django_db
+def test_a_gauge_that_cannot_count_is_reported_in_every_gauge_not_a_503(
+    client, settings, monkeypatch
+):
+    from monitoring import registry
+
+    settings.PIPELINE_TRANSPORT = "sqs"
+    # A feature's count failing as it would before its tables are migrated.
+    monkeypatch.setitem(
+        registry._gauges,
+        "backlog",
+        registry.Gauge("backlog", "Backlog", f"{__name__}.count_that_fails"),
+    )
+
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["backlog"], body["dead_letters"]) == ("error: ProgrammingError",) * 2
+    assert (body["status"], body["database"]) == ("ok", "ok")
