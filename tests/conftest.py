@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws_emulator import start_moto_server
-from tests.zappa_lambda import ZappaLambda, reset_lambda_handler, write_zappa_settings_module
+from benchmarks.aws_emulator import start_moto_server
+from benchmarks.zappa_lambda import ZappaLambda, reset_lambda_handler, write_zappa_settings_module
 
 # No test may reach real AWS: without the emulator fixture, boto3 fails fast on a closed port.
 os.environ.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:9")

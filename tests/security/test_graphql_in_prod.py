@@ -22,9 +22,10 @@ from urllib.parse import quote
 
 import pytest
 
+from benchmarks.aws_emulator import free_loopback_port
+from benchmarks.zappa_settings import zappa_settings_text
 from items.models import Item
-from tests.aws_emulator import free_loopback_port
-from tests.zappa_lambda import PROJECT_ROOT, zappa_settings_text
+from tests.helpers import PROJECT_ROOT
 
 JS_DIR = PROJECT_ROOT / "tests" / "js"
 
