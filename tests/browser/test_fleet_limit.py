@@ -15,7 +15,7 @@ import requests
 
 from benchmarks.aws_emulator import free_loopback_port
 from tests.helpers import PROJECT_ROOT
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 from tests.workers.conftest import workers_database  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]

@@ -16,7 +16,7 @@ from django.db.utils import ConnectionHandler
 
 from config.secrets import database_url_from_rds_secret, fetch_stage_secret
 from tests.helpers import PROJECT_ROOT
-from tests.private_postgres import private_postgres
+from tests.helpers.private_postgres import private_postgres
 
 ROLE = "handbook_app"
 DATABASE = "handbook"

@@ -14,7 +14,7 @@ import pytest
 
 from tests.config.test_stage_secrets import stage_secret_values, zappa_stage_environment
 from tests.helpers import PROJECT_ROOT
-from tests.json_log_lines import json_lines_of
+from tests.helpers.json_log_lines import json_lines_of
 
 
 @pytest.fixture

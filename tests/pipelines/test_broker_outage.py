@@ -13,7 +13,7 @@ from pipelines import exact_json
 from pipelines.models import PipelineRun, ScratchpadEntry
 from tests.helpers.pipelines import point_celery_app_at, run_start_in_packets
 from tests.helpers.tcp_proxy import TcpProxy
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from pipelines.messages import map_message
 from pipelines.models import DeadLetter, PipelineRun
 from pipelines.transports import messages_send
 from tests.helpers.pipelines import point_celery_app_at, run_start_in_packets, sum_array_post
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 # Broker outages with real workers: the slow second step (README, "Tests").
 pytestmark = [

@@ -23,7 +23,7 @@ from tests.helpers.pipelines import (
     sum_array_post,
     upload_stored,
 )
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 # Real workers killed and restarted: the slow second step (README, "Tests").
 pytestmark = [

@@ -13,7 +13,7 @@ from django.db import connection
 from pipelines import exact_json
 from pipelines.models import PipelineRun, ScratchpadEntry
 from tests.helpers.pipelines import run_start_in_packets
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from pipelines import exact_json
 from pipelines.models import PipelineRun
 from pipelines.services.cleanup import runs_cleanup, runs_stall_watch
 from tests.helpers.pipelines import point_celery_app_at, run_start_in_packets
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from benchmarks.otlp_receiver import OtlpReceiver
 from benchmarks.zappa_lambda import LambdaContext, decode_api_gateway_response
 from pipelines.models import PipelineRun
 from tests.helpers.pipelines import sum_array_post
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -182,7 +182,7 @@ def prod_graphql(request):
     request.getfixturevalue("db")
     settings = request.getfixturevalue("settings")
     client = request.getfixturevalue("client")
-    # prod's values (tests/items/test_graphql_endpoint.py checks the prod stage's defaults).
+    # prod's values (tests/graphql/test_graphql_endpoint.py checks the prod stage's defaults).
     settings.GRAPHQL_INTROSPECTION_ENABLED = False
     settings.GRAPHIQL_ENABLED = False
 
