@@ -28,7 +28,7 @@ from accounts.tokens import TokenRejected
 NO_USER_ID_MESSAGE = "Token contained no recognizable user identification"
 
 # The columns the per-request check reads: what it decides on, plus what requests use without
-# a further query (the owner's id, `/private`'s username, HasRole's is_superuser). Any other
+# a further query (the owner's id, `/private`'s username, scopes_for_user's is_superuser). Any other
 # field loads on first use (a deferred field: one query, and never on the hot paths).
 REQUEST_USER_FIELDS = ("id", "username", "is_active", "is_superuser", "token_generation")
 

@@ -1,4 +1,4 @@
-"""Scopes and roles for GraphQL resolvers and mutations (graphene).
+"""Scopes for GraphQL resolvers and mutations (graphene).
 
     @scope_required("items:read")
     def resolve_item(root, info, id): ...
@@ -21,7 +21,7 @@ import functools
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from accounts.selectors import request_roles, request_scopes
+from accounts.selectors import request_scopes
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
@@ -32,7 +32,7 @@ def _info_from(args) -> GraphQLResolveInfo:
     for arg in args:
         if isinstance(arg, GraphQLResolveInfo):
             return arg
-    raise TypeError("scope_required/role_required decorate a resolver taking `info`")
+    raise TypeError("scope_required decorates a resolver taking `info`")
 
 
 def _authenticated_request(info: GraphQLResolveInfo):
@@ -54,24 +54,6 @@ def scope_required(*scopes: str):
             if missing:
                 raise GraphQLError(
                     f"Missing scope: {' '.join(missing)}", extensions={"code": FORBIDDEN}
-                )
-            return resolver(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
-def role_required(*roles: str):
-    """The resolver runs only for a member of one of `roles` (or a superuser)."""
-
-    def decorate(resolver):
-        @functools.wraps(resolver)
-        def wrapper(*args, **kwargs):
-            request = _authenticated_request(_info_from(args))
-            if not (request.user.is_superuser or set(roles) & request_roles(request)):
-                raise GraphQLError(
-                    f"Requires role: {' or '.join(sorted(roles))}", extensions={"code": FORBIDDEN}
                 )
             return resolver(*args, **kwargs)
 

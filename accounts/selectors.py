@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from accounts.jwt_claims import ROLES_CLAIM, SCOPE_CLAIM
+from accounts.jwt_claims import SCOPE_CLAIM
 from accounts.models import Scope
 from accounts.scope_names import KNOWN_SCOPES
 
@@ -59,15 +59,3 @@ def request_scopes(request) -> frozenset[str]:
         return token_scopes(token)
     user = _request_user(request)
     return scopes_for_user(user) if user is not None else frozenset()
-
-
-def request_roles(request) -> frozenset[str]:
-    """The roles a request acts with: the token's `roles` claim, or the user's roles now."""
-    token = _request_token(request)
-    if token is not None:
-        roles = token.get(ROLES_CLAIM, [])
-        if not isinstance(roles, list):
-            return frozenset()
-        return frozenset(role for role in roles if isinstance(role, str))
-    user = _request_user(request)
-    return frozenset(roles_for_user(user)) if user is not None else frozenset()

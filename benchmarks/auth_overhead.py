@@ -124,8 +124,8 @@ def bench_private_through_lambda(requests: int) -> tuple[float, float]:
     from django.test import override_settings
 
     from accounts.tokens import token_pair_for_user
-    from tests.lambda_events import api_gateway_event
-    from tests.zappa_lambda import ZappaLambda, write_zappa_settings_module
+    from benchmarks.lambda_events import api_gateway_event
+    from benchmarks.zappa_lambda import ZappaLambda, write_zappa_settings_module
 
     user = get_user_model().objects.get_or_create(username="bench")[0]
     token = token_pair_for_user(user)["token"]

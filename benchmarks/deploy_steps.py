@@ -52,7 +52,7 @@ def project_copy(directory: Path) -> Path:
 def main() -> None:
     import logging
 
-    from tests.aws_emulator import start_moto_server
+    from benchmarks.aws_emulator import start_moto_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's request lines
 

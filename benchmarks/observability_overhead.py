@@ -92,7 +92,7 @@ def tracing_request_cost(count: int) -> dict[str, float]:
     OTLP/HTTP to a receiver on loopback (the ADOT collector's place). Interleaved rounds."""
     from django.test import Client
 
-    from tests.otlp_receiver import OtlpReceiver
+    from benchmarks.otlp_receiver import OtlpReceiver
 
     receiver = OtlpReceiver()
     os.environ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = receiver.endpoint

@@ -86,14 +86,15 @@ STARTED_GROUPS: set[int] = set()
 CREATED_DATABASES: set[str] = set()
 
 START_RUN = r"""
+import os
 import sys
 import django
+os.environ["PIPELINE_PACKET_SIZE"] = sys.argv[2]
 django.setup()
 from django.contrib.auth import get_user_model
 from pipelines.services.runs import run_start
 owner, _ = get_user_model().objects.get_or_create(username="bench")
-run = run_start(owner=owner, pipeline="sumArray", elements=list(range(int(sys.argv[1]))),
-                packet_size=int(sys.argv[2]))
+run = run_start(owner=owner, pipeline="sumArray", elements=list(range(int(sys.argv[1]))))
 assert run.queued, "the broker did not take the run"
 print(run.id)
 """

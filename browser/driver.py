@@ -285,12 +285,3 @@ def get_driver() -> BrowserDriver:
                 **chromium_build_options(settings.CHROMIUM_BUILD),
             )
         return _driver
-
-
-def set_driver(driver: BrowserDriver | None) -> BrowserDriver | None:
-    """Replace the process's driver (tests inject one with their own resolver); returns the
-    previous one."""
-    global _driver
-    with _driver_lock:
-        previous, _driver = _driver, driver
-    return previous

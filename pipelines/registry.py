@@ -63,7 +63,3 @@ def pipeline_get(name: str) -> Pipeline:
         return _PIPELINES[name]
     except KeyError:
         raise LookupError(f"no pipeline named {name!r}") from None
-
-
-def pipeline_names() -> list[str]:
-    return sorted(_PIPELINES)

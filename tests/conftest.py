@@ -1,13 +1,14 @@
-"""Fixtures every area of the suite shares: the AWS emulator, Zappa's Lambda handler, and
-the rules for what may be skipped."""
+"""Fixtures every area of the suite shares: the AWS emulator, Zappa's Lambda handler, users
+and their headers, a /graphql caller, and the rules for what may be skipped."""
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from tests.aws_emulator import start_moto_server
-from tests.zappa_lambda import ZappaLambda, reset_lambda_handler, write_zappa_settings_module
+from benchmarks.aws_emulator import start_moto_server
+from benchmarks.zappa_lambda import ZappaLambda, reset_lambda_handler, write_zappa_settings_module
 
 # No test may reach real AWS: without the emulator fixture, boto3 fails fast on a closed port.
 os.environ.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
@@ -198,3 +199,21 @@ def wsgi_requests_share_the_test_transaction():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def graphql(client):
+    """Factory: `graphql(query, variables=None, headers=None)` POSTs to /graphql."""
+
+    def run(query: str, variables: dict | None = None, headers: dict | None = None):
+        payload = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        return client.post(
+            "/graphql",
+            data=json.dumps(payload),
+            content_type="application/json",
+            headers=headers or {},
+        )
+
+    return run

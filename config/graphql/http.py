@@ -118,7 +118,7 @@ class ProjectGraphQLView(GraphQLView):
             )
         # Only the bearer token authenticates GraphQL: a session cookie must not, since this
         # view is exempt from CSRF. Resolvers read request.user through
-        # accounts.graphql_permissions (scope_required / role_required).
+        # accounts.graphql_permissions (scope_required).
         request.user = bearer_user or AnonymousUser()
         if self.graphiql and request.method == "GET" and self.can_display_graphiql(request, {}):
             return super().dispatch(request, *args, **kwargs)  # the GraphiQL page

@@ -20,7 +20,7 @@ from pipelines.transports import messages_send
 logger = logging.getLogger(__name__)
 
 
-def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None) -> PipelineRun:
+def run_start(*, owner, pipeline: str, elements) -> PipelineRun:
     """Validate the input, store the run and its packets, and queue one map message per
     packet once committed. An empty input is a finished run (the sum of nothing is 0).
 
@@ -47,16 +47,15 @@ def run_start(*, owner, pipeline: str, elements, packet_size: int | None = None)
                 f"Element {position} is invalid: {exc}",
                 fields={"array": f"element {position}: {exc}"},
             ) from None
-    packets = packets_cut(
-        spec=spec, elements=elements, max_count=packet_size or settings.PIPELINE_PACKET_SIZE
-    )
+    packet_size = settings.PIPELINE_PACKET_SIZE
+    packets = packets_cut(spec=spec, elements=elements, max_count=packet_size)
     request_id = current_request_id.get() or ""
     with transaction.atomic():
         run = PipelineRun.objects.create(
             pipeline=spec.name,
             owner=owner,
             element_count=len(elements),
-            packet_size=packet_size or settings.PIPELINE_PACKET_SIZE,
+            packet_size=packet_size,
             packet_count=len(packets),
             request_id=request_id,
         )

@@ -7,7 +7,7 @@ import uuid
 import jwt
 import pytest
 
-from tests.chromium import chromium, chromium_session  # noqa: F401 (fixtures for the admin test)
+from tests.helpers.chromium import chromium, chromium_session  # noqa: F401 (fixtures for the admin test)
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""Views that exist only for the permission tests: one per way of requiring a scope or role."""
+"""Views that exist only for the permission tests: one per way of requiring a scope."""
 
 from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import ProjectJWTAuthentication
-from accounts.permissions import HasRole, HasScopes
+from accounts.permissions import HasScopes
 
 
 class ScopeFromViewAttribute(APIView):
@@ -27,16 +27,8 @@ class ScopeWithProjectAuthentication(ScopeFromViewAttribute):
     authentication_classes = [ProjectJWTAuthentication]
 
 
-class EditorsOnly(APIView):
-    permission_classes = [HasRole.of("editor")]
-
-    def get(self, request):
-        return Response({"ok": True})
-
-
 urlpatterns = [
     path("attribute", ScopeFromViewAttribute.as_view()),
     path("factory", ScopeFromFactory.as_view()),
     path("project-auth", ScopeWithProjectAuthentication.as_view()),
-    path("editors", EditorsOnly.as_view()),
 ]

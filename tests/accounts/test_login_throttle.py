@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import LoginFailure
+from benchmarks.lambda_events import api_gateway_event
+from tests.helpers import PROJECT_ROOT
 from tests.helpers.accounts import GOOD_PASSWORD
-from tests.lambda_events import api_gateway_event
-from tests.zappa_lambda import PROJECT_ROOT
 
 WRONG = "not-the-password-1"
 
@@ -217,7 +217,7 @@ def test_failures_are_shared_with_another_lambda_instance(make_user, settings):
         [
             sys.executable,
             "-m",
-            "tests.zappa_lambda",
+            "benchmarks.zappa_lambda",
             "dev",
             "config.django.test",
             json.dumps(event),

@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse, set_script_prefix
 
 from accounts.tokens import token_pair_for_user
+from tests.helpers import PROJECT_ROOT
 from tests.helpers.accounts import GOOD_PASSWORD
-from tests.zappa_lambda import PROJECT_ROOT
 
 NEW_PASSWORD = "another-horse-battery-42"
 

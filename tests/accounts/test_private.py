@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.tokens import token_pair_for_user
+from benchmarks.lambda_events import api_gateway_event
 from tests.helpers.accounts import GOOD_PASSWORD
-from tests.lambda_events import api_gateway_event
 
 PRIVATE_401 = {"status": "error", "error": "This is a private resource"}
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.test import RequestFactory
 
 from accounts.authentication import user_from_bearer
-from accounts.graphql_permissions import role_required, scope_required
+from accounts.graphql_permissions import scope_required
 from accounts.models import Role, Scope
 from accounts.scope_names import KNOWN_SCOPES
 from accounts.selectors import scopes_for_user
@@ -58,7 +58,7 @@ def test_ensuring_a_role_recreates_the_default_role_after_a_flush_but_respects_e
     )
 
 
-# --- DRF: HasScopes / HasRole ----------------------------------------------------------
+# --- DRF: HasScopes ----------------------------------------------------------------------
 
 pytestmark = pytest.mark.urls("tests.accounts.scope_urls")
 
@@ -108,33 +108,16 @@ def test_the_token_decides_not_the_database_until_refresh(client, make_user):
     assert _get(client, "/attribute", bea).status_code == 403
 
 
-def test_has_role(client, make_user):
-    bea = make_user("bea")
-    eve = make_user("eve")
-    eve.groups.add(Group.objects.create(name="editor"))
-
-    assert _get(client, "/editors", bea).status_code == 403
-    assert _get(client, "/editors", bea).json()["error"] == "Requires role: editor"
-    assert _get(client, "/editors", eve).status_code == 200
-    assert _get(client, "/editors").status_code == 401
-
-
-# --- GraphQL: @scope_required / @role_required -------------------------------------------
+# --- GraphQL: @scope_required ------------------------------------------------------------
 
 
 class Query(graphene.ObjectType):
     secret = graphene.String()
-    editorial = graphene.String()
 
     @staticmethod
     @scope_required("items:read")
     def resolve_secret(root, info):
         return f"for {info.context.user.username}"
-
-    @staticmethod
-    @role_required("editor")
-    def resolve_editorial(root, info):
-        return "edited"
 
 
 class Touch(graphene.Mutation):
@@ -206,18 +189,6 @@ def test_graphql_uses_the_tokens_scopes_not_the_database(make_user):
     assert schema.execute("mutation { touch { done } }", context_value=context).data == {
         "touch": {"done": True}
     }
-
-
-def test_graphql_role_required(make_user):
-    bea = make_user("bea")
-    eve = make_user("eve")
-    eve.groups.add(Group.objects.create(name="editor"))
-
-    refused = schema.execute("{ editorial }", context_value=_context(bea))
-    allowed = schema.execute("{ editorial }", context_value=_context(eve))
-
-    assert refused.errors[0].message == "Requires role: editor"
-    assert allowed.data == {"editorial": "edited"}
 
 
 def test_graphql_session_user_without_token_gets_the_roles_scopes(make_user):

@@ -525,7 +525,7 @@ def test_check_deploy_fails_a_one_byte_jwt_key_and_reads_the_fallbacks(tmp_path)
     import subprocess
     import sys
 
-    from tests.zappa_lambda import PROJECT_ROOT
+    from tests.helpers import PROJECT_ROOT
 
     environ = {
         "PATH": os.environ["PATH"],

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.chromium import CHROMIUM_ARGS, ChromiumSession, isolated_browser_home
+from tests.helpers.chromium import CHROMIUM_ARGS, ChromiumSession, isolated_browser_home
 
 pytestmark = pytest.mark.django_db
 

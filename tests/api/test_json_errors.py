@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 from django.urls import path
 
-from tests.lambda_events import api_gateway_event
+from benchmarks.lambda_events import api_gateway_event
 
 
 def exploding_view(request):

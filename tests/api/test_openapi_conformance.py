@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws_emulator import free_loopback_port
+from benchmarks.aws_emulator import free_loopback_port
+from tests.helpers import PROJECT_ROOT
 from tests.helpers.local_server import http_json, local_server
-from tests.zappa_lambda import PROJECT_ROOT
 
 SEED = 20261207
 MAX_EXAMPLES = 20

@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from browser.driver import BrowserDriver, set_driver
+from browser.driver import BrowserDriver
 from browser.lambda_chromium import lambda_chromium_unpack
-from tests.chromium import CHROMIUM_EXECUTABLE, isolated_browser_home
-from tests.helpers.browser import FORBIDDEN_NAME, REBINDING_NAME, guard_allowing
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
+from tests.helpers.browser import FORBIDDEN_NAME, REBINDING_NAME, guard_allowing, set_driver
+from tests.helpers.chromium import CHROMIUM_EXECUTABLE, isolated_browser_home
 
 
 class RecordingServer(ThreadingHTTPServer):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -249,7 +249,7 @@ def test_requests_are_throttled_per_user(
 
 
 def test_a_stage_without_the_browser_answers_503(client, browser_headers, settings):
-    from browser.driver import set_driver
+    from tests.helpers.browser import set_driver
 
     settings.CHROMIUM_BUILD = "none"
     previous = set_driver(None)

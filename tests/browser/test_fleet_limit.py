@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.aws_emulator import free_loopback_port
-from tests.waiting import wait_for
+from benchmarks.aws_emulator import free_loopback_port
+from tests.helpers import PROJECT_ROOT
+from tests.helpers.waiting import wait_for
 from tests.workers.conftest import workers_database  # noqa: F401 (a fixture)
-from tests.zappa_lambda import PROJECT_ROOT
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 

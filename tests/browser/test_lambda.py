@@ -3,8 +3,8 @@
 
 import pytest
 
+from benchmarks.lambda_events import api_gateway_event
 from tests.browser.png import decode_png
-from tests.lambda_events import api_gateway_event
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from browser import services
 from tests.browser.conftest import RecordingServer, html_page
 from tests.helpers.browser import guard_allowing
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 

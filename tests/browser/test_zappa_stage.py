@@ -3,7 +3,7 @@ the stage restates base's lists; what it changes is checked here as Zappa reads 
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 
 def stage_config(stage: str) -> dict:

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
+from benchmarks.lambda_events import api_gateway_event
 from tests.config.test_stage_secrets import zappa_stage_environment
-from tests.lambda_events import api_gateway_event
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 
 @pytest.mark.django_db
@@ -134,7 +134,7 @@ def aws_stage_lambda(aws, tmp_path):
             [
                 sys.executable,
                 "-m",
-                "tests.zappa_lambda",
+                "benchmarks.zappa_lambda",
                 "dev",
                 "config.django.aws",
                 json.dumps(event),

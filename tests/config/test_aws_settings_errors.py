@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 
 def manage_check(tmp_path, **environment) -> subprocess.CompletedProcess:

@@ -10,8 +10,8 @@ import os
 import subprocess
 import sys
 
-from tests.lambda_events import api_gateway_event
-from tests.zappa_lambda import PROJECT_ROOT
+from benchmarks.lambda_events import api_gateway_event
+from tests.helpers import PROJECT_ROOT
 
 HEAVY_FOR_HELLO = [
     "rest_framework.serializers",
@@ -36,7 +36,7 @@ HEAVY_FOR_HELLO = [
 CHILD = """
 import json, sys, tempfile, types
 from pathlib import Path
-from tests.zappa_lambda import ZappaLambda, write_zappa_settings_module
+from benchmarks.zappa_lambda import ZappaLambda, write_zappa_settings_module
 module = write_zappa_settings_module(Path(tempfile.mkdtemp()), "dev")
 before = set(sys.modules)  # zappa.cli, used above only to render the settings module
 result = ZappaLambda(module).invoke(json.loads(sys.argv[1]))

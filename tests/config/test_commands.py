@@ -11,7 +11,7 @@ from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 
 from config.stage_checks import zappa_settings_load
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 OPERATOR_COMMANDS = {
     "pipelines_cleanup": "pipelines",

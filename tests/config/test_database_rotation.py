@@ -15,8 +15,8 @@ from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 
 from config.secrets import database_url_from_rds_secret, fetch_stage_secret
-from tests.private_postgres import private_postgres
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
+from tests.helpers.private_postgres import private_postgres
 
 ROLE = "handbook_app"
 DATABASE = "handbook"
@@ -161,7 +161,7 @@ def test_without_a_secret_a_refused_password_fails_at_once(
 def test_a_database_that_is_down_is_not_mistaken_for_a_rotation(
     rds_secret, stage_connection, secret_reads
 ):
-    from tests.aws_emulator import free_loopback_port
+    from benchmarks.aws_emulator import free_loopback_port
 
     stage_connection.settings_dict["PORT"] = free_loopback_port()
     reads_before = secret_reads()

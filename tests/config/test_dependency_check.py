@@ -9,7 +9,7 @@ from importlib.util import module_from_spec, spec_from_loader
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "dependency-check"
 # The script has no .py suffix (it is a command): load it as the module it is.

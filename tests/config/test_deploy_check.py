@@ -7,7 +7,8 @@ import subprocess
 import sys
 import uuid
 
-from tests.zappa_lambda import PROJECT_ROOT, zappa_settings_text
+from benchmarks.zappa_settings import zappa_settings_text
+from tests.helpers import PROJECT_ROOT
 
 
 def test_check_deploy_is_clean_for_prod(aws, tmp_path):

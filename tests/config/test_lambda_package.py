@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 DIRECT_UPLOAD_LIMIT = 50 * 1000 * 1000
 # What a clean clone does not have: never copied, never packaged.

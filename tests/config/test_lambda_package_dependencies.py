@@ -13,7 +13,7 @@ import pytest
 from packaging.version import Version
 
 from tests.config.test_lambda_package import NOT_SOURCE
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 from django.urls import URLResolver, get_resolver, get_script_prefix, resolve, reverse
 
-from tests.lambda_events import api_gateway_event
-from tests.zappa_lambda import PROJECT_ROOT
+from benchmarks.lambda_events import api_gateway_event
+from tests.helpers import PROJECT_ROOT
 
 
 def _guarded_includes() -> list[tuple[URLResolver, tuple[str, ...]]]:
@@ -50,7 +50,7 @@ def test_every_pattern_of_a_guarded_urlconf_starts_with_a_named_segment(resolver
 COLD_ITEM = """
 import json, sys, tempfile
 from pathlib import Path
-from tests.zappa_lambda import ZappaLambda, write_zappa_settings_module
+from benchmarks.zappa_lambda import ZappaLambda, write_zappa_settings_module
 module = write_zappa_settings_module(Path(tempfile.mkdtemp()), "dev")
 result = ZappaLambda(module).invoke(json.loads(sys.argv[1]))
 views = ["accounts.apis", "pipelines.apis", "browser.apis", "items.apis"]

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 SCRIPT = str(PROJECT_ROOT / "scripts" / "secrets")
 

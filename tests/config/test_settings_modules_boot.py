@@ -17,9 +17,9 @@ import uuid
 
 import pytest
 
-from tests.aws_emulator import free_loopback_port
+from benchmarks.aws_emulator import free_loopback_port
 from tests.config.test_stage_secrets import zappa_stage_environment
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn")

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT, zappa_settings_text
+from benchmarks.zappa_settings import zappa_settings_text
+from tests.helpers import PROJECT_ROOT
 
 SNAPSTART_STAGES = ("staging", "prod")
 

@@ -14,7 +14,7 @@ from config.stage_checks import (
     stage_resolve,
     zappa_settings_load,
 )
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 ACCOUNT = "123456789012"
 MAP_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:serverless-handbook-pipeline-map-prod"

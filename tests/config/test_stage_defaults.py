@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 PRINT_SETTINGS = """
 import importlib, json, sys

@@ -10,9 +10,10 @@ import uuid
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from benchmarks.lambda_events import api_gateway_event
+from benchmarks.zappa_settings import zappa_settings_text
 from config.secrets import fetch_stage_secret, load_stage_secrets
-from tests.lambda_events import api_gateway_event
-from tests.zappa_lambda import PROJECT_ROOT, zappa_settings_text
+from tests.helpers import PROJECT_ROOT
 
 
 def zappa_stage_environment(stage: str) -> dict[str, str]:
@@ -118,7 +119,14 @@ def cold_lambda_process(aws, prefix: str, event: dict, tmp_path) -> subprocess.C
         "ZAPPA_STAGE_OVERRIDES": json.dumps({"environment_variables": stage_environment}),
     }
     return subprocess.run(
-        [sys.executable, "-m", "tests.zappa_lambda", "dev", "config.django.aws", json.dumps(event)],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.zappa_lambda",
+            "dev",
+            "config.django.aws",
+            json.dumps(event),
+        ],
         cwd=PROJECT_ROOT,
         env=environ,
         capture_output=True,

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from config.stage_checks import stage_resolve
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 SETTINGS = json.loads((PROJECT_ROOT / "zappa_settings.json").read_text())
 ADOT_ACCOUNT = "901920570463"  # AWS's account publishing the ADOT layers

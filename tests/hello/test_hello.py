@@ -1,6 +1,6 @@
 import pytest
 
-from tests.lambda_events import api_gateway_event
+from benchmarks.lambda_events import api_gateway_event
 
 
 def test_hello_greets_by_name_through_lambda(dev_lambda):

@@ -36,3 +36,13 @@ def guard_allowing(*servers, resolver=None) -> UrlGuard:
         allowed=[f"127.0.0.1:{server.port}" for server in servers],
         resolver=resolver or TestResolver(),
     )
+
+
+def set_driver(driver):
+    """Install `driver` as the app's process-wide driver (the views' get_driver() returns it);
+    returns the previous one. Tests inject a driver with their own guard and resolver."""
+    from browser import driver as driver_module
+
+    with driver_module._driver_lock:
+        previous, driver_module._driver = driver_module._driver, driver
+    return previous

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws_emulator import free_loopback_port
-from tests.zappa_lambda import PROJECT_ROOT
+from benchmarks.aws_emulator import free_loopback_port
+from tests.helpers import PROJECT_ROOT
 
 START_TIMEOUT_SECONDS = 60
 

@@ -1,9 +1,7 @@
 """Helpers the pipelines tests (and others that start pipeline runs) import directly; the
 fixtures built on them stay in tests/pipelines/conftest.py."""
 
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import PROJECT_ROOT  # noqa: F401 (re-exported to the pipelines tests)
 
 
 def database_url() -> str:
@@ -55,3 +53,14 @@ def upload_stored(user, content: bytes, *, pipeline: str = "sumArray"):
         content_length=len(content),
     )
     return upload
+
+
+def run_start_in_packets(*, packet_size: int, **run_start_kwargs):
+    """run_start with PIPELINE_PACKET_SIZE set for this call only: tests cut small inputs into
+    several packets without a test-only parameter on the service."""
+    from django.test import override_settings
+
+    from pipelines.services.runs import run_start
+
+    with override_settings(PIPELINE_PACKET_SIZE=packet_size):
+        return run_start(**run_start_kwargs)

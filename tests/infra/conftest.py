@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.config.test_lambda_package import NOT_SOURCE
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 CHROMIUM_LAYER = "serverless-handbook-chromium"
 CHROMIUM_LAYER_BUILD = "chromium-layer-153.0.0.zip"

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 # An ARN whose account part is a placeholder: ACCOUNT_ID, YOUR-ACCOUNT-ID, <account-id>, ...
 PLACEHOLDER_ARN = re.compile(

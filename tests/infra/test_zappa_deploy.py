@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.lambda_events import api_gateway_event, sqs_event, sqs_record
 from tests.infra.conftest import (
     BROWSER,
     CHROMIUM_LAYER,
@@ -28,7 +29,6 @@ from tests.infra.conftest import (
     stack_outputs,
     succeeded,
 )
-from tests.lambda_events import api_gateway_event, sqs_event, sqs_record
 
 pytestmark = pytest.mark.slow
 
@@ -223,7 +223,7 @@ def packaged_web(aws, deployed, stage_secret, tmp_path_factory):
 
 
 def http(answer, path: str) -> tuple[int, dict, str]:
-    from tests.zappa_lambda import decode_api_gateway_response
+    from benchmarks.zappa_lambda import decode_api_gateway_response
 
     response = decode_api_gateway_response(answer(api_gateway_event("GET", path)))
     return response.status_code, response.headers, response.body.decode(errors="replace")

@@ -275,3 +275,14 @@ def test_rejected_documents_are_not_cached(graphql, auth_headers):
         assert graphql(query, headers=auth_headers).status_code == 400
 
     assert checked_document.cache_info().currsize == size
+
+
+@pytest.mark.parametrize("name", ["a\u0000b", "\ud800"])
+def test_unstorable_strings_are_refused(graphql, auth_headers, name):
+    response = graphql(
+        "mutation($name: String) { updateItem(name: $name) { id } }", {"name": name}, auth_headers
+    )
+
+    assert response.json()["data"] == {"updateItem": None}
+    assert response.json()["errors"][0]["message"]
+    assert Item.objects.count() == 0

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
+from benchmarks.lambda_events import api_gateway_event
 from items.models import Item
 from tests.helpers.items import ISO_UTC_MS
-from tests.lambda_events import api_gateway_event
 
 pytestmark = pytest.mark.django_db
 

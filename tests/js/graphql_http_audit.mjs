@@ -1,6 +1,6 @@
 // The graphql-http server audits (GraphQL over HTTP spec) against GRAPHQL_URL; prints one JSON
 // line: [{id, name, status: "ok" | "warn" | "error", reason}]. Driven by
-// tests/items/test_graphql_over_http.py, which judges the results.
+// tests/graphql/test_graphql_over_http.py, which judges the results.
 import { serverAudits } from 'graphql-http';
 
 const url = process.env.GRAPHQL_URL;

@@ -1,1 +1,1 @@
-from tests.chromium import chromium, chromium_session  # noqa: F401
+from tests.helpers.chromium import chromium, chromium_session  # noqa: F401

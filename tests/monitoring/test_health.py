@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from tests.lambda_events import api_gateway_event
+from benchmarks.lambda_events import api_gateway_event
 
 
 @pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_health_is_503_naming_the_database_when_it_fails(client, monkeypatch):
 
 @pytest.mark.django_db
 def test_responses_carry_the_lambda_request_id(dev_lambda):
-    from tests.zappa_lambda import LambdaContext, decode_api_gateway_response
+    from benchmarks.zappa_lambda import LambdaContext, decode_api_gateway_response
 
     context = LambdaContext(aws_request_id="req-1234")
     result = dev_lambda.invoke(api_gateway_event("GET", "/health"), context)
@@ -61,7 +61,7 @@ def test_backlog_and_dead_letters_are_reported_not_a_reason_for_503(client, user
 
 @pytest.mark.django_db
 def test_health_is_503_naming_the_broker_it_sends_to_when_it_is_down(client, settings):
-    from tests.aws_emulator import free_loopback_port
+    from benchmarks.aws_emulator import free_loopback_port
     from tests.helpers.pipelines import point_celery_app_at
 
     down = f"redis://127.0.0.1:{free_loopback_port()}/0"

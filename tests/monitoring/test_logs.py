@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 
 from tests.config.test_stage_secrets import stage_secret_values, zappa_stage_environment
-from tests.json_log_lines import json_lines_of
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
+from tests.helpers.json_log_lines import json_lines_of
 
 
 @pytest.fixture
@@ -91,8 +91,8 @@ def test_client_request_id_is_logged_as_its_own_field(rf, json_lines):
 LOG_LEVELS_SCRIPT = """
 import json, logging, sys, tempfile
 from pathlib import Path
-from tests.zappa_lambda import ZappaLambda, write_zappa_settings_module
-from tests.lambda_events import api_gateway_event
+from benchmarks.zappa_lambda import ZappaLambda, write_zappa_settings_module
+from benchmarks.lambda_events import api_gateway_event
 
 stage = sys.argv[1]
 with tempfile.TemporaryDirectory() as directory:

@@ -7,9 +7,9 @@ import socket
 import pytest
 from django.db import connection
 
+from benchmarks.lambda_events import api_gateway_event
 from monitoring.metrics import LATENCY_BUCKETS_MS, metrics_flush, percentile_ms
 from monitoring.models import MetricMinute
-from tests.lambda_events import api_gateway_event
 
 
 def emf_problems(line: dict) -> list[str]:

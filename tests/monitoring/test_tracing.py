@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from tests.lambda_events import api_gateway_event
-from tests.otlp_receiver import OtlpReceiver
-from tests.zappa_lambda import PROJECT_ROOT
+from benchmarks.lambda_events import api_gateway_event
+from benchmarks.otlp_receiver import OtlpReceiver
+from tests.helpers import PROJECT_ROOT
 
 TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
 LAMBDA_PARENT = "53995c3f42cd8ad8"
@@ -38,7 +38,7 @@ def cold_process(event: dict, endpoint: str, sampled: int, tmp_path):
     }
     # The handler answers, then the process lists the OpenTelemetry modules it imported.
     script = (
-        "import json, sys; from tests.zappa_lambda import main; main(); "
+        "import json, sys; from benchmarks.zappa_lambda import main; main(); "
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('opentelemetry'))))"
     )
     return subprocess.run(

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.lambda_events import queue_arn, sqs_messages_event
 from tests.helpers.pipelines import PROJECT_ROOT, database_url, point_celery_app_at
-from tests.lambda_events import queue_arn, sqs_messages_event
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
 MAX_RECEIVE_COUNT = 10

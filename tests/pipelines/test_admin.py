@@ -9,9 +9,8 @@ from monitoring.request_context import trace_bound
 from pipelines import exact_json
 from pipelines.models import DeadLetter
 from pipelines.services.dead_letters import dead_letter_store
-from pipelines.services.runs import run_start
 from pipelines.services.uploads import run_start_from_upload, upload_create
-from tests.helpers.pipelines import upload_stored
+from tests.helpers.pipelines import run_start_in_packets, upload_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +22,9 @@ def admin_client(client, make_user):
 
 
 def test_runs_show_progress_packets_and_result(admin_client, sqs_lambda, user):
-    run = run_start(owner=user, pipeline="sumArray", elements=list(range(10)), packet_size=4)
+    run = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=list(range(10)), packet_size=4
+    )
     pending = admin_client.get("/admin/pipelines/pipelinerun/").content.decode()
     assert "0 / 10 (0%)" in pending
 
@@ -39,7 +40,7 @@ def test_runs_show_progress_packets_and_result(admin_client, sqs_lambda, user):
 
 
 def test_dead_letters_can_be_replayed_and_dropped(admin_client, sqs_lambda, user):
-    run = run_start(owner=user, pipeline="sumArray", elements=[4, 5], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[4, 5], packet_size=1)
     lost = sqs_lambda.client.receive_message(
         QueueUrl=sqs_lambda.queues["map"].url, MaxNumberOfMessages=10
     )["Messages"]
@@ -102,11 +103,11 @@ def test_runs_show_when_they_were_sent_their_request_and_their_upload(
 ):
     # Given a run sent to the queue, started by a request with its id
     with trace_bound(request_id="req-admin-42"):
-        sent = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
+        sent = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
     sent.refresh_from_db()
     # And a run the queue never got (no queue configured: the broker is "down")
     settings.PIPELINE_QUEUE_URLS = {}
-    unsent = run_start(owner=user, pipeline="sumArray", elements=[3], packet_size=1)
+    unsent = run_start_in_packets(owner=user, pipeline="sumArray", elements=[3], packet_size=1)
     assert (sent.queued, unsent.queued) == (True, False)
 
     listing = admin_client.get("/admin/pipelines/pipelinerun/").content.decode()

@@ -11,10 +11,9 @@ from django.db import connection
 
 from pipelines import exact_json
 from pipelines.models import PipelineRun, ScratchpadEntry
-from pipelines.services.runs import run_start
-from tests.helpers.pipelines import point_celery_app_at
+from tests.helpers.pipelines import point_celery_app_at, run_start_in_packets
 from tests.helpers.tcp_proxy import TcpProxy
-from tests.waiting import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -72,7 +71,7 @@ def test_a_retry_that_cannot_be_published_is_redelivered_not_dropped(
     # and a step fails, so that its retry must be published
     proxy.refuse_new()
     point_celery_app_at(amqp_url, {})
-    run = run_start(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=5)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=5)
     wait_for(lambda: worker.log().count("Connection refused") >= 2, timeout=60, message=worker.log)
 
     # Then the message was handed back, never acknowledged as rejected: once the step and the
@@ -140,7 +139,9 @@ def test_a_run_finishes_after_the_broker_drops_mid_run(
     supervisor = RestartAlways(worker, concurrency=2, beat=True).start()
     try:
         wait_for(lambda: " ready." in worker.log(), timeout=90, message=worker.log)
-        run = run_start(owner=user, pipeline="sumArray", elements=list(range(3000)), packet_size=10)
+        run = run_start_in_packets(
+            owner=user, pipeline="sumArray", elements=list(range(3000)), packet_size=10
+        )
         wait_for(
             lambda: ScratchpadEntry.objects.filter(run_id=run.id).count() >= 30,
             timeout=90,

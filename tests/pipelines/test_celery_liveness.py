@@ -5,13 +5,12 @@ stored goes back to the broker instead of being lost."""
 import pytest
 from django.db import connection
 
+from benchmarks.aws_emulator import free_loopback_port
 from pipelines.messages import map_message
 from pipelines.models import DeadLetter, PipelineRun
-from pipelines.services.runs import run_start
 from pipelines.transports import messages_send
-from tests.aws_emulator import free_loopback_port
-from tests.helpers.pipelines import point_celery_app_at, sum_array_post
-from tests.waiting import wait_for
+from tests.helpers.pipelines import point_celery_app_at, run_start_in_packets, sum_array_post
+from tests.helpers.waiting import wait_for
 
 # Broker outages with real workers: the slow second step (README, "Tests").
 pytestmark = [
@@ -78,7 +77,7 @@ def dead_letter_outage():
 def test_a_message_whose_dead_letter_cannot_be_stored_goes_back_to_the_broker(
     celery_worker_factory, user, dead_letter_outage
 ):
-    run = run_start(owner=user, pipeline="sumArray", elements=[], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[], packet_size=1)
     poison = map_message(pipeline="sumArray", run_id=run.id, packet=0, elements=["x"])
     messages_send([poison])
     worker = celery_worker_factory(

@@ -12,13 +12,14 @@ from django.core import checks
 from django.utils import timezone
 
 from api.errors import ApiError
+from benchmarks.lambda_events import scheduled_event
 from pipelines import exact_json
 from pipelines.models import DeadLetter, Packet, PipelineRun, RunResult, ScratchpadEntry
 from pipelines.services.cleanup import runs_cleanup
 from pipelines.services.dead_letters import dead_letter_store
 from pipelines.services.runs import run_fail, run_start
 from pipelines.transports.sqs import SQS_BATCH_BYTES, batches_by_size
-from tests.lambda_events import scheduled_event
+from tests.helpers.pipelines import run_start_in_packets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,7 +106,9 @@ def test_a_run_waiting_in_a_backlog_is_left_alone_and_finishes(sqs_lambda, user,
     # Given a run whose messages sit in the queue with no consumer past the stall time
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     settings.PIPELINE_MAX_REDRIVES = 1
-    run = run_start(owner=user, pipeline="sumArray", elements=list(range(40)), packet_size=4)
+    run = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=list(range(40)), packet_size=4
+    )
     assert sqs_lambda.depth("map") == 10
 
     # When the cleanup job runs again and again
@@ -121,7 +124,7 @@ def test_a_run_waiting_in_a_backlog_is_left_alone_and_finishes(sqs_lambda, user,
 
 
 def test_a_failed_run_never_turns_done(sqs_lambda, user, client, auth_headers):
-    run = run_start(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=1)
     run_fail(run=run, reason="given up by an operator")
 
     sqs_lambda.drain()  # its messages still arrive
@@ -152,7 +155,9 @@ def test_a_run_that_cannot_be_sent_does_not_stop_the_cleanup_of_the_others(
     Packet.objects.create(
         run=oversized, index=0, element_count=1, elements_json="[" + "9" * 1_200_000 + "]"
     )
-    fine = run_start(owner=user, pipeline="sumArray", elements=[1, 2, 3, 4], packet_size=2)
+    fine = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=[1, 2, 3, 4], packet_size=2
+    )
     map_bodies(sqs_lambda)
     sqs_lambda.client.purge_queue(QueueUrl=sqs_lambda.queues["map"].url)  # fine's messages lost
     PipelineRun.objects.filter(id__in=[oversized.id, fine.id]).update(
@@ -174,7 +179,7 @@ def test_a_run_that_cannot_be_sent_does_not_stop_the_cleanup_of_the_others(
 
 
 def test_the_same_message_dead_lettered_again_updates_its_open_letter(user):
-    run = run_start(owner=user, pipeline="sumArray", elements=[], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[], packet_size=1)
     body = json.dumps(
         {"step": "map", "pipeline": "sumArray", "runId": "x", "packet": 0, "elements": ["poison"]}
     )
@@ -193,7 +198,7 @@ def test_the_same_message_dead_lettered_again_updates_its_open_letter(user):
 
 
 def test_letters_of_a_run_that_finished_after_all_are_resolved(sqs_lambda, user):
-    run_start(owner=user, pipeline="sumArray", elements=[5, 6], packet_size=1)
+    run_start_in_packets(owner=user, pipeline="sumArray", elements=[5, 6], packet_size=1)
     [first_body, *_] = sorted(map_bodies(sqs_lambda))
     # Its first packet had been dead-lettered (e.g. the database was down for a while)...
     letter = dead_letter_store(
@@ -213,8 +218,10 @@ def test_letters_of_a_run_that_finished_after_all_are_resolved(sqs_lambda, user)
 
 def test_finished_runs_lose_their_input_text_after_the_retention_time(sqs_lambda, user, settings):
     settings.PIPELINE_RETENTION_DAYS = 7
-    old = run_start(owner=user, pipeline="sumArray", elements=list(range(10)), packet_size=5)
-    recent = run_start(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=5)
+    old = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=list(range(10)), packet_size=5
+    )
+    recent = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=5)
     sqs_lambda.drain()
     PipelineRun.objects.filter(id=old.id).update(finished_at=timezone.now() - timedelta(days=8))
 

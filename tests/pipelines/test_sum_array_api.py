@@ -220,7 +220,7 @@ def test_the_extremes_of_the_range_are_accepted_and_summed_exactly_through_the_c
 ):
     from decimal import Decimal, localcontext
 
-    from tests.lambda_events import api_gateway_event
+    from benchmarks.lambda_events import api_gateway_event
 
     # Given the largest and the most precise numbers the range allows, in several packets
     settings.PIPELINE_PACKET_SIZE = 2

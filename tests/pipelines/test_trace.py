@@ -5,12 +5,12 @@ import json
 
 import pytest
 
+from benchmarks.lambda_events import api_gateway_event
+from benchmarks.zappa_lambda import LambdaContext, decode_api_gateway_response
 from pipelines.models import PipelineRun
+from tests.helpers.json_log_lines import json_lines_of
 from tests.helpers.pipelines import sum_array_post
-from tests.json_log_lines import json_lines_of
-from tests.lambda_events import api_gateway_event
-from tests.waiting import wait_for
-from tests.zappa_lambda import LambdaContext, decode_api_gateway_response
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,12 +6,12 @@ through the messages (their `trace` field)."""
 
 import pytest
 
+from benchmarks.lambda_events import api_gateway_event
+from benchmarks.otlp_receiver import OtlpReceiver
+from benchmarks.zappa_lambda import LambdaContext, decode_api_gateway_response
 from pipelines.models import PipelineRun
 from tests.helpers.pipelines import sum_array_post
-from tests.lambda_events import api_gateway_event
-from tests.otlp_receiver import OtlpReceiver
-from tests.waiting import wait_for
-from tests.zappa_lambda import LambdaContext, decode_api_gateway_response
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ the stop tests start their own.
 
 import pytest
 
-from tests.chromium import chromium, chromium_session  # noqa: F401
+from tests.helpers.chromium import chromium, chromium_session  # noqa: F401
 from tests.product.serve_process import start_serve
 
 

@@ -8,8 +8,8 @@ import time
 import urllib.error
 import urllib.request
 
+from tests.helpers import PROJECT_ROOT
 from tests.product.serve_process import ServeRun
-from tests.zappa_lambda import PROJECT_ROOT
 
 RUN_FINISHES_WITHIN_SECONDS = 60
 

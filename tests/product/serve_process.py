@@ -20,8 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.aws_emulator import free_loopback_port
-from tests.zappa_lambda import PROJECT_ROOT
+from benchmarks.aws_emulator import free_loopback_port
+from tests.helpers import PROJECT_ROOT
 
 SERVE_SCRIPT = PROJECT_ROOT / "scripts" / "serve"
 START_TIMEOUT_SECONDS = 120

@@ -4,7 +4,7 @@ changelist and a change page of every model render, styled (the issue: every adm
 
 import pytest
 
-from tests.chromium import off_loopback, record_requests
+from tests.helpers.chromium import off_loopback, record_requests
 from tests.product.product_client import admin_login, http_json, login_token, seed_dead_letter
 
 # The models the backoffice must show (docs/contract.md §5); the index may list more.

@@ -3,7 +3,7 @@
 
 from urllib.parse import quote
 
-from tests.chromium import off_loopback, record_requests
+from tests.helpers.chromium import off_loopback, record_requests
 
 QUERY = "{ __typename }"
 

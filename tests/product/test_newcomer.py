@@ -15,8 +15,8 @@ import uuid
 
 import requests
 
+from tests.helpers import PROJECT_ROOT
 from tests.product.serve_process import start_serve
-from tests.zappa_lambda import PROJECT_ROOT
 
 
 def test_the_index_links_docs_graphql_and_the_admin(served_product):

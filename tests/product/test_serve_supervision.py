@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import PROJECT_ROOT
+from tests.helpers.waiting import wait_for
 from tests.product.product_client import http_json, login_token, wait_for_run
 from tests.product.serve_process import SERVE_SCRIPT, serve_environment, start_serve
-from tests.waiting import wait_for
-from tests.zappa_lambda import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow]
 

@@ -22,9 +22,10 @@ from urllib.parse import quote
 
 import pytest
 
+from benchmarks.aws_emulator import free_loopback_port
+from benchmarks.zappa_settings import zappa_settings_text
 from items.models import Item
-from tests.aws_emulator import free_loopback_port
-from tests.zappa_lambda import PROJECT_ROOT, zappa_settings_text
+from tests.helpers import PROJECT_ROOT
 
 JS_DIR = PROJECT_ROOT / "tests" / "js"
 
@@ -181,7 +182,7 @@ def prod_graphql(request):
     request.getfixturevalue("db")
     settings = request.getfixturevalue("settings")
     client = request.getfixturevalue("client")
-    # prod's values (tests/items/test_graphql_endpoint.py checks the prod stage's defaults).
+    # prod's values (tests/graphql/test_graphql_endpoint.py checks the prod stage's defaults).
     settings.GRAPHQL_INTROSPECTION_ENABLED = False
     settings.GRAPHIQL_ENABLED = False
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.aws_emulator import free_loopback_port
+from benchmarks.aws_emulator import free_loopback_port
+from tests.helpers import PROJECT_ROOT
 from tests.helpers.workers import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.zappa_lambda import PROJECT_ROOT
 
 
 def process_group_alive(pgid: int) -> bool:

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.zappa_lambda import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 COMPLETE = {
     "DATABASE_URL": "postgres://nobody@127.0.0.1:9/never_reached",

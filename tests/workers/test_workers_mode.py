@@ -8,8 +8,8 @@ import secrets
 import pytest
 import requests
 
+from tests.helpers.waiting import wait_for
 from tests.helpers.workers import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.needs_rabbitmq, pytest.mark.slow]
 

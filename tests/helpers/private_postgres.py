@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.aws_emulator import free_loopback_port
+from benchmarks.aws_emulator import free_loopback_port
 
 SUPERUSER = "admin"
 

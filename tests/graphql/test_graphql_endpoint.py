@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.lambda_events import api_gateway_event
+from benchmarks.lambda_events import api_gateway_event
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -1,5 +1,6 @@
 """An OTLP/HTTP trace receiver on loopback: what the ADOT collector layer is to a Lambda
-function, for tests. It decodes each `POST /v1/traces` (protobuf) into plain span dicts."""
+function, for the tests and benchmarks/observability_overhead.py. It decodes each
+`POST /v1/traces` (protobuf) into plain span dicts."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -2,7 +2,7 @@
 
 Reusable by any test area: import the fixture into that area's conftest.py
 
-    from tests.chromium import chromium  # noqa: F401
+    from tests.helpers.chromium import chromium  # noqa: F401
 
 and use it synchronously:
 

@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
+from tests.helpers import PROJECT_ROOT
 from tests.helpers.local_server import local_server
-from tests.zappa_lambda import PROJECT_ROOT
 
 JS_DIR = PROJECT_ROOT / "tests" / "js"
 ITEMS_DOC = PROJECT_ROOT / "docs" / "items.md"

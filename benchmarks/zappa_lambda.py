@@ -16,8 +16,6 @@ from pathlib import Path
 
 from benchmarks.zappa_settings import zappa_settings_text
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def write_zappa_settings_module(directory: Path, stage: str, **kwargs) -> str:
     """Write the generated module into `directory` (put on sys.path); return its name."""
@@ -99,7 +97,7 @@ class ZappaLambda:
 
 
 def main() -> None:
-    """`python -m tests.zappa_lambda STAGE DJANGO_SETTINGS EVENT_JSON`: a cold process
+    """`python -m benchmarks.zappa_lambda STAGE DJANGO_SETTINGS EVENT_JSON`: a cold process
     answers one event and prints the decoded response as JSON (used by cold-start tests).
     ZAPPA_STAGE_OVERRIDES (JSON) replaces keys of the stage, as `lambda_for_stage` does."""
     import tempfile
