@@ -21,27 +21,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-NOT_SOURCE = (
-    ".git",
-    ".venv",
-    ".venv-*",
-    "var",
-    "dist",
-    "staticfiles",
-    "node_modules",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".zappa",
-    "*.egg-info",
-)
+
+from benchmarks.project_copy import project_copy_to  # noqa: E402
+
 STEP_LINE = re.compile(r"^    (?P<step>[^.].*?): (?P<seconds>\d+\.\d) s$", re.M)
 FUNCTIONS = ("dev_workers", "dev_browser", "dev")
 
 
 def project_copy(directory: Path) -> Path:
     copy = directory / "project"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True)
+    project_copy_to(copy)
     (copy / ".venv").symlink_to(Path(sys.prefix).resolve())
     (copy / "dist").mkdir()
     with zipfile.ZipFile(copy / "dist" / "chromium-layer-153.0.0.zip", "w") as zipped:

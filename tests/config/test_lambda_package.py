@@ -4,30 +4,15 @@ It is built from a copy of the project in a temporary directory, so the test lea
 checkout as it found it (no .venv-deploy/, dist/ or staticfiles/ written into it).
 """
 
-import shutil
 import subprocess
 import zipfile
 
 import pytest
 
+from benchmarks.project_copy import project_copy_to
 from tests.helpers import PROJECT_ROOT
 
 DIRECT_UPLOAD_LIMIT = 50 * 1000 * 1000
-# What a clean clone does not have: never copied, never packaged.
-NOT_SOURCE = (
-    ".git",
-    ".venv",
-    ".venv-*",
-    "var",
-    "dist",
-    "staticfiles",
-    "node_modules",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".zappa",
-    "*.egg-info",
-)
 BUILD_OUTPUTS = (".venv-deploy", "dist", "staticfiles")
 
 
@@ -42,9 +27,7 @@ def outputs_in_checkout() -> dict[str, float | None]:
 def test_dev_package_is_under_the_direct_upload_limit_and_complete(tmp_path):
     before = outputs_in_checkout()
     project = tmp_path / "project"
-    shutil.copytree(
-        PROJECT_ROOT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True
-    )
+    project_copy_to(project)
     archive = tmp_path / "dev.zip"
 
     process = subprocess.run(

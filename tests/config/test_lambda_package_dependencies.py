@@ -4,7 +4,6 @@ fix, and passes the offline dependency check (requirements/dependency-policy.tom
 The packages are built by the public entry point, scripts/package, from a copy of the project
 (as tests/config/test_lambda_package.py does), then read as zip files."""
 
-import shutil
 import subprocess
 import zipfile
 from email.parser import HeaderParser
@@ -12,7 +11,7 @@ from email.parser import HeaderParser
 import pytest
 from packaging.version import Version
 
-from tests.config.test_lambda_package import NOT_SOURCE
+from benchmarks.project_copy import project_copy_to
 from tests.helpers import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -25,9 +24,7 @@ URLLIB3_FIXED = Version("2.6.3")  # CVE-2026-21441, the last of urllib3's 2025-2
 def built(tmp_path_factory) -> dict[str, object]:
     work = tmp_path_factory.mktemp("packages")
     project = work / "project"
-    shutil.copytree(
-        PROJECT_ROOT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True
-    )
+    project_copy_to(project)
     archives = {}
     for kind, stage in PACKAGES.items():
         archive = work / f"{stage}.zip"

@@ -8,7 +8,6 @@ developer's shell would have it: `scripts/deploy dev --infra-only`, then plain
 """
 
 import os
-import shutil
 import subprocess
 import time
 import zipfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.config.test_lambda_package import NOT_SOURCE
+from benchmarks.project_copy import project_copy_to
 from tests.helpers import PROJECT_ROOT
 
 CHROMIUM_LAYER = "serverless-handbook-chromium"
@@ -32,7 +31,7 @@ FUNCTIONS = {"dev": WEB, "dev_workers": WORKERS, "dev_browser": BROWSER}
 @pytest.fixture(scope="session")
 def project(tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("deploy") / "project"
-    shutil.copytree(PROJECT_ROOT, copy, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True)
+    project_copy_to(copy)
     (copy / ".venv").symlink_to((PROJECT_ROOT / ".venv").resolve())
     # Given the browser's Chromium layer built (scripts/chromium-lambda layer), not published
     (copy / "dist").mkdir()
