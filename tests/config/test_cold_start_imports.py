@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from benchmarks.lambda_events import api_gateway_event
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, cold_process_environ
 
 HEAVY_FOR_HELLO = [
     "rest_framework.serializers",
@@ -47,15 +47,7 @@ print(json.dumps({"status": result["statusCode"], "loaded": loaded}))
 
 
 def test_cold_hello_imports_no_heavy_library(tmp_path):
-    environ = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "SECRETS_SOURCE": "env",
-        "SECRET_KEY": "x" * 50,
-        "JWT_SIGNING_KEY": "y" * 50,
-        "DATABASE_URL": "sqlite:///:memory:",
-    }
+    environ = cold_process_environ(tmp_path)
     event = api_gateway_event("GET", "/hello?name=Ann")
 
     process = subprocess.run(

@@ -2,7 +2,6 @@
 serve it without importing them, and each one's `first_segments` covers all it serves."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -10,7 +9,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, get_script_prefix, resolve, reverse
 
 from benchmarks.lambda_events import api_gateway_event
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, cold_process_environ
 
 
 def _guarded_includes() -> list[tuple[URLResolver, tuple[str, ...]]]:
@@ -60,15 +59,7 @@ print(json.dumps({"status": result["statusCode"],
 
 
 def test_a_cold_item_request_imports_only_the_items_views(tmp_path):
-    environ = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "SECRETS_SOURCE": "env",
-        "SECRET_KEY": "x" * 50,
-        "JWT_SIGNING_KEY": "y" * 50,
-        "DATABASE_URL": "sqlite:///:memory:",
-    }
+    environ = cold_process_environ(tmp_path)
     # No token: the 401 comes from the items view's authentication, after URL resolution.
     event = api_gateway_event("GET", "/item/00000000-0000-0000-0000-000000000000")
 
