@@ -44,7 +44,13 @@ def test_the_development_environment_passes():
     process = run("--env", str(PROJECT_ROOT / ".venv"))
 
     assert process.returncode == 0, process.stderr
-    assert process.stdout.count("tolerated") == 3  # the one exception, all of it
+    tolerated = [line for line in process.stdout.splitlines() if "tolerated" in line]
+    # the one exception, pyppeteer's declared caps; its importlib-metadata line shows only
+    # where that backport is not installed (a virtualenv upgraded from older pins has it)
+    assert all("pyppeteer 2.0.0 has requirement" in line for line in tolerated)
+    assert {"urllib3", "websockets"} <= {
+        name for line in tolerated for name in ("urllib3", "websockets") if f" {name}<" in line
+    }
     assert process.stdout.strip().endswith("dependency-check: ok")
 
 
