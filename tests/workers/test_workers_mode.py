@@ -13,15 +13,23 @@ from tests.helpers.workers import ADMIN_PASSWORD, ADMIN_USERNAME
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.needs_rabbitmq, pytest.mark.slow]
 
+STARTUP = 360  # seconds for gunicorn to answer and each worker to be ready
+
 
 @pytest.fixture(scope="module")
 def web(deployment):
     """The deployment once gunicorn answers and both workers are consuming."""
-    wait_for(lambda: answers(f"{deployment.base_url}/health"), timeout=120, message=deployment.logs)
+    # scripts/web runs collectstatic (hashing and compressing every file) before gunicorn: a
+    # few seconds on a quiet machine, but it overran 120 s with other suites loading 2 cores.
+    wait_for(
+        lambda: answers(f"{deployment.base_url}/health"), timeout=STARTUP, message=deployment.logs
+    )
     for name in ("worker1", "worker2"):
         process = next(p for p in deployment.processes if p.name == name)
         wait_for(
-            lambda process=process: " ready." in process.log(), timeout=120, message=deployment.logs
+            lambda process=process: " ready." in process.log(),
+            timeout=STARTUP,
+            message=deployment.logs,
         )
     return deployment
 
