@@ -35,12 +35,12 @@ def observed(
     never succeeds is counted elsewhere (a run's outcome). Exceptions propagate."""
     started = time.perf_counter()
     outcome = "ok"
-    with (
-        trace_bound(request_id=request_id, invocation_id=invocation_id),
+    spanned = (
         traced_span(span, request_id=request_id, parent_header=trace_parent, attributes=attributes)
         if span
-        else nullcontext(),
-    ):
+        else nullcontext()
+    )
+    with trace_bound(request_id=request_id, invocation_id=invocation_id), spanned:
         try:
             yield
         except Exception as exc:
