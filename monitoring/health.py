@@ -1,23 +1,21 @@
 """What GET /health reports, and what decides its status.
 
-503 only for what makes this instance unable to serve: the database, and the Celery broker
-where this instance sends pipeline messages. Backlog, dead letters and unapplied migrations
-are reported, never a reason to take every instance out of rotation. Cheap enough for a load
-balancer every few seconds: the broker is asked at most every HEALTH_BROKER_CACHE_SECONDS,
-the migration state once per process (it changes only with a deploy).
+503 only for what makes this instance unable to serve: the database, and the checks the
+features register (pipelines: the Celery broker it sends to). Gauges (backlog, dead letters)
+and unapplied migrations are reported, never a reason to take every instance out of rotation.
+Cheap enough for a load balancer every few seconds: the migration state is read once per
+process (it changes only with a deploy); docs/monitoring.md, "/health".
 """
 
-import time
 from functools import cache
 
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.utils.module_loading import import_string
 
-from monitoring.registry import gauges
+from monitoring.registry import gauges, health_checks
 
-_broker_checked: tuple[float, str] | None = None
+SERVING = ("ok", "not used")
 
 
 def database_status() -> str:
@@ -30,28 +28,6 @@ def database_status() -> str:
     return "ok"
 
 
-def broker_status() -> str:
-    """The Celery broker this instance sends to, if any (SQS on Lambda is AWS's to keep up)."""
-    global _broker_checked
-    if settings.PIPELINE_TRANSPORT != "celery":
-        return "not used"
-    broker_url = settings.CELERY_BROKER_URL
-    if broker_url.startswith(("filesystem", "memory")):
-        return "ok"  # in-process or a local folder: nothing to reach
-    now = time.monotonic()
-    if _broker_checked and now - _broker_checked[0] < settings.HEALTH_BROKER_CACHE_SECONDS:
-        return _broker_checked[1]
-    app = import_string(settings.PIPELINE_CELERY_APP)  # Celery only where it is the transport
-    try:
-        with app.connection_for_write() as broker:
-            broker.ensure_connection(max_retries=1, timeout=2)
-        status = "ok"
-    except Exception as exc:
-        status = f"error: {type(exc).__name__}"
-    _broker_checked = (now, status)
-    return status
-
-
 @cache
 def migrations_status() -> str:
     executor = MigrationExecutor(connection)
@@ -61,8 +37,13 @@ def migrations_status() -> str:
 
 def health_report() -> tuple[bool, dict]:
     """(able to serve, the JSON body)."""
-    body: dict = {"database": database_status(), "broker": broker_status()}
-    serving = body["database"] == "ok" and body["broker"] in ("ok", "not used")
+    body: dict = {"database": database_status()}
+    for name, check in health_checks():  # the features' own (pipelines: "broker")
+        try:
+            body[name] = check()
+        except Exception as exc:  # a check that cannot tell is not ok
+            body[name] = f"error: {type(exc).__name__}"
+    serving = all(status in SERVING for status in body.values())
     if body["database"] == "ok":
         body["migrations"] = migrations_status()
         registered = gauges()  # the features' counts (pipelines: backlog, dead letters)

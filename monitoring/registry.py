@@ -1,5 +1,6 @@
-"""What the feature apps add to monitoring, so monitoring imports none of them: gauges (counts
-that /health and the pulse dashboard show) and alarm rules. A feature registers them from its
+"""What the feature apps add to monitoring, so monitoring imports none of them: health checks
+(what /health's status depends on), gauges (counts that /health and the pulse dashboard show)
+and alarm rules. A feature registers them from its
 AppConfig.ready() by dotted path (as django-health-check's backends register in its registry);
 they are imported on first use, so a cold start that never asks pays for none of them."""
 
@@ -25,8 +26,15 @@ class Gauge:
         return import_string(self.count_path)()
 
 
+_health_checks: dict[str, str] = {}  # /health's key → dotted path
 _gauges: dict[str, Gauge] = {}
 _alarm_rules: dict[str, str] = {}  # dotted path → itself: ordered, registered once
+
+
+def health_check_register(name: str, status_path: str) -> None:
+    """A function () -> str: "ok", "not used", or what is wrong ("error: …"), which makes
+    /health 503: register only what this instance cannot serve without."""
+    _health_checks[name] = status_path
 
 
 def gauge_register(name: str, count_path: str, *, label: str) -> None:
@@ -36,6 +44,10 @@ def gauge_register(name: str, count_path: str, *, label: str) -> None:
 def alarm_rule_register(rule_path: str) -> None:
     """A function (*, now) -> list[monitoring.alarms.Firing]: the incidents it sees now."""
     _alarm_rules[rule_path] = rule_path
+
+
+def health_checks() -> list[tuple[str, Callable[[], str]]]:
+    return [(name, import_string(path)) for name, path in _health_checks.items()]
 
 
 def gauges() -> list[Gauge]:

@@ -10,11 +10,12 @@ class PipelinesConfig(AppConfig):
     def ready(self):
         # Registers the built-in pipelines (plain Python, nothing heavy) and the system checks;
         # in ready(), where Django's docs put registration, once every app's models are loaded.
-        from monitoring.registry import alarm_rule_register, gauge_register
+        from monitoring.registry import alarm_rule_register, gauge_register, health_check_register
         from pipelines import builtin, checks  # noqa: F401
 
         # By dotted path: monitoring imports them when /health, the dashboard or the alarms
         # first ask, so a cold /hello imports none of the queries.
+        health_check_register("broker", "pipelines.health.broker_status")
         gauge_register(
             "backlog",
             "pipelines.selectors.runs_pending_count",

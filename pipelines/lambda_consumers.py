@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 def _consume(step: str, event, context) -> dict:
-    # Each record's lines carry its run's request id; all carry this invocation's id.
+    # Every line carries this invocation's id, the batch's own too; step_handle observes each
+    # record under its run's request id.
     with trace_bound(request_id=None, invocation_id=request_id_from_lambda_context(context)):
         return _consume_records(step, event)
 
@@ -69,8 +70,7 @@ def consume_reduce(event, context):
 
 def _scheduled(name: str, job, context):
     try:
-        with trace_bound(request_id=None, invocation_id=request_id_from_lambda_context(context)):
-            return scheduled_job_run(name, job)
+        return scheduled_job_run(name, job, invocation_id=request_id_from_lambda_context(context))
     except Exception as exc:
         # Never a TypeError out of here: Zappa would run the job again with another signature.
         raise RuntimeError(f"{name} failed: {exc!r}") from exc

@@ -1,13 +1,6 @@
-"""Celery adapter: thin tasks around the services; they own only the retry policy.
-
-A failing message is retried with exponential backoff; after PIPELINE_MAX_ATTEMPTS (10)
-attempts it is stored as a dead letter (visible in the admin, replayable) instead of
-being retried again; if storing it fails (database down), or the retry cannot be published
-(broker down), the message goes back to the broker for another try instead of being
-acknowledged and lost. acks_late +
-reject_on_worker_lost: a worker killed mid-task leaves the message to be delivered again,
-and the replayable steps make that redelivery harmless.
-"""
+"""Celery adapter: thin tasks around the services; they own only the retry policy (backoff,
+then a dead letter; back to the broker rather than lost when the database or the broker is
+down; acks_late, so a killed worker's message is delivered again): docs/pipelines.md."""
 
 import logging
 
@@ -35,6 +28,7 @@ logger = logging.getLogger(__name__)
     time_limit=settings.PIPELINE_STEP_TIME_LIMIT,
 )
 def run_step(self, step: str, body: str) -> None:
+    # The task id is on every line, the retry policy's too; step_handle observes the step.
     with trace_bound(request_id=None, invocation_id=self.request.id):
         _run_step(self, step, body)
 
@@ -86,11 +80,11 @@ def _retry_or_redeliver(task, step: str, exc: Exception, *, countdown: float) ->
 
 @shared_task(name="pipelines.cleanup", bind=True)
 def cleanup(self) -> dict:
-    with trace_bound(request_id=None, invocation_id=self.request.id):
-        return scheduled_job_run("pipelines.cleanup", runs_cleanup)
+    return scheduled_job_run("pipelines.cleanup", runs_cleanup, invocation_id=self.request.id)
 
 
 @shared_task(name="pipelines.stall_watch", bind=True)
 def stall_watch(self) -> dict:
-    with trace_bound(request_id=None, invocation_id=self.request.id):
-        return scheduled_job_run("pipelines.stall_watch", runs_stall_watch)
+    return scheduled_job_run(
+        "pipelines.stall_watch", runs_stall_watch, invocation_id=self.request.id
+    )

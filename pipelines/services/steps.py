@@ -3,16 +3,13 @@
 Each is replayable: a message delivered twice finds its "done" mark and changes nothing."""
 
 import logging
-import time
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from monitoring.metrics import metric_record
-from monitoring.request_context import trace_bound
-from monitoring.tracing import traced_span
+from monitoring.jobs import observed
 from pipelines import exact_json
 from pipelines.arithmetic import exact_arithmetic
 from pipelines.messages import MAP, StepMessage, message_parse, reduce_message
@@ -24,7 +21,6 @@ from pipelines.services.runs import run_fail, run_finish
 from pipelines.transports import messages_send
 
 logger = logging.getLogger(__name__)
-access_logger = logging.getLogger("monitoring.access")
 
 
 def step_handle(*, step: str, body: str) -> None:
@@ -33,50 +29,27 @@ def step_handle(*, step: str, body: str) -> None:
     Its log lines carry the request id of the HTTP request that started the run; one access
     line and one metric event per message (part `pipelines.<pipeline>`)."""
     message = message_parse(body, expected_step=step)
-    started = time.perf_counter()
-    outcome = "ok"
-    span_attributes = {"pipeline": message.pipeline, "pipeline.step": message.step}
-    span_attributes["pipeline.run_id"] = str(message.run_id)
-    with (
-        trace_bound(request_id=message.request_id),
-        traced_span(
-            f"pipeline.{message.step}",
-            request_id=message.request_id,
-            parent_header=message.trace,
-            attributes=span_attributes,
-        ),
+    run_id = str(message.run_id)
+    with observed(
+        f"pipelines.{message.pipeline}",
+        label=f"pipeline {message.pipeline} {message.step}",
+        request_id=message.request_id,
+        span=f"pipeline.{message.step}",
+        trace_parent=message.trace,
+        attributes={
+            "pipeline": message.pipeline,
+            "pipeline.step": message.step,
+            "pipeline.run_id": run_id,
+        },
+        log_fields={"step": message.step, "run_id": run_id, "packet": message.packet},
+        retried=True,  # a failed attempt is retried: the run's failure is counted when it fails
     ):
-        try:
-            if message.step == MAP and message.byte_range is not None:
-                range_map(message=message)
-            elif message.step == MAP:
-                packet_map(message=message)
-            else:
-                run_reduce(message=message)
-        except Exception as exc:
-            outcome = f"error: {type(exc).__name__}"
-            raise
-        finally:
-            duration_ms = (time.perf_counter() - started) * 1000
-            access_logger.info(
-                "pipeline %s %s %s",
-                message.pipeline,
-                message.step,
-                outcome,
-                extra={
-                    "route": f"pipelines.{message.pipeline}",
-                    "step": message.step,
-                    "run_id": str(message.run_id),
-                    "packet": message.packet,
-                    "outcome": outcome,
-                    "duration_ms": round(duration_ms, 3),
-                },
-            )
-            metric_record(
-                part=f"pipelines.{message.pipeline}",
-                errors=int(outcome != "ok"),
-                duration_ms=duration_ms,
-            )
+        if message.step == MAP and message.byte_range is not None:
+            range_map(message=message)
+        elif message.step == MAP:
+            packet_map(message=message)
+        else:
+            run_reduce(message=message)
 
 
 def packet_map(*, message: StepMessage) -> bool:

@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from benchmarks.lambda_events import api_gateway_event
+from monitoring import registry
 
 
 @pytest.mark.django_db
@@ -89,8 +90,6 @@ def count_that_fails() -> int:
 def test_a_gauge_that_cannot_count_is_reported_in_every_gauge_not_a_503(
     client, settings, monkeypatch
 ):
-    from monitoring import registry
-
     settings.PIPELINE_TRANSPORT = "sqs"
     # A feature's count failing as it would before its tables are migrated.
     monkeypatch.setitem(
@@ -105,3 +104,56 @@ def test_a_gauge_that_cannot_count_is_reported_in_every_gauge_not_a_503(
     body = response.json()
     assert (body["backlog"], body["dead_letters"]) == ("error: ProgrammingError",) * 2
     assert (body["status"], body["database"]) == ("ok", "ok")
+
+
+def search_index_down() -> str:
+    return "error: ConnectionRefusedError"
+
+
+def check_that_raises() -> str:
+    raise RuntimeError("cannot tell")
+
+
+@pytest.fixture
+def check_registered(monkeypatch):
+    """Registers a health check for one test, as a feature's apps.py would."""
+
+    def register(name: str, check) -> None:
+        monkeypatch.setitem(registry._health_checks, name, f"{__name__}.{check.__name__}")
+
+    return register
+
+
+@pytest.mark.django_db
+def test_a_registered_health_check_that_fails_makes_it_503_naming_it(
+    client, settings, check_registered
+):
+    # Given a feature's check that is down, another's that raises, and no broker to ask
+    settings.PIPELINE_TRANSPORT = "sqs"
+    check_registered("search", search_index_down)
+    check_registered("cache", check_that_raises)
+
+    response = client.get("/health")
+
+    body = response.json()
+    assert (response.status_code, body["status"]) == (503, "error")
+    assert body["search"] == "error: ConnectionRefusedError"
+    assert body["cache"] == "error: RuntimeError"
+    assert (body["database"], body["broker"]) == ("ok", "not used")
+
+
+@pytest.mark.django_db
+def test_the_health_body_keeps_its_keys_in_order(client, settings):
+    settings.PIPELINE_TRANSPORT = "sqs"
+
+    body = client.get("/health").json()
+
+    assert list(body) == [
+        "status",
+        "database",
+        "broker",
+        "migrations",
+        "backlog",
+        "dead_letters",
+        "stage",
+    ]

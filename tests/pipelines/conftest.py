@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.lambda_events import queue_arn, sqs_messages_event
+from tests.helpers.observed import access_lines, metric_events  # noqa: F401
 from tests.helpers.pipelines import PROJECT_ROOT, database_url, point_celery_app_at
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
