@@ -54,7 +54,7 @@ with open(sys.argv[1], "rb") as file:  # as the PUT view hands over its request 
     upload_store(owner=user, pipeline="sumArray", upload_id=target.upload.id, stream=file,
                  content_length=None)
 posted = time.perf_counter()
-run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=target.upload.id)
+run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=target.upload.id).run
 print(json.dumps({"run_id": str(run.id), "started": wall, "posted": wall + posted - started,
                   "accepted": time.perf_counter() - started, "post": time.perf_counter() - posted,
                   "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))

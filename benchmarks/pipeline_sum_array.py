@@ -163,7 +163,7 @@ def run_pipeline(array: list, concurrency: int) -> dict:
         BaseDatabaseWrapper.commit = counting_commit
         started = time.perf_counter()
         with connection.execute_wrapper(count_statement):
-            run = run_start(owner=user, pipeline="sumArray", elements=array)
+            run = run_start(owner=user, pipeline="sumArray", elements=array).run
         accepted = time.perf_counter() - started
         BaseDatabaseWrapper.commit = commit
         wait_until(

@@ -94,9 +94,9 @@ django.setup()
 from django.contrib.auth import get_user_model
 from pipelines.services.runs import run_start
 owner, _ = get_user_model().objects.get_or_create(username="bench")
-run = run_start(owner=owner, pipeline="sumArray", elements=list(range(int(sys.argv[1]))))
-assert run.queued, "the broker did not take the run"
-print(run.id)
+started = run_start(owner=owner, pipeline="sumArray", elements=list(range(int(sys.argv[1]))))
+assert started.queued, "the broker did not take the run"
+print(started.run.id)
 """
 
 

@@ -145,17 +145,16 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
     fields = readonly_fields
-    # Each row asks the media storage for its file's size (on S3 one HEAD request).
+    # Each row asks the media storage for its file's size (on S3 a HEAD request), an
+    # unstarted upload's row twice (its state says whether the file came).
     list_per_page = 50
 
     @staticmethod
     def _file_size(upload) -> int | None:
-        if not hasattr(upload, "_file_size"):
-            try:
-                upload._file_size = default_storage.size(upload.storage_name)
-            except Exception:  # no file: not sent yet, or deleted by the retention step
-                upload._file_size = None
-        return upload._file_size
+        try:
+            return default_storage.size(upload.storage_name)
+        except Exception:  # no file: not sent yet, or deleted by the retention step
+            return None
 
     @admin.display(description="size (bytes)")
     def size(self, upload):

@@ -10,11 +10,11 @@ from accounts.scope_names import PIPELINES_RUN
 from api.api_docs import error_responses
 from api.request_body import json_body_of
 from pipelines import api_docs
+from pipelines.api_errors import DomainErrorsMixin
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status
 from pipelines.services.runs import run_start
 from pipelines.services.uploads import run_start_from_upload, upload_create, upload_store
-from pipelines.upload_errors import UploadErrorsMixin
 
 # 401, 403, 429 and a body's 400/413 are added by config.api_docs_hooks from the view.
 ARRAY_ID_PARAMETER = OpenApiParameter(
@@ -25,7 +25,7 @@ ARRAY_ID_PARAMETER = OpenApiParameter(
 )
 
 
-class RunStartApi(UploadErrorsMixin, APIView):
+class RunStartApi(DomainErrorsMixin, APIView):
     required_scopes = [PIPELINES_RUN]
     throttle_classes = [UserRateLimit.of(PIPELINE_RUNS)]  # per user, all pipelines together
     parser_classes = [ExactJSONParser]
@@ -36,16 +36,16 @@ class RunStartApi(UploadErrorsMixin, APIView):
         data = request.data if request.stream is not None else None
         if isinstance(data, dict) and "upload" in data:
             # The input is a file uploaded before (POST /<pipeline>/uploads).
-            run = run_start_from_upload(
+            started = run_start_from_upload(
                 owner=request.user, pipeline=self.pipeline, upload_id=data["upload"]
             )
-            body = {"status": "success", "upload": str(run.upload_id)}
+            body = {"status": "success", "upload": str(started.run.upload_id)}
         else:
             elements = json_body_of(request, shape="array")
-            run = run_start(owner=request.user, pipeline=self.pipeline, elements=elements)
+            started = run_start(owner=request.user, pipeline=self.pipeline, elements=elements)
             body = {"status": "success", "array": elements}
-        body.update({"arrayId": str(run.id), "queued": run.queued is not False})
-        if run.queued is False:
+        body.update({"arrayId": str(started.run.id), "queued": started.queued is not False})
+        if started.queued is False:
             # Kept, not lost: the cleanup job sends it once the queue answers again.
             body["message"] = (
                 "The run is stored but the queue is not answering; it will be "
@@ -54,7 +54,7 @@ class RunStartApi(UploadErrorsMixin, APIView):
         return Response(body)
 
 
-class UploadCreateApi(UploadErrorsMixin, APIView):
+class UploadCreateApi(DomainErrorsMixin, APIView):
     """POST /<pipeline>/uploads: where to send the input file (docs/pipelines.md)."""
 
     required_scopes = [PIPELINES_RUN]
@@ -82,7 +82,7 @@ class UploadCreateApi(UploadErrorsMixin, APIView):
         return Response(body)
 
 
-class UploadBodyApi(UploadErrorsMixin, APIView):
+class UploadBodyApi(DomainErrorsMixin, APIView):
     """PUT /<pipeline>/uploads/<uploadId>: the file, as the body (media storage off S3)."""
 
     required_scopes = [PIPELINES_RUN]

@@ -1,16 +1,10 @@
 """Exact arithmetic for pipelines: integers stay integers, decimals never round.
 
-Decimal's default context rounds to 28 significant digits; sums of inputs like 1e30 + 0.1
-would silently lose digits. Here any rounding raises instead (and the step is retried, then
-dead-lettered), so a result is exact or absent, never approximately right.
-
-The supported range (docs/contract.md §2.5, docs/pipelines.md "Which numbers /sumArray accepts"): an
-element has at most MAX_INTEGER_DIGITS digits before the decimal point and at most
-MAX_FRACTION_DIGITS after it, as written. Checked at POST, so every accepted run can be
-summed: the sum of up to 10**MAX_COUNT_DIGITS elements, each doubled, then has at most
-MAX_INTEGER_DIGITS + MAX_COUNT_DIGITS + 1 digits before the point (within Python's
-int-to-text limit of 4300 digits, so integer sums can be written out) and fits the exact
-context's precision whole.
+Decimal's default context rounds to 28 significant digits (1e30 + 0.1 would lose digits);
+here any rounding raises instead, so the step is retried then dead-lettered, and a result is
+exact or absent, never approximately right. The range of an element (checked at POST) is
+chosen so every accepted run can be summed and written out: docs/pipelines.md "Which numbers
+/sumArray accepts" and the limits below.
 """
 
 import sys
@@ -21,6 +15,7 @@ MAX_INTEGER_DIGITS = 4000
 MAX_FRACTION_DIGITS = 4000
 # Elements in one run are far fewer than 10**18 (PIPELINE_MAX_ELEMENTS, 100 000 by default).
 MAX_COUNT_DIGITS = 18
+# The digits before the point of a sum of that many elements, each doubled.
 SUM_INTEGER_DIGITS = MAX_INTEGER_DIGITS + MAX_COUNT_DIGITS + 1
 _PYTHON_INT_TEXT_DIGITS = 4300  # sys.get_int_max_str_digits() default (0 means no limit)
 _PRECISION = 10_000

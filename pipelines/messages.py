@@ -1,19 +1,7 @@
-"""The plain JSON messages the steps exchange; readable in a queue console or dead-letter view.
-
-    map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3, "elements": [...]}
-    map:    {"step": "map", "pipeline": "sumArray", "runId": "...", "packet": 3,
-             "range": [12582912, 16777216]}
-    reduce: {"step": "reduce", "pipeline": "sumArray", "runId": "..."}
-
-A map message with a "range" instead of "elements" (a run whose input is an uploaded file)
-reads the lines starting in bytes [start, end) of the run's file itself
-(pipelines.services.ranges): the input text is never copied into a message or the database.
-
-Both may carry "requestId": the id of the HTTP request that started the run, so the
-consumers' log lines for the run carry it too (one id traces the run across the queues).
-A message sent inside a sampled span also carries "trace", that span's X-Ray trace header,
-so the step's span joins the same trace (monitoring/tracing.py).
-"""
+"""The plain JSON messages the steps exchange (docs/pipelines.md "The framework"): a map of
+a packet's elements or of a file's byte range, and a reduce. Plain JSON so a queue console
+or the dead-letter view shows them as they are; they carry the starting request's id and the
+sending span's trace header, so one id follows a run across the queues."""
 
 import uuid
 from dataclasses import dataclass, replace
@@ -124,26 +112,27 @@ def _message_parse(body: str, expected_step: str | None) -> tuple[StepMessage, s
             raise MalformedMessage(f"unexpected step {step!r}")
         run_id = uuid.UUID(data["runId"])
         pipeline = data["pipeline"]
-        request_id = data.get("requestId")
-        if not isinstance(request_id, str) or len(request_id) > REQUEST_ID_MAX_LENGTH:
-            request_id = None  # a trace id, never trusted for anything but logs
-        trace = data.get("trace")
-        if not isinstance(trace, str) or len(trace) > TRACE_HEADER_MAX_LENGTH:
-            trace = None
+        # A trace id, never trusted for anything but logs.
+        request_id = _text_or_none(data.get("requestId"), REQUEST_ID_MAX_LENGTH)
+        trace = _text_or_none(data.get("trace"), TRACE_HEADER_MAX_LENGTH)
         if step == REDUCE:
             return StepMessage(REDUCE, pipeline, run_id, request_id=request_id), trace
-        packet = data["packet"]
-        if "range" in data:
-            return _range_message_parse(data, pipeline, run_id, packet, request_id), trace
-        elements = data["elements"]
-        if (
-            isinstance(packet, bool)
-            or not isinstance(packet, int)
-            or not isinstance(elements, list)
-        ):
-            raise MalformedMessage("packet must be an integer and elements a list")
-        return StepMessage(MAP, pipeline, run_id, packet, elements, request_id=request_id), trace
+        return _map_message_parse(data, pipeline, run_id, request_id), trace
     except MalformedMessage:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MalformedMessage(f"not a pipeline message: {exc}") from exc
+
+
+def _text_or_none(value, max_length: int) -> str | None:
+    return value if isinstance(value, str) and len(value) <= max_length else None
+
+
+def _map_message_parse(data: dict, pipeline: str, run_id, request_id) -> StepMessage:
+    packet = data["packet"]
+    if "range" in data:
+        return _range_message_parse(data, pipeline, run_id, packet, request_id)
+    elements = data["elements"]
+    if isinstance(packet, bool) or not isinstance(packet, int) or not isinstance(elements, list):
+        raise MalformedMessage("packet must be an integer and elements a list")
+    return StepMessage(MAP, pipeline, run_id, packet, elements, request_id=request_id)

@@ -1,103 +1,147 @@
-"""Runs: start one (validate, cut into packets, store, send), send its messages, finish or
-fail it."""
+"""Runs: start one (the one home for it: store, then send its first messages), send its
+messages, finish or fail it. A run's input is a JSON array (run_start, here) or an uploaded
+file (pipelines/services/uploads.py); both start through run_store_and_send."""
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from api.errors import ApiError
 from monitoring.metrics import metric_record
 from monitoring.request_context import current_request_id
 from pipelines import exact_json
 from pipelines.messages import REQUEST_ID_MAX_LENGTH, StepMessage, map_message
 from pipelines.models import DeadLetter, Packet, PipelineRun, RunResult, RunState
-from pipelines.registry import InvalidElement, pipeline_get
+from pipelines.registry import InvalidElement, Pipeline, pipeline_get
 from pipelines.transports import messages_send
 
 logger = logging.getLogger(__name__)
 
 
-def run_start(*, owner, pipeline: str, elements) -> PipelineRun:
-    """Validate the input, store the run and its packets, and queue one map message per
-    packet once committed. An empty input is a finished run (the sum of nothing is 0).
+class RunInputRefused(Exception):
+    """An input no run starts from (nothing is stored). `message` is written for the client;
+    `reason` says the same in a few words, about the element at `position` when one is at
+    fault (None: the input as a whole). The adapters name the field."""
 
-    The returned run's `queued` says whether its messages reached the queue. When the queue
-    is down the run is kept (nothing the client sent is lost) and the cleanup job sends it
-    (PIPELINE_UNSENT_AFTER_SECONDS later); None means an outer transaction defers the send."""
+    def __init__(self, message: str, *, reason: str, position: int | None = None):
+        super().__init__(message)
+        self.message, self.reason, self.position = message, reason, position
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """A stored run, and whether its first messages reached the queue: True sent (or nothing
+    to send), False left to the cleanup job's send (the queue was down), None sent once the
+    caller's transaction commits."""
+
+    run: PipelineRun
+    queued: bool | None
+
+
+def run_store_and_send(
+    *,
+    spec: Pipeline,
+    owner,
+    claim: Callable[[], dict],
+    first_steps: Callable[[PipelineRun], list[StepMessage]],
+) -> RunStarted:
+    """Start a run, whatever its input. In one transaction: `claim` checks (and locks) what
+    the run reads and returns its row's fields, the run and its empty result are stored, and
+    `first_steps` stores its packets and returns their maps; a run with none is finished at
+    once (the sum of nothing is 0). The maps are sent once that transaction commits (and
+    when the caller's own transaction commits, if any)."""
+    with transaction.atomic():
+        fields = claim()
+        run = PipelineRun.objects.create(
+            pipeline=spec.name, owner=owner, request_id=current_request_id.get() or "", **fields
+        )
+        RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
+        messages = first_steps(run)
+        if not messages:
+            run_finish(run.id)
+            run.refresh_from_db()
+    return RunStarted(run=run, queued=run_first_steps_send(run, messages))
+
+
+def run_start(*, owner, pipeline: str, elements) -> RunStarted:
+    """Start a run over a JSON array: validate it, cut it into packets (PIPELINE_PACKET_SIZE
+    elements at most), store them and queue one map per packet. Raises RunInputRefused.
+
+    When the queue is down the run is kept (nothing the client sent is lost) and the cleanup
+    job sends it (PIPELINE_UNSENT_AFTER_SECONDS later): RunStarted.queued says which."""
     spec = pipeline_get(pipeline)
+    elements_check(spec=spec, elements=elements)
+    packet_size = settings.PIPELINE_PACKET_SIZE
+    packets = packets_cut(spec=spec, elements=elements, max_count=packet_size)
+    return run_store_and_send(
+        spec=spec,
+        owner=owner,
+        claim=lambda: {
+            "element_count": len(elements),
+            "packet_size": packet_size,
+            "packet_count": len(packets),
+        },
+        first_steps=lambda run: packets_store(run=run, packets=packets),
+    )
+
+
+def elements_check(*, spec: Pipeline, elements) -> None:
+    """A JSON array of at most PIPELINE_MAX_ELEMENTS elements the pipeline takes, or
+    RunInputRefused naming the first element at fault."""
     if not isinstance(elements, list):
-        raise ApiError(
+        raise RunInputRefused(
             f"Please send a JSON array of {spec.element_description}s",
-            fields={"array": "must be a JSON array"},
+            reason="must be a JSON array",
         )
     limit = settings.PIPELINE_MAX_ELEMENTS
     if len(elements) > limit:
-        raise ApiError(
+        raise RunInputRefused(
             f"Too many elements: {len(elements)} (the limit is {limit})",
-            fields={"array": f"at most {limit} elements"},
+            reason=f"at most {limit} elements",
         )
     for position, element in enumerate(elements):
         try:
             spec.validate_element(element)
         except InvalidElement as exc:
-            raise ApiError(
-                f"Element {position} is invalid: {exc}",
-                fields={"array": f"element {position}: {exc}"},
+            raise RunInputRefused(
+                f"Element {position} is invalid: {exc}", reason=str(exc), position=position
             ) from None
-    packet_size = settings.PIPELINE_PACKET_SIZE
-    packets = packets_cut(spec=spec, elements=elements, max_count=packet_size)
-    request_id = current_request_id.get() or ""
-    with transaction.atomic():
-        run = PipelineRun.objects.create(
-            pipeline=spec.name,
-            owner=owner,
-            element_count=len(elements),
-            packet_size=packet_size,
-            packet_count=len(packets),
-            request_id=request_id,
-        )
-        RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
-        Packet.objects.bulk_create(
-            [
-                Packet(run=run, index=index, elements_json=text, element_count=len(chunk))
-                for index, (chunk, text) in enumerate(packets)
-            ],
-            batch_size=1000,
-        )
-        if not packets:
-            run_finish(run.id)
-            run.refresh_from_db()
-        messages = [
+
+
+def packets_store(*, run: PipelineRun, packets: list[tuple[list, str]]) -> list[StepMessage]:
+    """Store the run's packets (inside run_store_and_send's transaction); returns their maps."""
+    rows, maps = [], []
+    for index, (chunk, text) in enumerate(packets):
+        rows.append(Packet(run=run, index=index, elements_json=text, element_count=len(chunk)))
+        maps.append(
             map_message(
-                pipeline=spec.name,
+                pipeline=run.pipeline,
                 run_id=run.id,
                 packet=index,
                 elements=chunk,
                 elements_json=text,
-                request_id=request_id or None,
+                request_id=run.request_id or None,
             )
-            for index, (chunk, text) in enumerate(packets)
-        ]
-    return run_first_steps_send(run, messages)
+        )
+    Packet.objects.bulk_create(rows, batch_size=1000)
+    return maps
 
 
-def run_first_steps_send(run: PipelineRun, messages: list[StepMessage]) -> PipelineRun:
+def run_first_steps_send(run: PipelineRun, messages: list[StepMessage]) -> bool | None:
     """Send a stored run's first messages (its maps): at once, or when the caller's
-    transaction commits. `run.queued`: True sent (or nothing to send), False left to the
-    cleanup job's send, None sent on commit."""
-    run.queued = True
+    transaction commits. Returns True sent (or nothing to send), False left to the cleanup
+    job's send, None sent on commit."""
     if not messages:
-        return run
+        return True
     if connection.in_atomic_block:
         # A caller's transaction: the rows exist for the queue only once it commits.
         transaction.on_commit(lambda: run_send_or_leave_to_cleanup(run.id, messages), robust=True)
-        run.queued = None
-    else:
-        run.queued = run_send_or_leave_to_cleanup(run.id, messages)
-    return run
+        return None
+    return run_send_or_leave_to_cleanup(run.id, messages)
 
 
 def packets_cut(*, spec, elements: list, max_count: int) -> list[tuple[list, str]]:
@@ -127,10 +171,11 @@ def packets_cut(*, spec, elements: list, max_count: int) -> list[tuple[list, str
         # ASCII: exact_json escapes everything else, so characters are bytes.
         length = len(text)
         if length + 2 > budget:
-            raise ApiError(
+            raise RunInputRefused(
                 f"Element {position} is too large: {length} bytes once encoded, and a message "
                 f"holds at most {budget - 2}",
-                fields={"array": f"element {position}: at most {budget - 2} bytes encoded"},
+                reason=f"at most {budget - 2} bytes encoded",
+                position=position,
             )
         if chunk and (len(chunk) >= max_count or size + 1 + length > budget):
             packets.append((chunk, "[" + ",".join(texts) + "]"))

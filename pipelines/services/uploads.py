@@ -3,7 +3,7 @@ inputs"): a slot named by the server, the file (a presigned S3 POST, or streamed
 API's PUT), the owner's quota, and the run started from it. Their expiry is
 pipelines/services/upload_expiry.py.
 
-Refusals are domain errors (UploadError); the API adapter (pipelines/upload_errors.py)
+Refusals are domain errors (UploadError); the API adapter (pipelines/api_errors.py)
 chooses their status codes. The run's maps read the file's byte ranges themselves
 (pipelines/services/ranges.py).
 """
@@ -19,19 +19,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from monitoring.request_context import current_request_id
-from pipelines import exact_json
-from pipelines.models import PipelineRun, RunResult, Upload
+from pipelines.models import PipelineRun, Upload
 from pipelines.registry import pipeline_get
 from pipelines.services.ranges import run_ranges_create
-from pipelines.services.runs import run_finish, run_first_steps_send
+from pipelines.services.runs import RunStarted, run_store_and_send
 from pipelines.storage import s3_key, storage_is_s3
 
 
 class UploadError(Exception):
     """An upload the service refuses; the message is written for the client."""
-
-    field: str | None = None  # the request field the refusal is about, when there is one
 
 
 class UploadNotFound(UploadError):
@@ -51,11 +47,11 @@ class UploadQuotaExceeded(UploadError):
 
 
 class UploadEmpty(UploadError):
-    field = "upload"
+    pass
 
 
 class UploadNotSent(UploadError):
-    field = "upload"
+    pass
 
 
 class UploadGoesToS3(UploadError):
@@ -178,17 +174,29 @@ def upload_store(*, owner, pipeline: str, upload_id, stream, content_length: int
         raise UploadGoesToS3("Send the file to the uploadUrl with the fields the upload answered")
     if PipelineRun.objects.filter(upload=upload).exists():
         raise UploadAlreadyStarted("This upload already started a run")
+    quota_left = _quota_left(owner=owner, now=timezone.now(), excluding=upload)
+    _announced_length_check(content_length, stream=stream, quota_left=quota_left)
+    if default_storage.exists(upload.storage_name):
+        default_storage.delete(upload.storage_name)  # a second PUT replaces the first
+    Upload.objects.filter(id=upload.id).update(bytes=0)
+    return _upload_file_save(owner=owner, upload=upload, stream=stream, quota_left=quota_left)
+
+
+def _announced_length_check(content_length: int | None, *, stream, quota_left: int) -> None:
+    """Refuse at once a body whose Content-Length is already too large, or an empty one."""
     max_bytes = upload_max_bytes()
     if content_length is not None and content_length > max_bytes:
         raise UploadTooLarge(f"The file is too large (more than {max_bytes} bytes)")
     if stream is None or content_length == 0:
         raise UploadEmpty("The file is empty: send at least one line")
-    quota_left = _quota_left(owner=owner, now=timezone.now(), excluding=upload)
     if content_length is not None and content_length > quota_left:
         raise _quota_refusal(quota_left)
-    if default_storage.exists(upload.storage_name):
-        default_storage.delete(upload.storage_name)  # a second PUT replaces the first
-    Upload.objects.filter(id=upload.id).update(bytes=0)
+
+
+def _upload_file_save(*, owner, upload: Upload, stream, quota_left: int) -> int:
+    """Save the body, read until maxBytes or the quota; the quota is checked again once the
+    size is known, under the owner's lock. Nothing is kept when refused."""
+    max_bytes = upload_max_bytes()
 
     def refusal():
         if max_bytes <= quota_left:
@@ -202,9 +210,9 @@ def upload_store(*, owner, pipeline: str, upload_id, stream, content_length: int
             raise UploadEmpty("The file is empty: send at least one line")
         with transaction.atomic():  # concurrent PUTs of one owner: the quota holds for all
             _owner_locked(owner)
-            quota_left = _quota_left(owner=owner, now=timezone.now(), excluding=upload)
-            if reader.read_bytes > quota_left:
-                raise _quota_refusal(quota_left)
+            quota_now = _quota_left(owner=owner, now=timezone.now(), excluding=upload)
+            if reader.read_bytes > quota_now:
+                raise _quota_refusal(quota_now)
             Upload.objects.filter(id=upload.id).update(bytes=reader.read_bytes)
     except UploadError:
         default_storage.delete(upload.storage_name)  # never leave half a file behind
@@ -217,43 +225,46 @@ def upload_store(*, owner, pipeline: str, upload_id, stream, content_length: int
 # --- starting the run ------------------------------------------------------------------------
 
 
-def run_start_from_upload(*, owner, pipeline: str, upload_id) -> PipelineRun:
-    """Store the run, cut its file into byte ranges and queue every range's map at once. Like
-    run_start, `queued` says whether the queue took them (False: the cleanup job sends them)."""
+def run_start_from_upload(*, owner, pipeline: str, upload_id) -> RunStarted:
+    """Start a run over an uploaded file: cut it into byte ranges and queue every range's map
+    (run_store_and_send: RunStarted.queued as for a JSON array). Raises UploadError."""
     spec = pipeline_get(pipeline)
-    request_id = current_request_id.get() or ""
+
+    def claim() -> dict:
+        # Locked until the run is stored: the expiry deletes only an unstarted upload, under
+        # the same lock.
+        upload = _upload_of(owner=owner, pipeline=spec.name, upload_id=upload_id, lock=True)
+        upload.bytes = _upload_startable_size(upload)  # the file's size, from now on
+        upload.save(update_fields=["bytes"])
+        return {
+            "element_count": 0,  # counted by the maps: known once every range is read
+            "packet_size": 0,  # packets are byte ranges (PIPELINE_UPLOAD_RANGE_BYTES)
+            "packet_count": 0,  # set by run_ranges_create
+            "upload": upload,
+        }
+
     try:
-        with transaction.atomic():
-            # Locked: the expiry deletes only an unstarted upload, under the same lock.
-            upload = _upload_of(owner=owner, pipeline=spec.name, upload_id=upload_id, lock=True)
-            if PipelineRun.objects.filter(upload=upload).exists():
-                raise UploadAlreadyStarted("This upload already started a run")
-            if not default_storage.exists(upload.storage_name):
-                raise UploadNotSent(
-                    "Nothing was uploaded for this uploadId yet: send the file first"
-                )
-            size = default_storage.size(upload.storage_name)
-            if size == 0:
-                raise UploadEmpty(f"The upload {upload.id} is empty: there is nothing to run on")
-            if size > upload_max_bytes():
-                raise UploadTooLarge(
-                    f"The file is too large ({size} bytes, the limit is {upload_max_bytes()})"
-                )
-            Upload.objects.filter(id=upload.id).update(bytes=size)
-            run = PipelineRun.objects.create(
-                pipeline=spec.name,
-                owner=owner,
-                element_count=0,  # counted by the maps: known once every range is read
-                packet_size=0,  # packets are byte ranges (PIPELINE_UPLOAD_RANGE_BYTES)
-                packet_count=0,
-                upload=upload,
-                request_id=request_id,
-            )
-            RunResult.objects.create(run=run, value_json=exact_json.dumps(spec.empty()))
-            messages = run_ranges_create(run=run, size=size)
-            if not messages:
-                run_finish(run.id)
-                run.refresh_from_db()
+        return run_store_and_send(
+            spec=spec,
+            owner=owner,
+            claim=claim,
+            first_steps=lambda run: run_ranges_create(run=run, size=run.upload.bytes),
+        )
     except IntegrityError:  # a concurrent POST with the same upload won
         raise UploadAlreadyStarted("This upload already started a run") from None
-    return run_first_steps_send(run, messages)
+
+
+def _upload_startable_size(upload: Upload) -> int:
+    """The size of the upload's file, when a run may start from it."""
+    if PipelineRun.objects.filter(upload=upload).exists():
+        raise UploadAlreadyStarted("This upload already started a run")
+    if not default_storage.exists(upload.storage_name):
+        raise UploadNotSent("Nothing was uploaded for this uploadId yet: send the file first")
+    size = default_storage.size(upload.storage_name)
+    if size == 0:
+        raise UploadEmpty(f"The upload {upload.id} is empty: there is nothing to run on")
+    if size > upload_max_bytes():
+        raise UploadTooLarge(
+            f"The file is too large ({size} bytes, the limit is {upload_max_bytes()})"
+        )
+    return size

@@ -56,8 +56,8 @@ def upload_stored(user, content: bytes, *, pipeline: str = "sumArray"):
 
 
 def run_start_in_packets(*, packet_size: int, **run_start_kwargs):
-    """run_start with PIPELINE_PACKET_SIZE set for this call only: tests cut small inputs into
-    several packets without a test-only parameter on the service."""
+    """run_start (its RunStarted) with PIPELINE_PACKET_SIZE set for this call only: tests cut
+    small inputs into several packets without a test-only parameter on the service."""
     from django.test import override_settings
 
     from pipelines.services.runs import run_start

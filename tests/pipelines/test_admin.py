@@ -24,7 +24,7 @@ def admin_client(client, make_user):
 def test_runs_show_progress_packets_and_result(admin_client, sqs_lambda, user):
     run = run_start_in_packets(
         owner=user, pipeline="sumArray", elements=list(range(10)), packet_size=4
-    )
+    ).run
     pending = admin_client.get("/admin/pipelines/pipelinerun/").content.decode()
     assert "0 / 10 (0%)" in pending
 
@@ -40,7 +40,7 @@ def test_runs_show_progress_packets_and_result(admin_client, sqs_lambda, user):
 
 
 def test_dead_letters_can_be_replayed_and_dropped(admin_client, sqs_lambda, user):
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[4, 5], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[4, 5], packet_size=1).run
     lost = sqs_lambda.client.receive_message(
         QueueUrl=sqs_lambda.queues["map"].url, MaxNumberOfMessages=10
     )["Messages"]
@@ -104,11 +104,12 @@ def test_runs_show_when_they_were_sent_their_request_and_their_upload(
     # Given a run sent to the queue, started by a request with its id
     with trace_bound(request_id="req-admin-42"):
         sent = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
-    sent.refresh_from_db()
+    sent.run.refresh_from_db()
     # And a run the queue never got (no queue configured: the broker is "down")
     settings.PIPELINE_QUEUE_URLS = {}
     unsent = run_start_in_packets(owner=user, pipeline="sumArray", elements=[3], packet_size=1)
     assert (sent.queued, unsent.queued) == (True, False)
+    sent, unsent = sent.run, unsent.run
 
     listing = admin_client.get("/admin/pipelines/pipelinerun/").content.decode()
     assert "column-queued" in listing and "column-last_sent_at" in listing
@@ -141,7 +142,7 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     # Given an upload whose file fed a finished run (in 2 ranges), and one whose file never came
     content = b"1,2,3\n4\n"
     used = upload_stored(user, content)
-    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=used.id)
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=used.id).run
     sqs_lambda.drain()
     run.refresh_from_db()
     assert run.state == "done"
@@ -184,7 +185,7 @@ def test_a_dead_range_map_shows_the_text_of_its_range(
     settings.PIPELINE_UPLOAD_RANGE_BYTES = 8
     content = b"1,2,3\n4\n5,<6>\n"
     upload = upload_stored(user, content)
-    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id).run
     body = exact_json.dumps(
         {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 1, "range": [8, 16]}
     )

@@ -125,7 +125,7 @@ def test_the_fetch_button_shows_only_with_the_permission(staff_client):
 def test_redrive_needs_the_change_permission(
     staff_client, sqs_lambda, user, permissions, superuser, redriven
 ):
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1).run
     sqs_lambda.client.purge_queue(QueueUrl=sqs_lambda.queues["map"].url)
     client = staff_client(*permissions, superuser=superuser)
 

@@ -71,7 +71,9 @@ def test_a_retry_that_cannot_be_published_is_redelivered_not_dropped(
     # and a step fails, so that its retry must be published
     proxy.refuse_new()
     point_celery_app_at(amqp_url, {})
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=5)
+    run = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=5
+    ).run
     wait_for(lambda: worker.log().count("Connection refused") >= 2, timeout=60, message=worker.log)
 
     # Then the message was handed back, never acknowledged as rejected: once the step and the
@@ -141,7 +143,7 @@ def test_a_run_finishes_after_the_broker_drops_mid_run(
         wait_for(lambda: " ready." in worker.log(), timeout=90, message=worker.log)
         run = run_start_in_packets(
             owner=user, pipeline="sumArray", elements=list(range(3000)), packet_size=10
-        )
+        ).run
         wait_for(
             lambda: ScratchpadEntry.objects.filter(run_id=run.id).count() >= 30,
             timeout=90,

@@ -77,7 +77,7 @@ def dead_letter_outage():
 def test_a_message_whose_dead_letter_cannot_be_stored_goes_back_to_the_broker(
     celery_worker_factory, user, dead_letter_outage
 ):
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[], packet_size=1).run
     poison = map_message(pipeline="sumArray", run_id=run.id, packet=0, elements=["x"])
     messages_send([poison])
     worker = celery_worker_factory(

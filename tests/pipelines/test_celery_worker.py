@@ -65,7 +65,7 @@ def uploaded_run(user, content: bytes) -> PipelineRun:
     from pipelines.services.uploads import run_start_from_upload
 
     upload = upload_stored(user, content)
-    return run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    return run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id).run
 
 
 def test_a_run_over_an_uploaded_file_is_read_in_parallel_ranges_by_workers(
@@ -92,12 +92,12 @@ def test_poison_message_is_dead_lettered_after_10_attempts_while_other_runs_fini
 ):
     good = run_start_in_packets(
         owner=user, pipeline="sumArray", elements=list(range(50)), packet_size=5
-    )
+    ).run
     poison = map_message(pipeline="sumArray", run_id=good.id, packet=3, elements=[1, "x"])
     messages_send([poison])
     other = run_start_in_packets(
         owner=user, pipeline="sumArray", elements=[Decimal("1.5")] * 7, packet_size=2
-    )
+    ).run
     worker = celery_worker_factory().start()
 
     letter = wait_for(
@@ -123,7 +123,7 @@ def test_poison_message_is_dead_lettered_after_10_attempts_while_other_runs_fini
 def kill_a_worker_mid_run(celery_worker_factory, user, **worker_environment):
     """Start a 400-packet run, SIGKILL its worker (and pool) mid-run, start a new worker."""
     array = [i * 7 - 1000 for i in range(400)]
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=1).run
     first = celery_worker_factory(**worker_environment).start(concurrency=2)
     wait_for(
         lambda: ScratchpadEntry.objects.filter(run=run).count() >= 40,
@@ -200,7 +200,7 @@ def test_local_default_filesystem_broker_with_beat_finishes_a_run_that_lost_a_me
     """The lead's local command, `celery -A config.celery worker --beat`, on kombu's
     filesystem broker: a lost message is re-driven by the beat's cleanup entry."""
     array = [Decimal("2.5"), 1, 2, 3, 4, 5, 6, 7, 8, 9]
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=2)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=2).run
     queued = sorted((filesystem_broker / "out").glob("*.msg"))
     assert len(queued) == 5
     queued[0].unlink()  # lost
@@ -262,7 +262,7 @@ def test_local_default_filesystem_broker_recovers_from_pool_children_killed_agai
     the worker recovers by itself, as on Redis and RabbitMQ. Before, the pool stalled for good
     after such kills (an idle child dies holding the lock of the pool's shared task pipe)."""
     array = [i * 7 - 1000 for i in range(300)]
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=1).run
     worker = celery_worker_factory(
         CELERY_BROKER_URL="filesystem://",
         CELERY_FILESYSTEM_BROKER_DIR=filesystem_broker,

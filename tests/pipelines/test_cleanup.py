@@ -38,7 +38,7 @@ def lose_one_map_message(sqs_lambda) -> str:
 
 def test_a_run_stalled_by_a_lost_message_is_finished_by_the_cleanup_job(sqs_lambda, user, settings):
     array = list(range(1, 21))
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=5)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=5).run
     lose_one_map_message(sqs_lambda)
     sqs_lambda.drain()
     run.refresh_from_db()
@@ -63,7 +63,9 @@ def test_a_run_stalled_by_a_lost_message_is_finished_by_the_cleanup_job(sqs_lamb
 def test_a_hopeless_run_is_failed_with_a_reason(sqs_lambda, user, settings, client, auth_headers):
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     settings.PIPELINE_MAX_REDRIVES = 1
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=2)
+    run = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=2
+    ).run
     lose_one_map_message(sqs_lambda)
     lose_one_map_message(sqs_lambda)
 

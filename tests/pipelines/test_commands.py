@@ -42,8 +42,10 @@ def lose_map_messages(sqs_lambda) -> list[str]:
 @pytest.fixture
 def lost_letters(sqs_lambda, user):
     """Two runs whose map messages ended as dead letters: 2 letters of run A, 1 of run B."""
-    run_a = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
-    run_b = run_start_in_packets(owner=user, pipeline="sumArray", elements=[10], packet_size=1)
+    run_a = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1
+    ).run
+    run_b = run_start_in_packets(owner=user, pipeline="sumArray", elements=[10], packet_size=1).run
     letters = [
         dead_letter_store(source="celery", step="map", body=body, error="boom", attempts=10)
         for body in lose_map_messages(sqs_lambda)
@@ -56,7 +58,9 @@ def lost_letters(sqs_lambda, user):
 
 def test_cleanup_now_redrives_a_stalled_run_and_says_so(sqs_lambda, user, settings):
     # Given a run whose only map message was lost
-    run_ = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=3)
+    run_ = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=3
+    ).run
     lose_map_messages(sqs_lambda)
     assert run("pipelines_cleanup") == (
         "Sent 0 run(s).\nRe-drove 0 run(s).\n"
@@ -80,7 +84,7 @@ def test_cleanup_now_redrives_a_stalled_run_and_says_so(sqs_lambda, user, settin
 def test_cleanup_now_fails_a_hopeless_run(sqs_lambda, user, settings):
     settings.PIPELINE_STALL_AFTER_SECONDS = 0
     settings.PIPELINE_MAX_REDRIVES = 0
-    run_ = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1], packet_size=1)
+    run_ = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1], packet_size=1).run
     lose_map_messages(sqs_lambda)
 
     assert f"Failed 1 run(s): {run_.id}\n" in run("pipelines_cleanup")
@@ -90,8 +94,8 @@ def test_cleanup_now_fails_a_hopeless_run(sqs_lambda, user, settings):
 def test_cleanup_fails_loudly_when_the_queue_is_down(user, settings):
     # Given a run the queue never got, which cannot be queued now either (no queue URL)
     settings.PIPELINE_UNSENT_AFTER_SECONDS = 0
-    run_ = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1], packet_size=1)
-    assert run_.queued is False
+    started = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1], packet_size=1)
+    assert started.queued is False
 
     with pytest.raises(CommandError, match=r"pipeline cleanup failed for 1 run\(s\)"):
         run("pipelines_cleanup")
@@ -208,7 +212,7 @@ def test_a_replay_the_queue_refuses_keeps_the_letter_and_fails(lost_letters, set
 
 
 def test_fetch_moves_the_sqs_dead_letter_queues_into_the_list(sqs_lambda, user):
-    run_ = run_start_in_packets(owner=user, pipeline="sumArray", elements=[7], packet_size=1)
+    run_ = run_start_in_packets(owner=user, pipeline="sumArray", elements=[7], packet_size=1).run
     body = lose_map_messages(sqs_lambda)[0]
     sqs = sqs_lambda.client
     sqs.send_message(QueueUrl=sqs_lambda.queues["map"].dlq_url, MessageBody=body)

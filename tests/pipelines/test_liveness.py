@@ -11,13 +11,12 @@ import pytest
 from django.core import checks
 from django.utils import timezone
 
-from api.errors import ApiError
 from benchmarks.lambda_events import scheduled_event
 from pipelines import exact_json
 from pipelines.models import DeadLetter, Packet, PipelineRun, RunResult, ScratchpadEntry
 from pipelines.services.cleanup import runs_cleanup
 from pipelines.services.dead_letters import dead_letter_store
-from pipelines.services.runs import run_fail, run_start
+from pipelines.services.runs import RunInputRefused, run_fail, run_start
 from pipelines.transports.sqs import SQS_BATCH_BYTES, batches_by_size
 from tests.helpers.pipelines import run_start_in_packets
 
@@ -53,10 +52,11 @@ def test_large_texts_are_cut_into_packets_that_fit_sqs_and_the_run_finishes(sqs_
     # Given five texts of 300 kB: one packet of 1000 elements would be a 1.5 MB message
     texts = [f"word{i} " * 50_000 for i in range(5)]
 
-    run = run_start(owner=user, pipeline="wordCount", elements=texts)
+    started = run_start(owner=user, pipeline="wordCount", elements=texts)
 
     bodies = map_bodies(sqs_lambda)
-    assert run.queued is True
+    assert started.queued is True
+    run = started.run
     assert len(bodies) == run.packet_count >= 2
     assert all(len(body.encode()) <= SQS_MESSAGE_LIMIT for body in bodies)
     sqs_lambda.drain()
@@ -69,7 +69,7 @@ def test_long_numbers_are_sent_in_batches_under_the_sqs_batch_limit(sqs_lambda, 
     # 10 000 numbers of 100 digits: ten 1000-element packets make a 1.07 MB batch
     numbers = [10**99 + i for i in range(10_000)]
 
-    run = run_start(owner=user, pipeline="sumArray", elements=numbers)
+    run = run_start(owner=user, pipeline="sumArray", elements=numbers).run
     sqs_lambda.drain()
 
     run.refresh_from_db()
@@ -83,9 +83,10 @@ def test_an_element_no_message_can_hold_is_refused_at_the_door(
     # 650 kB of Chinese is 1.3 MB once JSON escapes it as \\uXXXX
     text = "中文文本" * 55_000
 
-    with pytest.raises(ApiError, match="Element 1 is too large"):
+    with pytest.raises(RunInputRefused, match="Element 1 is too large") as refused:
         run_start(owner=user, pipeline="wordCount", elements=["short", text])
 
+    assert refused.value.position == 1
     assert not PipelineRun.objects.exists()
 
 
@@ -108,7 +109,7 @@ def test_a_run_waiting_in_a_backlog_is_left_alone_and_finishes(sqs_lambda, user,
     settings.PIPELINE_MAX_REDRIVES = 1
     run = run_start_in_packets(
         owner=user, pipeline="sumArray", elements=list(range(40)), packet_size=4
-    )
+    ).run
     assert sqs_lambda.depth("map") == 10
 
     # When the cleanup job runs again and again
@@ -124,7 +125,9 @@ def test_a_run_waiting_in_a_backlog_is_left_alone_and_finishes(sqs_lambda, user,
 
 
 def test_a_failed_run_never_turns_done(sqs_lambda, user, client, auth_headers):
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=1)
+    run = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=[1, 2, 3], packet_size=1
+    ).run
     run_fail(run=run, reason="given up by an operator")
 
     sqs_lambda.drain()  # its messages still arrive
@@ -157,7 +160,7 @@ def test_a_run_that_cannot_be_sent_does_not_stop_the_cleanup_of_the_others(
     )
     fine = run_start_in_packets(
         owner=user, pipeline="sumArray", elements=[1, 2, 3, 4], packet_size=2
-    )
+    ).run
     map_bodies(sqs_lambda)
     sqs_lambda.client.purge_queue(QueueUrl=sqs_lambda.queues["map"].url)  # fine's messages lost
     PipelineRun.objects.filter(id__in=[oversized.id, fine.id]).update(
@@ -179,7 +182,7 @@ def test_a_run_that_cannot_be_sent_does_not_stop_the_cleanup_of_the_others(
 
 
 def test_the_same_message_dead_lettered_again_updates_its_open_letter(user):
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[], packet_size=1).run
     body = json.dumps(
         {"step": "map", "pipeline": "sumArray", "runId": "x", "packet": 0, "elements": ["poison"]}
     )
@@ -220,8 +223,10 @@ def test_finished_runs_lose_their_input_text_after_the_retention_time(sqs_lambda
     settings.PIPELINE_RETENTION_DAYS = 7
     old = run_start_in_packets(
         owner=user, pipeline="sumArray", elements=list(range(10)), packet_size=5
-    )
-    recent = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=5)
+    ).run
+    recent = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=[1, 2], packet_size=5
+    ).run
     sqs_lambda.drain()
     PipelineRun.objects.filter(id=old.id).update(finished_at=timezone.now() - timedelta(days=8))
 

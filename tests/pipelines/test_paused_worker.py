@@ -64,7 +64,7 @@ def test_a_run_finishes_on_the_other_worker_while_one_is_paused(
     # Given worker A inside a reduce transaction (result row locked, partials claimed)
     paused = celery_worker_factory(**TIMEOUTS).start(concurrency=2)
     wait_for(lambda: " ready." in paused.log(), timeout=90, message=paused.log)
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=10)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=10).run
     wait_for(dawdling_backends, timeout=180, message=paused.log)
 
     # When A is paused there (its whole process group, as a frozen VM), and B starts

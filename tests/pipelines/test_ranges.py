@@ -70,7 +70,7 @@ def test_a_bad_line_far_into_the_file_is_named_by_its_number(
     lines[776] = "true"
     upload = upload_stored(user, ("\n".join(lines) + "\n").encode())
 
-    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id).run
     sqs_lambda.drain()
 
     run.refresh_from_db()
@@ -87,7 +87,7 @@ def test_a_range_mapped_twice_counts_once(sqs_lambda, media_root, settings, user
     upload = upload_stored(user, ("\n".join(map(str, numbers)) + "\n").encode())
     sqs_lambda.duplicate_every_batch = True
 
-    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id).run
     sqs_lambda.drain()
     # And one range replayed by hand after the end (a dead letter replayed late)
     again = exact_json.dumps(
@@ -134,7 +134,7 @@ def test_a_range_that_cannot_be_read_raises_for_the_queue_to_retry(
     # Given a run whose file is gone from the storage (an outage, say)
     settings.PIPELINE_UPLOAD_RANGE_BYTES = 100
     upload = upload_stored(user, b"1\n2\n")
-    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id)
+    run = run_start_from_upload(owner=user, pipeline="sumArray", upload_id=upload.id).run
     default_storage.delete(upload.storage_name)
     body = exact_json.dumps(
         {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 0, "range": [0, 4]}
@@ -153,7 +153,7 @@ def test_word_count_reads_json_lines_of_text_in_ranges(sqs_lambda, media_root, s
     lines = ['"the quick, brown fox"', '"The \\"dog\\""', "", '"fox, the end"', '"a", "b a"']
     upload = upload_stored(user, ("\n".join(lines) + "\n").encode(), pipeline="wordCount")
 
-    run = run_start_from_upload(owner=user, pipeline="wordCount", upload_id=upload.id)
+    run = run_start_from_upload(owner=user, pipeline="wordCount", upload_id=upload.id).run
     sqs_lambda.drain()
 
     run = PipelineRun.objects.select_related("result").get(id=run.id)

@@ -17,7 +17,7 @@ from tests.helpers.pipelines import run_start_in_packets
 def test_four_concurrent_reducers_fold_every_partial_exactly_once(sqs_queues, user, settings):
     settings.PIPELINE_REDUCE_BATCH = 7
     array = [index * 3 - 500 for index in range(600)]
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=2)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=2).run
     for index in range(run.packet_count):
         packet_map(
             message=map_message(

@@ -88,7 +88,7 @@ def test_producer_sends_batches_of_ten(sqs_lambda, user, monkeypatch):
 def test_many_runs_of_many_packets_end_exact(sqs_lambda, user):
     arrays = [random_array(57, seed) for seed in range(3)]
     runs = [
-        run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=5)
+        run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=5).run
         for array in arrays
     ]
 
@@ -102,7 +102,7 @@ def test_many_runs_of_many_packets_end_exact(sqs_lambda, user):
 def test_duplicate_delivery_of_every_message_changes_nothing(sqs_lambda, user):
     sqs_lambda.duplicate_every_batch = True
     array = random_array(40, seed=7)
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=3)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=3).run
 
     sqs_lambda.drain()
 
@@ -131,7 +131,7 @@ def test_a_step_that_raises_after_its_transaction_committed_is_completed_by_rede
 
     monkeypatch.setattr(client, "send_message_batch", send_failing_first_reduce_of_each_map)
     array = random_array(30, seed=3)
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=5)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=array, packet_size=5).run
 
     sqs_lambda.drain()
 
@@ -144,7 +144,7 @@ def test_a_step_that_raises_after_its_transaction_committed_is_completed_by_rede
 def test_poison_message_goes_to_the_dead_letter_queue_after_10_receives_alone(sqs_lambda, user):
     good = random_array(20, seed=1)
     other = [Decimal("0.5"), 3, 4, Decimal("-1.25")] * 5
-    first = run_start_in_packets(owner=user, pipeline="sumArray", elements=good, packet_size=2)
+    first = run_start_in_packets(owner=user, pipeline="sumArray", elements=good, packet_size=2).run
     poison = {
         "step": "map",
         "pipeline": "sumArray",
@@ -156,7 +156,9 @@ def test_poison_message_goes_to_the_dead_letter_queue_after_10_receives_alone(sq
     sqs_lambda.client.send_message(
         QueueUrl=sqs_lambda.queues["map"].url, MessageBody=exact_json.dumps(poison)
     )
-    second = run_start_in_packets(owner=user, pipeline="sumArray", elements=other, packet_size=3)
+    second = run_start_in_packets(
+        owner=user, pipeline="sumArray", elements=other, packet_size=3
+    ).run
 
     sqs_lambda.drain()
 
@@ -177,7 +179,7 @@ def test_poison_message_goes_to_the_dead_letter_queue_after_10_receives_alone(sq
 
 
 def test_the_consumer_reports_each_bad_record_alone_and_never_raises(sqs_lambda, user):
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1).run
     map_arn = sqs_lambda.queues["map"].arn
     good = [
         sqs_record(
@@ -217,7 +219,7 @@ def test_the_consumer_reports_each_bad_record_alone_and_never_raises(sqs_lambda,
 
 def test_word_count_runs_on_the_same_framework(sqs_lambda, user):
     texts = ["the quick brown fox", "The lazy dog", "", "fox and dog and THE end"] * 3
-    run = run_start_in_packets(owner=user, pipeline="wordCount", elements=texts, packet_size=5)
+    run = run_start_in_packets(owner=user, pipeline="wordCount", elements=texts, packet_size=5).run
 
     sqs_lambda.drain()
 
@@ -238,7 +240,7 @@ def test_without_report_batch_item_failures_a_failed_message_fails_the_whole_bat
     sqs_lambda, user, settings
 ):
     settings.PIPELINE_SQS_PARTIAL_BATCH_RESPONSE = False
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=[1, 2], packet_size=1).run
     map_arn = sqs_lambda.queues["map"].arn
     good = sqs_record(
         {"step": "map", "pipeline": "sumArray", "runId": str(run.id), "packet": 0, "elements": [1]},

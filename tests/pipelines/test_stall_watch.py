@@ -51,7 +51,7 @@ def test_the_watch_leaves_a_backlog_alone_and_redrives_each_stall_with_backoff(
         return runs_stall_watch(now=timezone.now() + timedelta(seconds=seconds_from_now))
 
     # Given a run whose 8 map messages wait in the queue (no worker yet)
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5).run
     assert queue_depth(amqp_url, amqp_queue) == 8
 
     # Then it is waiting behind a backlog, not stalled: nothing is sent again
@@ -94,7 +94,7 @@ def test_a_redrive_the_broker_refuses_is_not_counted(user, settings):
     # Given a stalled run whose broker is down (a closed loopback port)
     settings.PIPELINE_TRANSPORT = "celery"
     point_celery_app_at(f"redis://127.0.0.1:{free_loopback_port()}/0", {"max_retries": 0})
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5).run
     PipelineRun.objects.filter(id=run.id).update(last_sent_at=timezone.now())
     settings.PIPELINE_STALL_WATCH_AFTER_SECONDS = 1
     later = timezone.now() + timedelta(seconds=3600)
@@ -117,7 +117,7 @@ def test_beat_runs_the_watch_which_finishes_a_run_purged_again_after_its_first_r
 ):
     point_celery_app_at(amqp_url, {})
     settings.PIPELINE_STALL_WATCH_AFTER_SECONDS = 0
-    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5)
+    run = run_start_in_packets(owner=user, pipeline="sumArray", elements=ARRAY, packet_size=5).run
     # Purged, re-drived once, purged again (no worker yet, so nothing ran in between)
     assert queue_purge(amqp_url, amqp_queue) == 8
     assert runs_stall_watch() == watch_summary(redriven=[str(run.id)])
@@ -148,7 +148,7 @@ def test_zappas_schedule_event_runs_the_watch_through_the_real_handler(
 ):
     run = run_start_in_packets(
         owner=user, pipeline="sumArray", elements=list(range(1, 21)), packet_size=5
-    )
+    ).run
     queue = sqs_lambda.queues["map"]
     lost = sqs_lambda.client.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=1)
     sqs_lambda.client.delete_message(

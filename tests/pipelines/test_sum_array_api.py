@@ -1,6 +1,7 @@
 """POST /sumArray and GET /sumArray/{arrayId} (docs/contract.md §2.5) with the SQS transport."""
 
 import json
+import re
 
 import pytest
 
@@ -87,6 +88,20 @@ def test_more_elements_than_the_limit_is_400(client, auth_headers, settings):
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"array": "at most 5 elements"}
+    assert not PipelineRun.objects.exists()
+
+
+def test_an_element_no_message_can_hold_is_400_naming_it(client, auth_headers, settings):
+    # Given messages of at most 400 bytes, and a text that fills one alone
+    settings.PIPELINE_MAX_MESSAGE_BYTES = 400
+
+    response = sum_array_post(client, auth_headers, ["short", "x" * 400], path="/wordCount")
+
+    # Then the error names the element and what a message holds; no run starts
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"].startswith("Element 1 is too large: 402 bytes once encoded")
+    assert re.fullmatch(r"element 1: at most \d+ bytes encoded", body["fields"]["array"])
     assert not PipelineRun.objects.exists()
 
 

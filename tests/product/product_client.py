@@ -109,7 +109,7 @@ from pipelines.services.dead_letters import dead_letter_store
 from pipelines.services.runs import run_start
 
 owner = get_user_model().objects.get(username="admin")
-run = run_start(owner=owner, pipeline="sumArray", elements=[5, 6, 7])
+run = run_start(owner=owner, pipeline="sumArray", elements=[5, 6, 7]).run
 for packet in run.packets.all():
     dead_letter_store(
         source=DeadLetterSource.CELERY, step="map", attempts=10,
