@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, Group, GroupManager, UserMa
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from accounts.scope_names import DEFAULT_ROLE_SCOPES, SCOPE_DESCRIPTIONS
+from accounts.registry import default_role_scopes, scope_description
 from accounts.token_revocation import RevokesTokensOnPasswordChange
 
 # A username is at most 150 characters after NFKC (the username field); case folding turns
@@ -108,7 +108,7 @@ class RoleManager(GroupManager):
     use_in_migrations = False
 
     def ensure(self, *, name: str) -> "Role":
-        """The role, created with its default scopes (DEFAULT_ROLE_SCOPES) if missing.
+        """The role, created with its default scopes (accounts.registry) if missing.
 
         An existing role is left as the admin configured it: granting its defaults again
         would undo an administrator's decision.
@@ -116,10 +116,10 @@ class RoleManager(GroupManager):
         with transaction.atomic():
             role, created = self.get_or_create(name=name)
             if created:
-                for scope_name in DEFAULT_ROLE_SCOPES.get(name, ()):
+                for scope_name in default_role_scopes(name):
                     scope, _ = Scope.objects.get_or_create(
                         name=scope_name,
-                        defaults={"description": SCOPE_DESCRIPTIONS.get(scope_name, "")},
+                        defaults={"description": scope_description(scope_name)},
                     )
                     scope.roles.add(role)
         return role
@@ -205,7 +205,7 @@ class RegistrationAttempt(models.Model):
 class RateLimitWindow(models.Model):
     """How many times one user did one rate-limited thing (e.g. `item-writes:42`) in one
     fixed window. In the database because a Lambda fleet shares nothing else; written by
-    one upsert per request (accounts.rate_limits), old windows pruned as new ones open."""
+    one upsert per request (accounts.throttles.budgets), old windows pruned as new ones open."""
 
     key = models.CharField(max_length=150)
     window_end = models.BigIntegerField(help_text="Unix time at which this window closes.")
