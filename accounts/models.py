@@ -42,8 +42,10 @@ class ProjectUserManager(UserManager):
         hashed = make_password(password)
         with transaction.atomic():
             user = super().create_user(username, email=email, password=None, **extra_fields)
-            user.password = hashed  # not set_password: a new user has no tokens to revoke
-            user.save(update_fields=["password"])
+            # An UPDATE, not save(): a new user has no tokens, so the new hash must not count
+            # as a password change (accounts.token_revocation).
+            type(user)._base_manager.filter(pk=user.pk).update(password=hashed)
+            user.password = hashed
             roles = [Role.objects.ensure(name=name) for name in settings.ACCOUNTS_DEFAULT_ROLES]
             if roles:
                 user.groups.add(*roles)
