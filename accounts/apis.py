@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ProjectJWTAuthentication, access_token_validate
 from accounts.client_address import client_address
-from accounts.login_throttle import LoginThrottled, RegistrationThrottled
 from accounts.serializers import (
     CredentialsInput,
     LoginOutput,
@@ -23,25 +22,12 @@ from accounts.serializers import (
     UserOutput,
 )
 from accounts.services import SignedIn, user_login, user_register
+from accounts.throttles.login import LoginThrottled, RegistrationThrottled
 from accounts.tokens import refresh_token_revoke, refresh_token_rotate
 from api.errors import error_payload
 from api.request_body import JsonObjectParser
 
 PRIVATE_RESOURCE_MESSAGE = "This is a private resource"
-
-
-class PublicJsonApi(APIView):
-    """An endpoint anyone may call: a stale Authorization header must not get in the way."""
-
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-    parser_classes = (JsonObjectParser,)
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _throttled(exc: LoginThrottled) -> Throttled:
@@ -53,12 +39,27 @@ def _throttled(exc: LoginThrottled) -> Throttled:
     return Throttled(wait=exc.retry_after_seconds, detail="Too many failed login attempts.")
 
 
-def _sign_in(service, status_code: int, **arguments) -> Response:
-    """Call the sign-in service (user_login or user_register); the user and the token pair."""
-    try:
-        signed_in: SignedIn = service(**arguments)
-    except LoginThrottled as exc:
-        raise _throttled(exc) from exc
+class PublicJsonApi(APIView):
+    """An endpoint anyone may call: a stale Authorization header must not get in the way."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    parser_classes = (JsonObjectParser,)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, LoginThrottled):
+            exc = _throttled(exc)
+        return super().handle_exception(exc)
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _signed_in_response(signed_in: SignedIn, status_code: int) -> Response:
+    """The user and the token pair a sign-in service (user_login, user_register) returned."""
     payload = {"user": UserOutput(signed_in.user).data, **signed_in.tokens}
     return Response(payload, status=status_code)
 
@@ -67,28 +68,16 @@ class LoginApi(PublicJsonApi):
     @extend_schema(request=CredentialsInput, responses={200: LoginOutput}, auth=[])
     def post(self, request):
         data = _validated(CredentialsInput, request.data)
-        return _sign_in(
-            user_login,
-            status.HTTP_200_OK,
-            username=data["username"],
-            password=data["password"],
-            client_address=client_address(request),
-            request=request,
-        )
+        signed_in = user_login(**data, client_address=client_address(request), request=request)
+        return _signed_in_response(signed_in, status.HTTP_200_OK)
 
 
 class RegisterApi(PublicJsonApi):
     @extend_schema(request=RegisterInput, responses={201: LoginOutput}, auth=[])
     def post(self, request):
         data = _validated(RegisterInput, request.data)
-        return _sign_in(
-            user_register,
-            status.HTTP_201_CREATED,
-            username=data["username"],
-            password=data["password"],
-            email=data.get("email", ""),
-            client_address=client_address(request),
-        )
+        signed_in = user_register(**data, client_address=client_address(request))
+        return _signed_in_response(signed_in, status.HTTP_201_CREATED)
 
 
 class VerifyApi(PublicJsonApi):

@@ -1,15 +1,10 @@
 """Who is calling: the user behind a request's `Authorization: Bearer <JWT>` header.
 
-DRF views authenticate through ProjectJWTAuthentication; code outside DRF (the GraphQL
-view) calls `user_from_bearer`, which runs the same class, so both accept exactly the same
-tokens: signature (HS256 only, so `alg: none` and algorithm swaps fail), audience, issuer,
-expiry, token type `access`, a user id of the type we mint (accounts.jwt_claims), and a user
-that exists, is active and has not changed their password since the token was minted (the
-token's `gen` claim equals the user's `token_generation`), at the time of the request.
-
-Where the validated token is kept: `request.auth`, DRF's place for it (DRF also sets it on
-the Django request underneath); `user_from_bearer` sets it on the Django request it checked.
-accounts.selectors reads the scopes and roles from there.
+DRF views authenticate through ProjectJWTAuthentication; code outside DRF (the GraphQL view)
+calls `user_from_bearer`, which runs the same class, so both accept exactly the same tokens
+(docs/auth.md, "Tokens"), including a user that exists, is active and has not changed their
+password since (the token's `gen` equals `token_generation`). The validated token is kept in
+`request.auth`, where accounts.selectors reads scopes and roles.
 """
 
 from functools import cache

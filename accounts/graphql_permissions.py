@@ -1,20 +1,8 @@
-"""Scopes for GraphQL resolvers and mutations (graphene).
-
-    @scope_required("items:read")
-    def resolve_item(root, info, id): ...
-
-    class UpdateItem(graphene.Mutation):
-        @classmethod
-        @scope_required("items:write")
-        def mutate(cls, root, info, **fields): ...
-
-The user is `info.context.user`; the scopes are the JWT's (`info.context.auth`, kept
-by `accounts.authentication.user_from_bearer`), or for a request authenticated another way
-(an admin's session in GraphiQL) what the user's roles grant now.
-
-The one permission mechanism of every resolver (items' and any later app's). An anonymous
-caller's error carries the code UNAUTHENTICATED, which the /graphql view
-(config/graphql/http.py) answers with a 401.
+"""Scopes for GraphQL resolvers and mutations: `@scope_required("items:read")` on a resolver or a
+`mutate` classmethod, the one permission check of every resolver (docs/auth.md, "Using
+authentication in other apps"). The scopes are the JWT's, or for a session (an admin in
+GraphiQL) what the user's roles grant now; an anonymous caller's error carries the code
+UNAUTHENTICATED, which the /graphql view answers with a 401.
 """
 
 import functools

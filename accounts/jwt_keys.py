@@ -1,19 +1,9 @@
-"""The keys that sign and verify JWTs, with rotation: sign with `JWT_SIGNING_KEY`, and also
-accept tokens signed with any key of `JWT_SIGNING_KEY_FALLBACKS` (old keys, verification
-only) until they are removed. The procedure is in docs/auth.md ("Rotating the keys").
-
-simplejwt 5.5's TokenBackend verifies HS256 with exactly one key (its signing key), so this
-is a TokenBackend whose `decode` tries the current key, then one plain TokenBackend per old
-key: simplejwt's own public decode for each, nothing of its internals. The token classes in
-accounts.tokens use it.
-
-Verifying a token costs about 0.09 ms of CPU (PyJWT's base64 checks and key preparation),
-on every authenticated request. A process keeps the payloads of the last tokens it verified
-(VERIFIED_TOKENS_KEPT), keyed by the token's exact bytes and by the keys and claims it was
-checked against: the same bytes verify the same way, so only the time claims are checked
-again on a repeat (`exp`, as PyJWT would; `nbf` and `iat` only get truer with time).
-Everything that can change for a valid token (the user's state, the refresh blacklist) is
-checked after decoding, at every request, as before.
+"""The keys that sign and verify JWTs, with rotation (docs/auth.md, "Rotating the keys"): sign
+with `JWT_SIGNING_KEY`, also accept `JWT_SIGNING_KEY_FALLBACKS` until they are removed.
+simplejwt's TokenBackend verifies HS256 with one key only, so `decode` tries one plain
+TokenBackend per key, through its public decode. Verified payloads of recent tokens are kept
+per process, keyed by the token's bytes and the key set, since verifying costs 0.09 ms of CPU
+a request (docs/auth.md, "Performance"); only the time claims are checked again on a repeat.
 """
 
 import copy

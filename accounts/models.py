@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, Group, GroupManager, UserMa
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from accounts.scope_names import DEFAULT_ROLE_SCOPES, SCOPE_DESCRIPTIONS
+from accounts.registry import default_role_scopes, scope_description
 from accounts.token_revocation import RevokesTokensOnPasswordChange
 
 # A username is at most 150 characters after NFKC (the username field); case folding turns
@@ -42,8 +42,10 @@ class ProjectUserManager(UserManager):
         hashed = make_password(password)
         with transaction.atomic():
             user = super().create_user(username, email=email, password=None, **extra_fields)
-            user.password = hashed  # not set_password: a new user has no tokens to revoke
-            user.save(update_fields=["password"])
+            # An UPDATE, not save(): a new user has no tokens, so the new hash must not count
+            # as a password change (accounts.token_revocation).
+            type(user)._base_manager.filter(pk=user.pk).update(password=hashed)
+            user.password = hashed
             roles = [Role.objects.ensure(name=name) for name in settings.ACCOUNTS_DEFAULT_ROLES]
             if roles:
                 user.groups.add(*roles)
@@ -108,7 +110,7 @@ class RoleManager(GroupManager):
     use_in_migrations = False
 
     def ensure(self, *, name: str) -> "Role":
-        """The role, created with its default scopes (DEFAULT_ROLE_SCOPES) if missing.
+        """The role, created with its default scopes (accounts.registry) if missing.
 
         An existing role is left as the admin configured it: granting its defaults again
         would undo an administrator's decision.
@@ -116,10 +118,10 @@ class RoleManager(GroupManager):
         with transaction.atomic():
             role, created = self.get_or_create(name=name)
             if created:
-                for scope_name in DEFAULT_ROLE_SCOPES.get(name, ()):
+                for scope_name in default_role_scopes(name):
                     scope, _ = Scope.objects.get_or_create(
                         name=scope_name,
-                        defaults={"description": SCOPE_DESCRIPTIONS.get(scope_name, "")},
+                        defaults={"description": scope_description(scope_name)},
                     )
                     scope.roles.add(role)
         return role
@@ -205,7 +207,7 @@ class RegistrationAttempt(models.Model):
 class RateLimitWindow(models.Model):
     """How many times one user did one rate-limited thing (e.g. `item-writes:42`) in one
     fixed window. In the database because a Lambda fleet shares nothing else; written by
-    one upsert per request (accounts.rate_limits), old windows pruned as new ones open."""
+    one upsert per request (accounts.throttles.budgets), old windows pruned as new ones open."""
 
     key = models.CharField(max_length=150)
     window_end = models.BigIntegerField(help_text="Unix time at which this window closes.")

@@ -10,10 +10,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.login_throttle import (
-    login_failure_record,
+from accounts.throttles.login import (
+    login_attempt_begin,
+    login_attempt_passed,
     login_failures_clear,
-    login_throttle_check,
 )
 from accounts.tokens import token_pair_for_user
 from api.errors import ApiError
@@ -30,10 +30,11 @@ def user_password_change(
     current password) or with `fields.new` (the policy refuses the new one).
     """
     username = user.get_username()
-    login_throttle_check(username=username, client_address=client_address)
+    attempt = login_attempt_begin(username=username, client_address=client_address)
     if not user.check_password(old_password):
-        login_failure_record(username=username, client_address=client_address)
         raise ApiError(WRONG_PASSWORD_MESSAGE, fields={"old": WRONG_PASSWORD_MESSAGE})
+    # The failures are cleared once the new password is saved, as at a login.
+    login_attempt_passed(attempt)
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:

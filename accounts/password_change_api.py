@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ProjectJWTAuthentication
 from accounts.client_address import client_address
-from accounts.login_throttle import LoginThrottled
 from accounts.password_change import user_password_change
 from accounts.serializers import PASSWORD_MAX_LENGTH, StrictCharField, TokenPairOutput
+from accounts.throttles.login import LoginThrottled
 from api.request_body import JsonObjectParser
 
 

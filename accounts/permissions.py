@@ -2,7 +2,7 @@
 
     class ItemApi(APIView):
         permission_classes = [HasScopes]
-        required_scopes = [ITEMS_WRITE]     # from accounts.scope_names
+        required_scopes = [ITEMS_WRITE]     # declared in items/access_rules.py
 
     permission_classes = [HasScopes.of(ITEMS_READ)]   # same, without the attribute
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from accounts.jwt_claims import SCOPE_CLAIM
 from accounts.models import Scope
-from accounts.scope_names import KNOWN_SCOPES
+from accounts.registry import known_scopes
 
 
 def scopes_for_user(user) -> frozenset[str]:
@@ -12,7 +12,7 @@ def scopes_for_user(user) -> frozenset[str]:
     if user is None or not user.is_active:
         return frozenset()
     if user.is_superuser:
-        return frozenset(KNOWN_SCOPES) | frozenset(Scope.objects.values_list("name", flat=True))
+        return frozenset(known_scopes()) | frozenset(Scope.objects.values_list("name", flat=True))
     return frozenset(
         Scope.objects.filter(roles__user=user).values_list("name", flat=True).distinct()
     )

@@ -11,14 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from accounts.login_throttle import (
-    login_failure_record,
-    login_failures_clear,
-    login_throttle_check,
-    registration_attempt_record,
-    registration_throttle_check,
-)
 from accounts.models import USERNAME_TAKEN_MESSAGE, username_key
+from accounts.throttles.login import (
+    LoginAttempt,
+    login_attempt_begin,
+    login_attempt_passed,
+    registration_attempt_count,
+)
 from accounts.tokens import token_pair_for_user
 from api.errors import ApiError
 
@@ -97,8 +96,7 @@ def _user_create(
             "Invalid input: " + "; ".join(f"{key}: {value}" for key, value in errors.items()),
             fields=errors,
         )
-    registration_throttle_check(client_address=client_address)
-    registration_attempt_record(client_address=client_address)
+    registration_attempt_count(client_address=client_address)
     if User.objects.filter(username_key=username_key(username)).exists():
         # The same hashing work a free name costs in create_user.
         make_password(password)
@@ -134,13 +132,13 @@ def _sign_up_on_first_login(*, username: str, password: str, client_address: str
         raise
 
 
-def _credentials_check(*, username: str, password: str, client_address: str | None, request=None):
-    """The password check /login and the admin's login share, with the same counters."""
+def _credentials_check(*, attempt: LoginAttempt, username: str, password: str, request=None):
+    """The password check /login and the admin's login share, with the same counters: the
+    attempt stays counted as a failure unless the password is right."""
     user = authenticate(request, username=username, password=password)
     if user is None:
-        login_failure_record(username=username, client_address=client_address)
         raise InvalidLogin()
-    login_failures_clear(user=user)
+    login_attempt_passed(attempt, user=user)
     return user
 
 
@@ -148,9 +146,9 @@ def user_authenticate(*, username: str, password: str, client_address: str | Non
     """The user these credentials belong to, through the login throttle (any case of the
     username matches). Raises LoginThrottled or InvalidLogin. Never signs anyone up: this is
     the admin's login."""
-    login_throttle_check(username=username, client_address=client_address)
+    attempt = login_attempt_begin(username=username, client_address=client_address)
     return _credentials_check(
-        username=username, password=password, client_address=client_address, request=request
+        attempt=attempt, username=username, password=password, request=request
     )
 
 
@@ -165,17 +163,22 @@ def user_login(
     once the username or the address has too many recent failures (RegistrationThrottled
     when a sign-up would exceed the address's registrations).
     """
-    login_throttle_check(username=username, client_address=client_address)
+    attempt = login_attempt_begin(username=username, client_address=client_address)
 
     if settings.SIGN_UP_ON_FIRST_LOGIN:
-        user = _sign_up_on_first_login(
-            username=username, password=password, client_address=client_address
-        )
+        try:
+            user = _sign_up_on_first_login(
+                username=username, password=password, client_address=client_address
+            )
+        except Exception:
+            login_attempt_passed(attempt)  # a refused sign-up is no wrong password
+            raise
         if user is not None:
+            login_attempt_passed(attempt)
             return _signed_in(user)
 
     user = _credentials_check(
-        username=username, password=password, client_address=client_address, request=request
+        attempt=attempt, username=username, password=password, request=request
     )
     return _signed_in(user)
 

@@ -1,22 +1,14 @@
-"""A password change ends every session: the User model's part (docs/contract.md §2.4).
+"""A password change ends every session: the User model's part (docs/contract.md §2.4;
+docs/auth.md, "Changing a password signs out everywhere").
 
-Every way a password changes calls `set_password` (or `set_unusable_password`) and then
-`save()`: the admin's password form, `manage.py changepassword`, `POST /password`, Django's
-password reset, a shell. So the model is the one place that sees them all:
-
-- the user's `token_generation` goes up by one in the same UPDATE as the new hash. Every
-  token carries the generation it was minted under (claim `gen`, accounts.jwt_claims) and
-  the per-request user check compares the two, so access tokens minted before the change
-  fail at once, at no extra query;
-- every outstanding refresh token of the user is blacklisted (the records in the admin's
-  "Token Blacklist" then say what is true); rotation also compares the generation, so a
-  refresh token minted concurrently with the change is refused too.
-
-A hash upgrade at login (new hasher parameters) also goes through `set_password`, and so
-also signs the user out elsewhere, once; Django's own session auth hash behaves the same.
+Every way a password changes (the admin's form, `manage.py changepassword`, `POST /password`,
+Django's password reset, a shell) ends in `save()` with a new hash, so the model is the one
+place that sees them all. The database says whether the hash changed: the user's
+`token_generation` goes up (tokens carry the generation they were minted under and are refused
+once it moves) and every outstanding refresh token of the user is blacklisted.
 """
 
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -46,29 +38,26 @@ class RevokesTokensOnPasswordChange(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        revoke = getattr(self, "_revoke_tokens_at_save", False) and not self._state.adding
-        generation_before = self.token_generation
-        if revoke:
-            # In the database, so two concurrent changes make two generations.
-            self.token_generation = F("token_generation") + 1
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                # e.g. the hash upgrade at login saves update_fields=["password"]
-                kwargs["update_fields"] = {*update_fields, "token_generation"}
-        try:
+        update_fields = kwargs.get("update_fields")
+        if self._state.adding or (update_fields is not None and "password" not in update_fields):
+            super().save(*args, **kwargs)  # a new user has no tokens; no password written
+            return
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self))):
+            changed = self._generation_raise_if_password_changes()
+            if changed:
+                self.refresh_from_db(fields=["token_generation"])
             super().save(*args, **kwargs)
-        except BaseException:
-            self.token_generation = generation_before
-            raise
-        self._revoke_tokens_at_save = False
-        if revoke:
-            self.refresh_from_db(fields=["token_generation"])
+        if changed:
             user_refresh_tokens_revoke(user=self)
 
-    def set_password(self, raw_password):
-        super().set_password(raw_password)
-        self._revoke_tokens_at_save = True
-
-    def set_unusable_password(self):
-        super().set_unusable_password()
-        self._revoke_tokens_at_save = True
+    def _generation_raise_if_password_changes(self) -> bool:
+        """Raise the stored generation when the hash about to be saved is not the stored one;
+        whether it did. The row stays locked until the save commits, so two concurrent
+        changes make two generations and an unchanged save raises nothing."""
+        raised = (
+            type(self)
+            ._base_manager.filter(pk=self.pk)
+            .exclude(password=self.password)
+            .update(token_generation=F("token_generation") + 1)
+        )
+        return raised > 0

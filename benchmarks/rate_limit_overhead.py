@@ -1,4 +1,4 @@
-"""Cost of the per-user rate limit (accounts/rate_limits.py) on an item write.
+"""Cost of the per-user rate limit (accounts/throttles/budgets.py) on an item write.
 
 Same process, same run: POST /item with the item-writes limit on (one upsert per request)
 against the same request with it off, interleaved so drift hits both alike; plus the bare
@@ -38,8 +38,9 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from accounts.rate_limits import ITEM_WRITES, user_rate_limit_hit
+    from accounts.throttles.budgets import user_rate_limit_hit
     from accounts.tokens import token_pair_for_user
+    from items.access_rules import ITEM_WRITES
 
     user = get_user_model().objects.create_user("bench")
     client = Client()

@@ -2,20 +2,17 @@
 browser.services. Authenticated, the `browser:use` scope, a per-user budget counted in the
 database; the browser's domain errors get their statuses here (`BrowserApi.handle_exception`)."""
 
-from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.rate_limits import UserRateLimit
-from accounts.scope_names import BROWSER_USE
+from accounts.throttles.budgets import UserRateLimit
 from api.errors import ApiError, NotFound
 from browser import api_docs, errors, selectors, services
+from browser.access_rules import BROWSER_REQUESTS, BROWSER_USE
 from browser.models import Capture
-
-BROWSER_REQUESTS = "browser-requests"
 
 ERROR_STATUS = {
     errors.UrlNotAllowed: 400,
@@ -27,17 +24,6 @@ ERROR_STATUS = {
     errors.PageLoadFailed: 502,
     errors.BrowserDeadlineExceeded: 504,
 }
-
-
-class BrowserRateLimit(UserRateLimit):
-    """Every request of the user counts, GETs included: each holds a page for seconds. Counted
-    in the database, so every process and Lambda container sees the same number."""
-
-    scope = BROWSER_REQUESTS
-    counts_reads = True
-
-    def rate_text(self) -> str:
-        return settings.BROWSER_THROTTLE_RATE
 
 
 def required_parameter(request, name: str, *, message: str | None = None) -> str:
@@ -53,7 +39,7 @@ def wants_store(request) -> bool:
 
 class BrowserApi(APIView):
     required_scopes = [BROWSER_USE]
-    throttle_classes = [BrowserRateLimit]
+    throttle_classes = [UserRateLimit.of(BROWSER_REQUESTS)]  # GETs count too
 
     def handle_exception(self, exc):
         status = next((code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind)), None)

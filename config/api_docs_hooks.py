@@ -120,7 +120,7 @@ def _kind_errors(view_class, method: str, operation: dict) -> dict[str, str]:
     from rest_framework.permissions import AllowAny
 
     from accounts.permissions import HasScopes
-    from accounts.rate_limits import UserRateLimit
+    from accounts.throttles.budgets import UserRateLimit
 
     errors = {}
     if operation.get("requestBody"):
@@ -136,7 +136,7 @@ def _kind_errors(view_class, method: str, operation: dict) -> dict[str, str]:
     if any(issubclass(permission, HasScopes) for permission in permissions):
         errors["403"] = "The token lacks a scope this operation needs"
     for throttle in view_class.throttle_classes:
-        # UserRateLimit counts unsafe methods only (accounts.rate_limits).
+        # UserRateLimit counts unsafe methods only (accounts.throttles.budgets).
         if not issubclass(throttle, UserRateLimit) or method.upper() not in ("GET", "HEAD"):
             errors["429"] = "Too many requests by this user for now (Retry-After says when)"
     return errors

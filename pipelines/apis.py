@@ -5,11 +5,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.rate_limits import PIPELINE_RUNS, PIPELINE_UPLOAD_PUTS, UserRateLimit
-from accounts.scope_names import PIPELINES_RUN
+from accounts.throttles.budgets import UserRateLimit
 from api.api_docs import error_responses
 from api.request_body import json_body_of
 from pipelines import api_docs
+from pipelines.access_rules import PIPELINE_RUNS, PIPELINE_UPLOAD_PUTS, PIPELINES_RUN
 from pipelines.api_errors import DomainErrorsMixin
 from pipelines.parsers import ExactJSONParser, ExactJSONRenderer
 from pipelines.selectors import run_get, run_status

@@ -41,6 +41,17 @@ def test_monitoring_imports_no_feature_app():
     assert imports == set()
 
 
+def test_the_floors_import_no_feature_app():
+    """accounts and api serve every feature: the features declare their parts to them
+    (accounts/registry.py), never the other way round."""
+    apps = app_graph(import_graph(*PROJECT_PACKAGES))
+
+    assert {floor: apps[floor] & set(FEATURE_APPS) for floor in ("accounts", "api")} == {
+        "accounts": set(),
+        "api": set(),
+    }
+
+
 def test_the_cycle_finder_finds_one():
     assert a_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 

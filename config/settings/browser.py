@@ -47,5 +47,5 @@ SEARCH_SELECTORS = {
     "description": env("SEARCH_DESCRIPTION_SELECTOR", default=".result__snippet"),
 }
 # Requests per user to the browser endpoints ("N/second|minute|hour|day"; 0/minute: off),
-# counted in the database every process and Lambda container shares (accounts.rate_limits).
+# counted in the database every process and Lambda container shares (accounts.throttles.budgets).
 BROWSER_THROTTLE_RATE = env("BROWSER_THROTTLE_RATE", default="30/minute")

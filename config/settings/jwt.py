@@ -36,9 +36,10 @@ CLIENT_ADDRESS_PROXY_HOPS = env.int("CLIENT_ADDRESS_PROXY_HOPS", default=0)
 # remove them. `check --deploy` refuses keys under 32 bytes. Procedure: docs/auth.md.
 JWT_SIGNING_KEY_FALLBACKS = env.list("JWT_SIGNING_KEY_FALLBACKS", default=[])
 
-# Per-user rate limits, fixed windows counted in the database (accounts.rate_limits):
-# "<count>/<second|minute|hour|day>"; a count of 0 turns one off (empty: the default).
-# Past it: 429 with Retry-After. Docs: docs/auth.md ("Rate limits per user").
+# The rates of the per-user budgets the apps declare (<app>/access_rules.py), counted in the
+# database by accounts.throttles.budgets: "<count>/<second|minute|hour|day>"; a count of 0
+# turns one off (empty: the default). Past it: 429 with Retry-After. The browser's budget
+# has its own setting (BROWSER_THROTTLE_RATE). Docs: docs/auth.md ("Rate limits per user").
 RATE_LIMITS = {
     "item-writes": env("RATE_LIMIT_ITEM_WRITES", default="") or "60/minute",
     "pipeline-runs": env("RATE_LIMIT_PIPELINE_RUNS", default="") or "30/hour",

@@ -4,8 +4,8 @@ import graphene
 from graphql import GraphQLError
 
 from accounts.graphql_permissions import scope_required
-from accounts.rate_limits import ITEM_WRITES, RateLimited, user_rate_limit_hit
-from accounts.scope_names import ITEMS_WRITE
+from accounts.throttles.budgets import RateLimited, user_rate_limit_hit
+from items.access_rules import ITEM_WRITES, ITEMS_WRITE
 from items.graphql.types import ItemType
 from items.services import item_delete, item_upsert
 

@@ -5,7 +5,7 @@ from graphene.relay import PageInfo
 from graphql import GraphQLError
 
 from accounts.graphql_permissions import scope_required
-from accounts.scope_names import ITEMS_READ
+from items.access_rules import ITEMS_READ
 from items.graphql.types import ItemConnection, ItemType
 from items.inputs import InvalidPageSize
 from items.selectors import ItemPage, item_find, item_page

@@ -68,6 +68,18 @@ def test_set_unusable_password_revokes_too(client, post_json, user, old_session)
     assert_signed_out(client, post_json, old_session)
 
 
+def test_a_new_hash_saved_without_set_password_revokes_too(client, post_json, user, old_session):
+    """The database compares the hash being saved with the stored one: no flag on the
+    instance decides, so a hash assigned directly counts as a change like any other."""
+    from django.contrib.auth.hashers import make_password
+
+    user.password = make_password(NEW_PASSWORD)
+    user.save()
+
+    assert user.token_generation == 1
+    assert_signed_out(client, post_json, old_session)
+
+
 def test_other_saves_keep_the_tokens(client, post_json, user, old_session):
     user.first_name = "Ann"
     user.save()

@@ -1,17 +1,13 @@
-"""Per-user rate limits (accounts/rate_limits.py): item writes over REST and GraphQL share one
+"""Per-user rate limits (accounts/throttles/budgets.py): item writes over REST and GraphQL share one
 budget, pipeline runs another; counted in the database in fixed windows."""
 
 import json
 
 import pytest
 
-from accounts.rate_limits import (
-    ITEM_WRITES,
-    PIPELINE_RUNS,
-    RateLimited,
-    parse_rate,
-    user_rate_limit_hit,
-)
+from accounts.throttles.budgets import RateLimited, parse_rate, user_rate_limit_hit
+from items.access_rules import ITEM_WRITES
+from pipelines.access_rules import PIPELINE_RUNS
 
 UPDATE_ITEM = 'mutation { updateItem(name: "n") { id } }'
 
@@ -276,3 +272,16 @@ def test_concurrent_requests_never_exceed_the_limit(make_user, settings):
         results = list(pool.map(attempt, range(40)))
 
     assert results.count(True) == 7
+
+
+def test_a_budget_may_name_its_own_rate_setting_and_count_reads(settings):
+    """The browser declares `browser-requests` with BROWSER_THROTTLE_RATE, GETs counted."""
+    from accounts.throttles.budgets import UserRateLimit, budget_rate_text
+    from browser.access_rules import BROWSER_REQUESTS
+
+    settings.BROWSER_THROTTLE_RATE = "4/minute"
+    settings.RATE_LIMITS = {BROWSER_REQUESTS: "9/minute"}  # not where this budget reads
+
+    assert budget_rate_text(BROWSER_REQUESTS) == "4/minute"
+    assert UserRateLimit.of(BROWSER_REQUESTS).counts_reads is True
+    assert UserRateLimit.of(ITEM_WRITES).counts_reads is False

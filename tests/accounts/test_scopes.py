@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from accounts.authentication import user_from_bearer
 from accounts.graphql_permissions import scope_required
 from accounts.models import Role, Scope
-from accounts.scope_names import KNOWN_SCOPES
+from accounts.registry import known_scopes
 from accounts.selectors import scopes_for_user
 from accounts.tokens import token_pair_for_user
 
@@ -18,7 +18,7 @@ ALL = {"items:read", "items:write", "pipelines:run", "browser:use"}
 def test_the_member_role_from_the_migration_grants_the_four_scopes(db):
     member = Group.objects.get(name="member")
 
-    assert set(member.scopes.values_list("name", flat=True)) == ALL == set(KNOWN_SCOPES)
+    assert set(member.scopes.values_list("name", flat=True)) == ALL == set(known_scopes())
 
 
 def test_new_users_get_the_member_role(make_user):
@@ -197,3 +197,11 @@ def test_graphql_session_user_without_token_gets_the_roles_scopes(make_user):
     request.user = make_user("bea")
 
     assert schema.execute("{ secret }", context_value=request).data == {"secret": "for bea"}
+
+
+def test_each_app_declares_its_own_scopes_and_accounts_finds_them_all():
+    from browser.access_rules import BROWSER_USE
+    from items.access_rules import ITEMS_READ, ITEMS_WRITE
+    from pipelines.access_rules import PIPELINES_RUN
+
+    assert set(known_scopes()) == {ITEMS_READ, ITEMS_WRITE, PIPELINES_RUN, BROWSER_USE} == ALL

@@ -7,7 +7,8 @@ import pytest
 import schemathesis
 from schemathesis import checks
 
-from accounts.rate_limits import ITEM_WRITES, PIPELINE_RUNS
+from items.access_rules import ITEM_WRITES
+from pipelines.access_rules import PIPELINE_RUNS
 
 DOCUMENTED = [
     checks.status_code_conformance,

@@ -6,13 +6,13 @@ from django.core.management.base import CommandError
 
 from accounts.management.grant_command import GrantCommand
 from accounts.models import Scope
-from accounts.scope_names import KNOWN_SCOPES, SCOPE_DESCRIPTIONS
+from accounts.registry import known_scopes, scope_description
 
 
 class Command(GrantCommand):
     help = (
         "Scopes granted through roles: `grant ROLE SCOPE...`, `revoke ROLE SCOPE...`, "
-        f"`list`. Scopes the code knows: {' '.join(KNOWN_SCOPES)} (others only with "
+        f"`list`. Scopes the code knows: {' '.join(known_scopes())} (others only with "
         "--create). Every member of the role gets the scope in new access tokens."
     )
     holder_argument = "role"
@@ -27,7 +27,7 @@ class Command(GrantCommand):
     list_help = "every scope and the roles that grant it"
     revoke_note = "Access tokens already issued keep the scopes they carry until they expire."
     refused_message = (
-        f"unknown scope {{names}} (known: {' '.join(KNOWN_SCOPES)}; pass "
+        f"unknown scope {{names}} (known: {' '.join(known_scopes())}; pass "
         "--create for a new one); nothing was granted"
     )
     not_held_message = "role {holder} does not grant {names}; nothing was revoked"
@@ -50,11 +50,11 @@ class Command(GrantCommand):
         return holder.scopes
 
     def names_refused(self, missing):
-        return [name for name in missing if name not in KNOWN_SCOPES]
+        return [name for name in missing if name not in known_scopes()]
 
     def name_ensure(self, name):
         return Scope.objects.get_or_create(
-            name=name, defaults={"description": SCOPE_DESCRIPTIONS.get(name, "")}
+            name=name, defaults={"description": scope_description(name)}
         )[0]
 
     def holder_line(self, holder):

@@ -1,17 +1,10 @@
-"""Per-user rate limits on what costs us (docs/contract.md §2.4): item writes and pipeline runs.
+"""Per-user rate budgets on what costs us (docs/auth.md, "Rate limits per user"), declared by
+the apps (accounts.registry) and counted here in fixed windows in the database, which every
+Lambda instance shares: one atomic `INSERT ... ON CONFLICT DO UPDATE ... RETURNING hits` per
+counted request, so concurrent requests never see the same count.
 
-Fixed windows counted in the database, which every Lambda instance shares (a fleet has no
-shared memory): one `INSERT ... ON CONFLICT DO UPDATE SET hits = hits + 1 RETURNING hits`
-per counted request (PostgreSQL and SQLite ≥ 3.35), plus a prune of closed windows when a
-window opens. A fixed window lets a client spend up to twice the limit around a window's
-end; for these limits (a bound on cost, not on guessing) that is the price of one query.
-
-    throttle_classes = [UserRateLimit.of(ITEM_WRITES)]          # DRF views (unsafe methods)
+    throttle_classes = [UserRateLimit.of(ITEM_WRITES)]          # DRF views
     user_rate_limit_hit(user=user, scope=ITEM_WRITES)           # anywhere else (GraphQL)
-
-Rates are settings (`RATE_LIMITS`, config/settings/jwt.py): `"<count>/<second|minute|hour|
-day>"`; a count of 0 (or no entry) turns a limit off. Past it: 429 with Retry-After (REST), a
-GraphQL error with `extensions.code == "RATE_LIMITED"` (GraphQL).
 """
 
 import math
@@ -23,11 +16,8 @@ from django.db import connections, router
 from rest_framework.exceptions import Throttled
 
 from accounts.models import RateLimitWindow
+from accounts.registry import rate_budget
 from api.errors import ApiError
-
-ITEM_WRITES = "item-writes"
-PIPELINE_RUNS = "pipeline-runs"
-PIPELINE_UPLOAD_PUTS = "pipeline-upload-puts"
 
 PERIOD_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -82,15 +72,22 @@ def _count_hit(*, key: str, window_end: int) -> int:
         return cursor.fetchone()[0]
 
 
-def user_rate_limit_hit(*, user, scope: str, rate_text: str | None = None) -> None:
+def budget_rate_text(scope: str) -> str | None:
+    """The budget's rate: its own setting where it declared one, else `RATE_LIMITS[scope]`
+    (no entry, or a count of 0: no limit)."""
+    budget = rate_budget(scope)
+    if budget is not None and budget.rate_setting:
+        return getattr(settings, budget.rate_setting)
+    return (getattr(settings, "RATE_LIMITS", {}) or {}).get(scope)
+
+
+def user_rate_limit_hit(*, user, scope: str) -> None:
     """Count one `scope` action by `user`; raise RateLimited once the window's limit is spent.
-    `rate_text` is a feature's own setting; without it the rate is `RATE_LIMITS[scope]`.
 
     Refused attempts count too (they cost a request), so hammering does not shorten the wait.
+    The count comes back from the statement that adds the hit: check and record are one.
     """
-    if rate_text is None:
-        rate_text = (getattr(settings, "RATE_LIMITS", {}) or {}).get(scope)
-    rate = parse_rate(rate_text)
+    rate = parse_rate(budget_rate_text(scope))
     if rate is None:
         return
     now = time.time()
@@ -104,27 +101,20 @@ def user_rate_limit_hit(*, user, scope: str, rate_text: str | None = None) -> No
 
 
 class UserRateLimit:
-    """A DRF throttle: every unsafe-method request of the signed-in user counts.
-
-        class ItemsApi(APIView):
-            throttle_classes = [UserRateLimit.of(ITEM_WRITES)]
-
-    DRF runs throttles after authentication and permissions, so only requests that would
-    otherwise be served are counted. (Duck-typed: DRF needs only these two methods, and this
-    module stays importable without DRF.)
-    """
+    """A DRF throttle: every unsafe-method request of the signed-in user counts (every request
+    where the budget counts reads). DRF runs throttles after authentication and permissions,
+    so only requests that would otherwise be served are counted. Duck-typed: DRF needs only
+    these two methods."""
 
     scope = ""
-    # Reads count too where each one costs (a browser GET holds a page for seconds).
     counts_reads = False
-
-    def rate_text(self) -> str | None:
-        """The rate; None reads `RATE_LIMITS[scope]`."""
-        return None
 
     @classmethod
     def of(cls, scope: str) -> type["UserRateLimit"]:
-        return type(f"UserRateLimit_{scope.replace('-', '_')}", (cls,), {"scope": scope})
+        budget = rate_budget(scope)
+        counts_reads = budget.counts_reads if budget is not None else False
+        name = f"UserRateLimit_{scope.replace('-', '_')}"
+        return type(name, (cls,), {"scope": scope, "counts_reads": counts_reads})
 
     def allow_request(self, request, view) -> bool:
         user = getattr(request, "user", None)
@@ -133,7 +123,7 @@ class UserRateLimit:
         if request.method in _SAFE_METHODS and not self.counts_reads:
             return True
         try:
-            user_rate_limit_hit(user=user, scope=self.scope, rate_text=self.rate_text())
+            user_rate_limit_hit(user=user, scope=self.scope)
         except RateLimited as exc:
             # DRF's handler adds Retry-After and "Expected available in N seconds."
             raise Throttled(wait=exc.retry_after_seconds, detail=exc.what) from exc
