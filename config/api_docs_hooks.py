@@ -1,20 +1,7 @@
-"""drf-spectacular wiring, loaded only when /openapi.json or /docs is generated.
-
-Apps describe their own authentication classes and views to drf-spectacular by subclassing
-its extensions; those modules import drf-spectacular and DRF's serializers, so they are
-imported here, by a preprocessing hook, instead of at start-up.
-
-The postprocessing hook makes the document say what the contract says (docs/contract.md §2.2):
-drf-spectacular names paths after our URL regexes (`^item/?$` → `/item/`), while the paths
-are `/item`, `/item/{itemId}`... (a trailing slash is accepted too, never required); our
-parsers read any Content-Type as JSON (`*/*`), which clients should send as
-application/json; and /hello and /health are plain Django views it cannot see.
-
-It also documents the error answers every operation of a kind gives (docs/contract.md §2),
-read from the view class itself so a new view cannot forget them: 401 where a token is
-needed, 403 where a scope is, 400 and 413 where there is a body, 429 where a throttle counts
-the method. A view declares only its own (404, 409, a bad parameter...), with
-api.api_docs.error_responses.
+"""drf-spectacular wiring, loaded only when /openapi.json or /docs is generated: the apps'
+extensions are imported by the preprocessing hook, not at start-up; the postprocessing hook
+makes the document say what the contract says (paths, media types, /hello and /health, the
+errors each kind of view answers). How: docs/items.md "REST".
 """
 
 from api.api_docs import error_response

@@ -1,4 +1,4 @@
-"""The stage checks (config/stage_checks.py): a Zappa stage fit to deploy (docs/contract.md §3.7, §4)."""
+"""The stage checks (config/stage_checks/): a Zappa stage fit to deploy (docs/contract.md §3.7, §4)."""
 
 import copy
 import json
