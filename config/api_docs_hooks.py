@@ -104,17 +104,23 @@ def contract_paths(result, generator, request, public):
 
 def _kind_errors(view_class, method: str, operation: dict) -> dict[str, str]:
     """The error statuses an operation answers because of what kind of view it is."""
-    from rest_framework.permissions import AllowAny
-
-    from accounts.permissions import HasScopes
-    from accounts.rate_limits import UserRateLimit
-
     errors = {}
     if operation.get("requestBody"):
         errors["400"] = "No body, malformed JSON, or not the shape this operation takes"
         errors["413"] = "Body over the size limit"
     if view_class is None:
         return errors
+    return {**errors, **_access_errors(view_class, method)}
+
+
+def _access_errors(view_class, method: str) -> dict[str, str]:
+    """401, 403 and 429, read from the view's authentication, permission and throttles."""
+    from rest_framework.permissions import AllowAny
+
+    from accounts.permissions import HasScopes
+    from accounts.rate_limits import UserRateLimit
+
+    errors = {}
     permissions = tuple(view_class.permission_classes)
     if view_class.authentication_classes and not all(
         issubclass(permission, AllowAny) for permission in permissions
@@ -122,10 +128,12 @@ def _kind_errors(view_class, method: str, operation: dict) -> dict[str, str]:
         errors["401"] = "No or invalid bearer token"
     if any(issubclass(permission, HasScopes) for permission in permissions):
         errors["403"] = "The token lacks a scope this operation needs"
-    for throttle in view_class.throttle_classes:
-        # UserRateLimit counts unsafe methods only (accounts.rate_limits).
-        if not issubclass(throttle, UserRateLimit) or method.upper() not in ("GET", "HEAD"):
-            errors["429"] = "Too many requests by this user for now (Retry-After says when)"
+    # UserRateLimit counts unsafe methods only (accounts.rate_limits).
+    if any(
+        not issubclass(throttle, UserRateLimit) or method.upper() not in ("GET", "HEAD")
+        for throttle in view_class.throttle_classes
+    ):
+        errors["429"] = "Too many requests by this user for now (Retry-After says when)"
     return errors
 
 

@@ -152,8 +152,8 @@ def test_as_a_manage_py_process_with_the_aws_settings(tmp_path):
 
 
 def test_scripts_zappa_refuses_to_deploy_a_stage_that_fails(tmp_path):
-    """With `-s FILE` Zappa would deploy that file: it is checked as a generated one, and
-    the deploy stops before anything is built or sent to AWS."""
+    """With `-s FILE` Zappa would deploy that file: it is checked with --generated (the
+    stack's values filled in), and the deploy stops before anything is built or sent to AWS."""
     path = broken_settings_file(tmp_path)
     for command in ("deploy", "update"):
         process = subprocess.run(
