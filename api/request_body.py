@@ -83,8 +83,18 @@ def decode_json(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedJson("the body is not UTF-8 text") from None
+    value = _json_parsed(text, parse_float=parse_float, parse_int=parse_int)
+    if (shape == "object" and not isinstance(value, dict)) or (
+        shape == "array" and not isinstance(value, list)
+    ):
+        raise ApiError(wrong_shape_message(shape, value))
+    return value
+
+
+def _json_parsed(text: str, *, parse_float, parse_int):
+    """json.loads, with every way it fails worded as MalformedJson."""
     try:
-        value = json.loads(
+        return json.loads(
             text,
             parse_constant=refuse_non_finite,
             parse_float=parse_float,
@@ -97,11 +107,6 @@ def decode_json(
         raise MalformedJson(f"{wording} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise MalformedJson("nested too deeply") from None
-    if shape == "object" and not isinstance(value, dict):
-        raise ApiError(wrong_shape_message(shape, value))
-    if shape == "array" and not isinstance(value, list):
-        raise ApiError(wrong_shape_message(shape, value))
-    return value
 
 
 def read_limited(stream, *, content_length: int | None, max_bytes: int | None = -1) -> bytes:

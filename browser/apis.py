@@ -95,16 +95,26 @@ class ScraperApi(BrowserApi):
         return Response(services.search_scrape(user_id=user_id, query=query))
 
 
-class ScreenshotApi(BrowserApi):
-    @extend_schema(
-        operation_id="browser_screenshot",
+def capture_schema(name: str, *, parameters: list, content_type: str, errors: tuple):
+    """An endpoint that answers a capture: its bytes, or where it is kept (store=1)."""
+    return extend_schema(
+        operation_id=f"browser_{name}",
         tags=["browser"],
-        parameters=api_docs.SCREENSHOT_PARAMETERS,
+        parameters=parameters,
         responses={
-            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, content_type): OpenApiTypes.BINARY,
             (200, "application/json"): api_docs.STORED,
-            **api_docs.browser_errors(400, 401, 403, 404, 429, 502, 503, 504),
+            **api_docs.browser_errors(*errors),
         },
+    )
+
+
+class ScreenshotApi(BrowserApi):
+    @capture_schema(
+        "screenshot",
+        parameters=api_docs.SCREENSHOT_PARAMETERS,
+        content_type="image/png",
+        errors=(400, 401, 403, 404, 429, 502, 503, 504),
     )
     def get(self, request):
         url = request.query_params.get("url", "").strip()
@@ -128,15 +138,11 @@ class ScreenshotApi(BrowserApi):
 
 
 class PdfApi(BrowserApi):
-    @extend_schema(
-        operation_id="browser_pdf",
-        tags=["browser"],
+    @capture_schema(
+        "pdf",
         parameters=api_docs.PDF_PARAMETERS,
-        responses={
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            (200, "application/json"): api_docs.STORED,
-            **api_docs.browser_errors(400, 401, 403, 429, 502, 503, 504),
-        },
+        content_type="application/pdf",
+        errors=(400, 401, 403, 429, 502, 503, 504),
     )
     def get(self, request):
         url = required_parameter(request, "url")
@@ -151,15 +157,11 @@ class PdfApi(BrowserApi):
 
 
 class CardApi(BrowserApi):
-    @extend_schema(
-        operation_id="browser_card",
-        tags=["browser"],
+    @capture_schema(
+        "card",
         parameters=api_docs.CARD_PARAMETERS,
-        responses={
-            (200, "image/png"): OpenApiTypes.BINARY,
-            (200, "application/json"): api_docs.STORED,
-            **api_docs.browser_errors(400, 401, 403, 429, 503, 504),
-        },
+        content_type="image/png",
+        errors=(400, 401, 403, 429, 503, 504),
     )
     def get(self, request):
         title = required_parameter(request, "title")[:200]

@@ -58,13 +58,8 @@ def parse_ipv4_host(host: str) -> ipaddress.IPv4Address | None:
     """The IPv4 address a host string means to a browser (WHATWG URL "IPv4 parser"), or None
     when it is a name. `2130706433`, `0x7f000001`, `0177.0.0.1` and `127.1` all mean 127.0.0.1.
     """
-    parts = host.split(".")
-    if parts and parts[-1] == "" and len(parts) > 1:
-        parts = parts[:-1]
-    if not parts or len(parts) > 4 or not parts[-1]:
-        return None
-    numbers = [parse_ipv4_number(part) for part in parts]
-    if any(number is None for number in numbers):
+    numbers = _ipv4_numbers(host)
+    if numbers is None:
         return None
     *leading, last = numbers
     if any(number > 255 for number in leading) or last >= 256 ** (5 - len(numbers)):
@@ -73,6 +68,20 @@ def parse_ipv4_host(host: str) -> ipaddress.IPv4Address | None:
     for index, number in enumerate(leading):
         value += number << (8 * (3 - index))
     return ipaddress.IPv4Address(value)
+
+
+def _ipv4_numbers(host: str) -> list[int] | None:
+    """The numbers of the host's 1 to 4 dot-separated parts (one trailing dot allowed), or
+    None when the host is a name."""
+    parts = host.split(".")
+    if parts and parts[-1] == "" and len(parts) > 1:
+        parts = parts[:-1]
+    if not parts or len(parts) > 4 or not parts[-1]:
+        return None
+    numbers = [parse_ipv4_number(part) for part in parts]
+    if any(number is None for number in numbers):
+        return None
+    return numbers
 
 
 def parse_host_address(host: str) -> IPAddress | None:
@@ -150,20 +159,30 @@ def read_url(url: str) -> BrowserUrl:
     rest = text[match.end() :].lstrip("/\\")
     end = _AUTHORITY_END.search(rest)
     authority = rest[: end.start()] if end else rest
-    host_and_port = authority.rpartition("@")[2]
-    if host_and_port.startswith("["):
-        close = host_and_port.find("]")
-        host_text, after = host_and_port[: close + 1], host_and_port[close + 1 :]
-        if close == -1 or (after and not after.startswith(":")):
-            raise UnreadableUrl(f"{host_and_port!r} is not a valid IPv6 host")
-        port_text = after[1:]
-    else:
-        host_text, _, port_text = host_and_port.partition(":")
+    host_text, port_text = _host_and_port(authority.rpartition("@")[2])
     if not host_text:
         raise UnreadableUrl("The URL has no host")
+    port = _port(port_text)
+    return BrowserUrl(scheme, read_host(host_text), port)
+
+
+def _host_and_port(host_and_port: str) -> tuple[str, str]:
+    """The host's text (an IPv6 address with its brackets) and the port's, split at the
+    colon that follows the host."""
+    if not host_and_port.startswith("["):
+        host_text, _, port_text = host_and_port.partition(":")
+        return host_text, port_text
+    close = host_and_port.find("]")
+    host_text, after = host_and_port[: close + 1], host_and_port[close + 1 :]
+    if close == -1 or (after and not after.startswith(":")):
+        raise UnreadableUrl(f"{host_and_port!r} is not a valid IPv6 host")
+    return host_text, after[1:]
+
+
+def _port(port_text: str) -> int | None:
     if port_text and (not port_text.isascii() or not port_text.isdigit()):
         raise UnreadableUrl(f"Port {port_text!r} is not a number")
     port = int(port_text) if port_text else None
     if port is not None and port > 65535:
         raise UnreadableUrl(f"Port {port} is out of range")
-    return BrowserUrl(scheme, read_host(host_text), port)
+    return port

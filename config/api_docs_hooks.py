@@ -1,20 +1,7 @@
-"""drf-spectacular wiring, loaded only when /openapi.json or /docs is generated.
-
-Apps describe their own authentication classes and views to drf-spectacular by subclassing
-its extensions; those modules import drf-spectacular and DRF's serializers, so they are
-imported here, by a preprocessing hook, instead of at start-up.
-
-The postprocessing hook makes the document say what the contract says (docs/contract.md §2.2):
-drf-spectacular names paths after our URL regexes (`^item/?$` → `/item/`), while the paths
-are `/item`, `/item/{itemId}`... (a trailing slash is accepted too, never required); our
-parsers read any Content-Type as JSON (`*/*`), which clients should send as
-application/json; and /hello and /health are plain Django views it cannot see.
-
-It also documents the error answers every operation of a kind gives (docs/contract.md §2),
-read from the view class itself so a new view cannot forget them: 401 where a token is
-needed, 403 where a scope is, 400 and 413 where there is a body, 429 where a throttle counts
-the method. A view declares only its own (404, 409, a bad parameter...), with
-api.api_docs.error_responses.
+"""drf-spectacular wiring, loaded only when /openapi.json or /docs is generated: the apps'
+extensions are imported by the preprocessing hook, not at start-up; the postprocessing hook
+makes the document say what the contract says (paths, media types, /hello and /health, the
+errors each kind of view answers). How: docs/items.md "REST".
 """
 
 from api.api_docs import error_response
@@ -117,17 +104,23 @@ def contract_paths(result, generator, request, public):
 
 def _kind_errors(view_class, method: str, operation: dict) -> dict[str, str]:
     """The error statuses an operation answers because of what kind of view it is."""
-    from rest_framework.permissions import AllowAny
-
-    from accounts.permissions import HasScopes
-    from accounts.throttles.budgets import UserRateLimit
-
     errors = {}
     if operation.get("requestBody"):
         errors["400"] = "No body, malformed JSON, or not the shape this operation takes"
         errors["413"] = "Body over the size limit"
     if view_class is None:
         return errors
+    return {**errors, **_access_errors(view_class, method)}
+
+
+def _access_errors(view_class, method: str) -> dict[str, str]:
+    """401, 403 and 429, read from the view's authentication, permission and throttles."""
+    from rest_framework.permissions import AllowAny
+
+    from accounts.permissions import HasScopes
+    from accounts.throttles.budgets import UserRateLimit
+
+    errors = {}
     permissions = tuple(view_class.permission_classes)
     if view_class.authentication_classes and not all(
         issubclass(permission, AllowAny) for permission in permissions
@@ -135,10 +128,12 @@ def _kind_errors(view_class, method: str, operation: dict) -> dict[str, str]:
         errors["401"] = "No or invalid bearer token"
     if any(issubclass(permission, HasScopes) for permission in permissions):
         errors["403"] = "The token lacks a scope this operation needs"
-    for throttle in view_class.throttle_classes:
-        # UserRateLimit counts unsafe methods only (accounts.throttles.budgets).
-        if not issubclass(throttle, UserRateLimit) or method.upper() not in ("GET", "HEAD"):
-            errors["429"] = "Too many requests by this user for now (Retry-After says when)"
+    # UserRateLimit counts unsafe methods only (accounts.throttles.budgets).
+    if any(
+        not issubclass(throttle, UserRateLimit) or method.upper() not in ("GET", "HEAD")
+        for throttle in view_class.throttle_classes
+    ):
+        errors["429"] = "Too many requests by this user for now (Retry-After says when)"
     return errors
 
 

@@ -7,7 +7,7 @@ from django.contrib.admin.apps import SimpleAdminConfig
 from django.contrib.admin.checks import check_admin_app, check_dependencies
 from django.core import checks
 
-from config.stage_checks import deploy_check
+from config.stage_checks.system_check import deploy_check
 
 
 def admin_discovered() -> None:

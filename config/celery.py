@@ -50,17 +50,10 @@ class AtomicWriteFilesystemChannel(filesystem.Channel):
 class EventLoopFilesystemTransport(filesystem.Transport):
     """kombu's filesystem transport, polled from the worker's event loop.
 
-    Celery gives a transport without asynchronous support its threaded prefork pool
-    (billiard's classic Pool): the pool children read tasks from one shared pipe under one
-    shared lock, and an idle child waits for the next task *holding* that lock. A child
-    SIGKILLed while idle (kill -9, the OOM killer) never releases it: the children started in
-    its place wait on the lock forever, the tasks already handed to the pool keep the prefetch
-    slots, and the worker takes nothing more from the broker folder (docs/pipelines.md, Local).
-
-    A transport that declares asynchronous support gets the event loop and Celery's AsynPool,
-    the pool of the Redis and RabbitMQ workers: a pipe per child, and a task lost with its
-    child goes to another child or back to the broker (task_reject_on_worker_lost). A timer
-    of the loop polling the folder is all the asynchronous support a polled transport needs.
+    Without asynchronous support Celery runs billiard's classic pool, whose idle children wait
+    holding one shared lock: a child SIGKILLed there stalls the worker for good. Declaring it
+    gets the event loop and AsynPool (a pipe per child, a lost task goes back): a timer of the
+    loop polling the folder is all it needs (docs/pipelines.md, "Local").
     """
 
     implements = filesystem.Transport.implements.extend(asynchronous=True)

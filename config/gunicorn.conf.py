@@ -1,21 +1,6 @@
-"""gunicorn for the workers mode (README "Workers mode"): `scripts/web` runs
-`gunicorn -c config/gunicorn.conf.py config.wsgi`. Every value can be changed by environment.
-
-Choices, and why:
-- gthread workers: keep-alive connections from a load balancer are held by the worker's poller,
-  not by a thread, and a request waiting on PostgreSQL blocks one thread, not a whole process.
-- preload_app: Django is imported and its settings checked once, in the master, before
-  forking. A missing secret or a bad DATABASE_URL stops the start-up with one error instead of
-  every worker failing alike; workers share the imported code copy-on-write and boot in
-  milliseconds. The price: `kill -HUP` re-forks workers from the code the master loaded, so a
-  new release needs a restart of the process (which a deploy does anyway). Nothing opens a
-  connection at import (Django connects on first query; Celery and boto3 are imported by the
-  code that uses them), and post_fork closes any connection a worker could have inherited.
-- Forwarded headers: gunicorn itself trusts X-Forwarded-Proto only from FORWARDED_ALLOW_IPS
-  (default: this host's proxy, 127.0.0.1 and ::1), so Django sees https only when a trusted
-  proxy said so. Set it to the load balancer's addresses or network.
-- Logs: one JSON object per line on stdout, like the app's own logs (monitoring.logs), the
-  access log carrying the request id the response carries.
+"""gunicorn for the workers mode: `scripts/web` runs `gunicorn -c config/gunicorn.conf.py
+config.wsgi`, every value from the environment. gthread workers and preload_app, so a bad
+setting stops start-up once, in the master; why each choice: docs/deploy.md "gunicorn".
 """
 
 import logging

@@ -1,20 +1,6 @@
-"""Lambda SnapStart (staging, prod): the process is initialized once, when a version is
-published, snapshotted, and every cold start resumes a copy of that snapshot. What an
-initialized process holds that must not be shared or outlive the snapshot:
-
-- database connections: a socket in a snapshot is dead on restore (and would be one socket
-  shared by every restored copy) -> closed before the snapshot; Django opens a new one on the
-  first query after restore;
-- the `random` module's state: every restored copy would draw the same sequence -> reseeded
-  from os.urandom after restore (`secrets`, uuid4 and Django's tokens use os.urandom already);
-- cached secrets: kept. The stage secret (SECRET_KEY, JWT key) changes with a deploy, which
-  publishes a new version and snapshot; the RDS password, which rotates under a live snapshot,
-  is re-read by config/db_backend the first time the database refuses it, so a restore costs
-  no Secrets Manager call.
-
-The hooks are plain functions, registered with the runtime's `snapshot_restore_py` (it exists
-in Lambda's Python runtime, not in the package) only where Lambda says it initializes for a
-snapshot.
+"""Lambda SnapStart (staging, prod): every cold start resumes a snapshot of one initialized
+process, so database connections are closed before the snapshot and `random` is reseeded
+after each restore; cached secrets stay. Why: README "SnapStart", docs/deploy.md "SnapStart".
 """
 
 import os

@@ -13,7 +13,8 @@ happens in Zappa's callbacks (infra/hooks), so plain `zappa update dev` is the s
 import argparse
 import sys
 
-from config.stage_checks import StageSettingsError, stage_errors, zappa_settings_load
+from config.stage_checks.settings_file import StageSettingsError, zappa_settings_load
+from config.stage_checks.stage import stage_errors
 from infra.feedback import DeployError, Steps, say
 from infra.stack import aws_client, stack_apply, stack_status, template_digest
 from infra.stages import (

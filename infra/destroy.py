@@ -5,7 +5,7 @@ its buckets, release its network and delete its stack. `prod` refuses."""
 import time
 from pathlib import Path
 
-from config.stage_checks import zappa_settings_load
+from config.stage_checks.settings_file import zappa_settings_load
 from infra.feedback import DeployError, say
 from infra.stack import STACK_POLL_SECONDS, aws_client, stack_outputs, stack_wait
 from infra.stages import function_stages, lambda_function_name, stage_settings_with_preview

@@ -1,15 +1,7 @@
 """The gaps of moto 5.2.5's server that a Zappa command meets, bridged in one place. The
 settings callback installs this only when AWS_ENDPOINT_URL is set (an emulator: a deploy to
-AWS never sets it), so nothing here runs in production.
-
-- `zappa update` calls ListFunctionUrlConfigs (to delete function URLs the stage does not
-  use); moto answers 404. Against the emulator a 404 there means "no function URLs".
-- moto invokes a function only through Docker, which this machine lacks: `zappa invoke` and
-  `zappa manage` are refused with one line, and the post callback skips migrate and GET
-  /health, saying so.
-- Zappa's "touch" (a GET on the API's *.execute-api.*.amazonaws.com URL) cannot resolve.
-- moto's CloudFormation deletes Zappa's API stack but leaves its REST API: `zappa undeploy`
-  deletes the API by name afterwards (what AWS does with the stack).
+AWS never sets it), so nothing here runs in production. The gaps: README, "Stages and deploy"
+(the rehearsal paragraph).
 """
 
 import os

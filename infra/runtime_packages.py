@@ -42,23 +42,32 @@ def runtime_distributions(requirements: list[str]) -> set[str]:
     pending = [(requirement_type(text), "") for text in requirements]
     while pending:
         requirement, extra = pending.pop()
-        if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+        distribution, key = _unvisited_distribution(requirement, extra, found)
+        if distribution is None:
             continue
-        name = normalized(requirement.name)
-        try:
-            distribution = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            continue
-        extras = sorted(requirement.extras)
-        key = f"{name}[{','.join(extras)}]"
-        if key in found:
-            continue
-        found.update({name, key})
-        for text in distribution.requires or []:
-            dependency = requirement_type(text)
-            for wanted in extras or [""]:
-                pending.append((dependency, wanted))
+        found.update({normalized(requirement.name), key})
+        extras = sorted(requirement.extras) or [""]
+        pending += [
+            (requirement_type(text), wanted)
+            for text in distribution.requires or []
+            for wanted in extras
+        ]
     return {name for name in found if "[" not in name}
+
+
+def _unvisited_distribution(requirement, extra: str, found: set[str]):
+    """(the installed distribution, its key with extras); no distribution when the marker
+    leaves the requirement out for `extra`, it is not installed, or it was visited."""
+    if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+        return None, ""
+    name = normalized(requirement.name)
+    key = f"{name}[{','.join(sorted(requirement.extras))}]"
+    if key in found:
+        return None, key
+    try:
+        return metadata.distribution(name), key
+    except metadata.PackageNotFoundError:
+        return None, key
 
 
 def distribution_paths(distribution) -> set[str]:

@@ -75,15 +75,7 @@ def stack_status(*, cloudformation, name: str) -> dict | None:
 
 
 def stack_wait(*, cloudformation, name: str, verb: str) -> dict:
-    deadline = time.monotonic() + STACK_WAIT_SECONDS
-    while True:
-        stack = stack_status(cloudformation=cloudformation, name=name)
-        status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
-        if not status.endswith("_IN_PROGRESS"):
-            break
-        if time.monotonic() > deadline:
-            raise DeployError(f"stack {name} still {status} after {STACK_WAIT_SECONDS} s")
-        time.sleep(STACK_POLL_SECONDS)
+    stack, status = _stack_settled(cloudformation=cloudformation, name=name)
     if status not in (f"{verb}_COMPLETE", "UPDATE_COMPLETE", "CREATE_COMPLETE") and not (
         verb == "DELETE" and status == "DELETE_COMPLETE"
     ):
@@ -97,6 +89,19 @@ def stack_wait(*, cloudformation, name: str, verb: str) -> dict:
         ][:5]
         raise DeployError(f"stack {name} is {status}:\n" + "\n".join(reasons))
     return stack or {}
+
+
+def _stack_settled(*, cloudformation, name: str) -> tuple[dict | None, str]:
+    """The stack and its status once no operation is in progress (no stack: DELETE_COMPLETE)."""
+    deadline = time.monotonic() + STACK_WAIT_SECONDS
+    while True:
+        stack = stack_status(cloudformation=cloudformation, name=name)
+        status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
+        if not status.endswith("_IN_PROGRESS"):
+            return stack, status
+        if time.monotonic() > deadline:
+            raise DeployError(f"stack {name} still {status} after {STACK_WAIT_SECONDS} s")
+        time.sleep(STACK_POLL_SECONDS)
 
 
 def change_lines(changes: list[dict]) -> list[str]:
@@ -122,55 +127,60 @@ def stack_apply(
         cloudformation.delete_stack(StackName=name)  # a change set never executed
         stack_wait(cloudformation=cloudformation, name=name, verb="DELETE")
         existing = None
-    if not existing:
-        # A new stack: create_stack, not a change set (moto's CloudFormation gives a stack
-        # created from a change set no outputs); the plan is the template's resources.
-        resources = resources_created(template, parameters=parameters)
-        say(
-            f"  {'would create' if dry_run else 'create'} stack {name} with "
-            f"{len(resources)} resources:"
-        )
-        for logical, kind in sorted(resources.items()):
-            say(f"  Add     {logical} ({kind})")
-        if dry_run:
-            return True
-        cloudformation.create_stack(
-            StackName=name,
-            TemplateBody=template_body(template),
-            Parameters=[
-                {"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()
-            ],
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-            OnFailure="DELETE",
-            Tags=stack_tags(stage=stage, digest=digest),
-        )
-        stack_wait(cloudformation=cloudformation, name=name, verb="CREATE")
-        return True
-    change_set = f"deploy-{int(time.time())}"
-    cloudformation.create_change_set(
-        StackName=name,
-        ChangeSetName=change_set,
-        ChangeSetType="UPDATE",
-        TemplateBody=template_body(template),
-        Parameters=[
+    request = {
+        "StackName": name,
+        "TemplateBody": template_body(template),
+        "Parameters": [
             {"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()
         ],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-        Tags=stack_tags(stage=stage, digest=digest),
+        "Capabilities": ["CAPABILITY_NAMED_IAM"],
+        "Tags": stack_tags(stage=stage, digest=digest),
+    }
+    if not existing:
+        return _stack_create(
+            cloudformation,
+            request,
+            resources=resources_created(template, parameters=parameters),
+            dry_run=dry_run,
+        )
+    return _stack_update(
+        cloudformation, request, existing=existing, stage=stage, digest=digest, dry_run=dry_run
     )
+
+
+def _stack_create(cloudformation, request: dict, *, resources: dict, dry_run: bool) -> bool:
+    """A new stack: create_stack, not a change set (moto's CloudFormation gives a stack
+    created from a change set no outputs); the plan is the template's resources."""
+    name = request["StackName"]
+    say(
+        f"  {'would create' if dry_run else 'create'} stack {name} with {len(resources)} resources:"
+    )
+    for logical, kind in sorted(resources.items()):
+        say(f"  Add     {logical} ({kind})")
+    if dry_run:
+        return True
+    cloudformation.create_stack(**request, OnFailure="DELETE")
+    stack_wait(cloudformation=cloudformation, name=name, verb="CREATE")
+    return True
+
+
+def _stack_update(
+    cloudformation, request: dict, *, existing: dict, stage: str, digest: str, dry_run: bool
+) -> bool:
+    """Through a change set, whose changes are printed first; an empty one only refreshes
+    the digest tag."""
+    name, change_set = request["StackName"], f"deploy-{int(time.time())}"
+    cloudformation.create_change_set(**request, ChangeSetName=change_set, ChangeSetType="UPDATE")
     described = change_set_wait(cloudformation=cloudformation, name=name, change_set=change_set)
     if described["Status"] == "FAILED":
         cloudformation.delete_change_set(StackName=name, ChangeSetName=change_set)
-        if "didn't contain changes" in described.get(
-            "StatusReason", ""
-        ) or "No updates" in described.get("StatusReason", ""):
-            say(f"  stack {name}: no changes")
-            if not dry_run:
-                tags_refresh(
-                    cloudformation=cloudformation, stack=existing, stage=stage, digest=digest
-                )
-            return False
-        raise DeployError(f"change set of {name} failed: {described.get('StatusReason')}")
+        reason = described.get("StatusReason", "")
+        if "didn't contain changes" not in reason and "No updates" not in reason:
+            raise DeployError(f"change set of {name} failed: {described.get('StatusReason')}")
+        say(f"  stack {name}: no changes")
+        if not dry_run:
+            tags_refresh(cloudformation=cloudformation, stack=existing, stage=stage, digest=digest)
+        return False
     say(f"  stack {name}: update, {len(described['Changes'])} change(s)")
     for line in change_lines(described["Changes"]):
         say(line)

@@ -7,7 +7,7 @@ them share one infrastructure stack, named after the infra stage (`dev`, `previe
 
 import json
 
-from config.stage_checks import companion_of, stage_resolve
+from config.stage_checks.settings_file import companion_of, stage_resolve
 from infra.template import PROJECT
 
 PREVIEW_PREFIX = "preview-"

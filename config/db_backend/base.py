@@ -1,14 +1,6 @@
-"""Django's PostgreSQL backend, surviving a rotation of the RDS-managed master password.
-
-RDS rotates the master-user secret (every 7 days by default). A warm Lambda built its
-DATABASE_URL from the secret at cold start, so its next *new* connection (CONN_MAX_AGE ran
-out, or the health check found the old one dead) presents the old password and fails. On such
-a failure this backend re-reads the secret once, bypassing the per-process memo, puts the new
-credentials into the connection settings of every connection of the alias, and connects again;
-if that fails too, the error is raised as Django would raise it.
-
-Only authentication failures retry, and only when the credentials come from a secret
-(DATABASE_SECRET_ARN): a wrong host or a database that is down fails at once, as before.
+"""Django's PostgreSQL backend, surviving a rotation of the RDS-managed master password: on an
+authentication failure with credentials from a secret, it re-reads the secret once and
+connects again. Why and when: docs/deploy.md "The database password rotation".
 """
 
 import logging

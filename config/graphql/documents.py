@@ -1,14 +1,7 @@
 """Checking a GraphQL document before it runs, and remembering the verdict (the /graphql
-view, config/graphql/http.py, calls document_for).
-
-Where introspection is off, `__schema` and `__type` are refused but `__typename` is not
-(Apollo Client and Relay add it to every selection), and validation errors carry no
-"Did you mean ...?" suggestions, which would spell the schema out field by field.
-
-Checked documents are memoized by their text: parsing and validating a query costs more
-than running it, and clients send the same few queries again and again. Rejected documents
-are remembered too (apart, so a flood of bad ones cannot evict the good ones): sending the
-same abusive document again costs a dictionary lookup.
+view, config/graphql/http.py, calls document_for): parsing and validating cost more than
+running, and clients repeat the same few queries. What is refused and what is remembered:
+docs/items.md "GraphQL".
 """
 
 import functools

@@ -1,18 +1,6 @@
 """Bounds on one GraphQL document: depth, fields and aliases, checked before the usual
-validation so an abusive query costs a short walk, never a timeout.
-
-The work is proportional to the document's text, never to what its fragments expand to:
-
-1. too many fragments, a fragment name defined twice, a spread of an unknown fragment and a
-   fragment cycle are refused first, after one pass over the document's selections;
-2. each fragment's cost (fields, aliases, depth once spread) is then computed once, from its
-   own selections and the memoised costs of the fragments it spreads, and each operation's
-   cost likewise. A spread counts everything it expands to, so `...F ...F ...F ...F` of a
-   fragment of 50 fields costs 200 fields, at the price of four additions.
-
-Introspection subtrees (`__schema`, `__type`) are exempt from the depth bound (GraphiQL's own
-query is 15 levels deep) but have a field budget of their own, so they cannot be inflated
-with fragments where introspection is on.
+validation so an abusive query costs a short walk, never a timeout: the work is proportional
+to the document's text, never to what its fragments expand to (docs/items.md "GraphQL").
 """
 
 from dataclasses import dataclass, field

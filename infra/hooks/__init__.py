@@ -1,16 +1,8 @@
-"""Zappa's callbacks for this project (zappa_settings.json `callbacks`), so that plain
-`zappa deploy|update|... <stage>` deploys the stage the right way (README "Stages and deploy"):
-
-- `infra.hooks.settings`, after Zappa loads the settings and before any command works: reads
-  the stage's stack outputs (role with `manage_roles: false`, VPC, bucket, environment, queue
-  ARNs, layer ARN) into the command, refuses a missing or outdated stack, collects static
-  files, keeps development tools out of the package, keeps mappings from consuming early;
-- `infra.hooks.zip`, once Zappa built the package: checks it, skips an unchanged update;
-- `infra.hooks.post`, after deploy/update: configures and enables the SQS mappings, checks
-  one consumer per queue, migrates and calls /health.
-
-Zappa loads this file by path as a top-level module (zappa/cli.py `callback`), with the
-project not on sys.path: put it there, then import the hooks by their full names.
+"""Zappa's callbacks (zappa_settings.json `callbacks`), so that plain `zappa deploy|update|...
+<stage>` deploys the stage the right way: `settings` reads the stack's values into the
+command, `zip` checks the package, `post` configures the mappings, migrates and calls /health
+(README "How: Zappa's own callbacks"). Zappa loads this file by path, with the project not on
+sys.path (docs/deploy.md "Zappa's callbacks").
 """
 
 import sys

@@ -22,7 +22,7 @@ def stage_finish(cli) -> None:
 
 
 def stage_complete(cli, steps: Steps) -> None:
-    from config.stage_checks import companion_of
+    from config.stage_checks.settings_file import companion_of
     from infra.mappings import consumer_errors, mappings_configure, sqs_events
     from infra.package import DIGEST_TAG, SOURCE_TAG, digest_record
     from infra.stage_values import stage_values

@@ -43,54 +43,74 @@ def settings_apply(cli) -> None:
 
 
 def stage_values_apply(cli, steps: Steps) -> None:
-    from infra.mappings import consumer_conflicts, events_with_safe_state
-    from infra.stack import stack_readiness_error
-    from infra.stage_values import events_filled, stage_values
-    from infra.stages import consumer_timeout_seconds, infra_stage, main_stage
+    from infra.stages import infra_stage
 
     command, zappa_stage = cli.command, cli.api_stage
     stage = infra_stage(cli.zappa_settings, zappa_stage)
     if command in WRITES:
-        with steps.step(f"stack check ({stage})"):
-            refusal = stack_readiness_error(
-                stage=stage,
-                consumer_timeout_seconds=consumer_timeout_seconds(
-                    cli.zappa_settings, main=main_stage(cli.zappa_settings, zappa_stage)
-                ),
-            )
-        if refusal:
-            raise DeployError(refusal)
-    values = None
-    with steps.step(f"stack outputs ({stage})"):
-        try:
-            values = stage_values(stage, with_database=command in BUILDS)
-        except Exception as exc:
-            if command != "package":
-                raise
-            # `zappa package` works offline; its settings then lack the stack's values.
-            say(f"  no stack outputs ({type(exc).__name__}): packaging the committed settings")
+        stack_check(cli, steps, stage=stage)
+    values = stack_values_read(cli, steps, stage=stage)
     if values:
-        cli.s3_bucket_name = values.deploy_bucket
-        cli.manage_roles = False
-        cli.zappa.credentials_arn = values.role_arn
-        cli.vpc_config = values.vpc_config
-        cli.environment_variables = {**cli.environment_variables, **values.environment}
-        events = events_filled(cli.stage_config.get("events") or [], outputs=values.outputs)
-        if command in ("deploy", "update", "schedule"):
-            with steps.step("event source mappings: current consumers"):
-                conflicts = consumer_conflicts(
-                    events, function_name=cli.lambda_name, queue_arns=values.queue_arns
-                )
-                if conflicts:
-                    raise DeployError("; ".join(conflicts))
-                events = events_with_safe_state(events, function_name=cli.lambda_name)
-        cli.override_stage_config_setting("events", events)
-        if cli.layers:
-            layers_apply(cli, steps, deploy_bucket=values.deploy_bucket)
+        stack_values_apply(cli, steps, values=values)
     if command == "rollback":
         rollback_apply(cli, steps, stage=zappa_stage)
     if command in BUILDS:
         package_prepare(cli, steps, stage=stage)
+
+
+def stack_check(cli, steps: Steps, *, stage: str) -> None:
+    """A command that writes to Lambda stops on a missing or outdated stack."""
+    from infra.stack import stack_readiness_error
+    from infra.stages import consumer_timeout_seconds, main_stage
+
+    with steps.step(f"stack check ({stage})"):
+        refusal = stack_readiness_error(
+            stage=stage,
+            consumer_timeout_seconds=consumer_timeout_seconds(
+                cli.zappa_settings, main=main_stage(cli.zappa_settings, cli.api_stage)
+            ),
+        )
+    if refusal:
+        raise DeployError(refusal)
+
+
+def stack_values_read(cli, steps: Steps, *, stage: str):
+    from infra.stage_values import stage_values
+
+    with steps.step(f"stack outputs ({stage})"):
+        try:
+            return stage_values(stage, with_database=cli.command in BUILDS)
+        except Exception as exc:
+            if cli.command != "package":
+                raise
+            # `zappa package` works offline; its settings then lack the stack's values.
+            say(f"  no stack outputs ({type(exc).__name__}): packaging the committed settings")
+    return None
+
+
+def stack_values_apply(cli, steps: Steps, *, values) -> None:
+    """The stack's role, VPC, bucket and environment into the command; its queue ARNs into
+    the events, whose mappings start disabled (the post callback configures them)."""
+    from infra.mappings import consumer_conflicts, events_with_safe_state
+    from infra.stage_values import events_filled
+
+    cli.s3_bucket_name = values.deploy_bucket
+    cli.manage_roles = False
+    cli.zappa.credentials_arn = values.role_arn
+    cli.vpc_config = values.vpc_config
+    cli.environment_variables = {**cli.environment_variables, **values.environment}
+    events = events_filled(cli.stage_config.get("events") or [], outputs=values.outputs)
+    if cli.command in ("deploy", "update", "schedule"):
+        with steps.step("event source mappings: current consumers"):
+            conflicts = consumer_conflicts(
+                events, function_name=cli.lambda_name, queue_arns=values.queue_arns
+            )
+            if conflicts:
+                raise DeployError("; ".join(conflicts))
+            events = events_with_safe_state(events, function_name=cli.lambda_name)
+    cli.override_stage_config_setting("events", events)
+    if cli.layers:
+        layers_apply(cli, steps, deploy_bucket=values.deploy_bucket)
 
 
 def layers_apply(cli, steps: Steps, *, deploy_bucket: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 
-from config.stage_checks import zappa_settings_load
+from config.stage_checks.settings_file import zappa_settings_load
 from tests.helpers import PROJECT_ROOT
 
 OPERATOR_COMMANDS = {
@@ -52,9 +52,10 @@ def test_a_committed_stage_passes_and_says_what_it_did_not_check():
     output = stage_check("prod")
     assert output.splitlines() == [
         f"Stage 'prod' in {PROJECT_ROOT / 'zappa_settings.json'} (committed): ok",
-        "  NOTE the pipeline queues' consumers are not in this file (it holds no queue ARNs): "
-        "pipelines run once the stage is deployed from a generated settings file "
-        "(scripts/zappa deploy <stage> -s FILE), checked with --generated",
+        "  NOTE the pipeline queues' ARNs and URLs are not in this file: at `zappa "
+        "deploy|update prod_workers` the settings callback fills them in from the stack's "
+        "outputs (`scripts/deploy prod --infra-only` creates the stack), and the post "
+        "callback checks each queue has one consumer",
         "Django's deploy checks: not run (this process runs stage 'test' settings; run "
         '`scripts/zappa manage prod "stage_check prod"` to check the deployed function)',
     ]
@@ -151,8 +152,8 @@ def test_as_a_manage_py_process_with_the_aws_settings(tmp_path):
 
 
 def test_scripts_zappa_refuses_to_deploy_a_stage_that_fails(tmp_path):
-    """With `-s FILE` Zappa would deploy that file: it is checked as a generated one, and
-    the deploy stops before anything is built or sent to AWS."""
+    """With `-s FILE` Zappa would deploy that file: it is checked with --generated (the
+    stack's values filled in), and the deploy stops before anything is built or sent to AWS."""
     path = broken_settings_file(tmp_path)
     for command in ("deploy", "update"):
         process = subprocess.run(

@@ -1,4 +1,4 @@
-"""The stage checks (config/stage_checks.py): a Zappa stage fit to deploy (docs/contract.md §3.7, §4)."""
+"""The stage checks (config/stage_checks/): a Zappa stage fit to deploy (docs/contract.md §3.7, §4)."""
 
 import copy
 import json
@@ -8,12 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from config.stage_checks import (
+from config.stage_checks.settings_file import (
     stage_env_file_values,
-    stage_errors,
     stage_resolve,
     zappa_settings_load,
 )
+from config.stage_checks.stage import stage_errors
 from tests.helpers import PROJECT_ROOT
 
 ACCOUNT = "123456789012"
@@ -25,8 +25,8 @@ def committed() -> dict:
     return zappa_settings_load(PROJECT_ROOT / "zappa_settings.json")
 
 
-def documented_generated_stage() -> dict:
-    """The generated stage docs/pipelines.md shows (its first JSON block naming a stage)."""
+def documented_filled_stage() -> dict:
+    """The filled-in stage docs/pipelines.md shows (its first JSON block naming a stage)."""
     text = (PROJECT_ROOT / "docs" / "pipelines.md").read_text()
     block = next(
         match
@@ -37,8 +37,8 @@ def documented_generated_stage() -> dict:
 
 
 def generated() -> dict:
-    """The committed file with prod as the infrastructure's generator would write it."""
-    return {**committed(), "prod": documented_generated_stage()}
+    """The committed file with prod's queues filled in from a stack (docs/pipelines.md)."""
+    return {**committed(), "prod": documented_filled_stage()}
 
 
 def consumer(function: str, arn: str, **source) -> dict:
@@ -167,29 +167,33 @@ def test_queue_arns_and_urls_typed_into_the_committed_file_are_errors():
     errors = stage_errors(zappa_settings, "prod")
 
     assert errors == [
-        f"queue ARN {MAP_ARN} is typed into the settings file: ARNs come from the "
-        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
-        f"queue ARN {REDUCE_ARN} is typed into the settings file: ARNs come from the "
-        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
-        "PIPELINE_MAP_QUEUE_URL is typed into the settings file: queue URLs come from the "
-        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
-        "PIPELINE_REDUCE_QUEUE_URL is typed into the settings file: queue URLs come from the "
-        "infrastructure stack's outputs, in the generated settings (docs/contract.md §4)",
+        f"queue ARN {MAP_ARN} is typed into zappa_settings.json: write "
+        '`"arn": "stack-output:MapQueueArn"`, which the settings callback fills in from the '
+        "stage's stack at deploy (docs/contract.md §4)",
+        f"queue ARN {REDUCE_ARN} is typed into zappa_settings.json: write "
+        '`"arn": "stack-output:ReduceQueueArn"`, which the settings callback fills in from the '
+        "stage's stack at deploy (docs/contract.md §4)",
+        "PIPELINE_MAP_QUEUE_URL is typed into zappa_settings.json: delete it; the settings "
+        "callback sets it from the stack output MapQueueUrl at deploy (docs/contract.md §4)",
+        "PIPELINE_REDUCE_QUEUE_URL is typed into zappa_settings.json: delete it; the settings "
+        "callback sets it from the stack output ReduceQueueUrl at deploy (docs/contract.md §4)",
     ]
 
 
-# --- a generated file: every queue has exactly one consumer ---------------------------------
+# --- the stack's values filled in: every queue has exactly one consumer ----------------------
 
 
-def test_the_documented_generated_stage_passes():
+def test_the_documented_filled_stage_passes():
     assert stage_errors(generated(), "prod", generated=True) == []
 
 
 def test_the_committed_stages_are_not_deployable_as_they_are():
-    """Without the generated queue settings, the aws settings' sqs transport has no queues."""
+    """Without the stack's queue settings, the aws settings' sqs transport has no queues."""
     assert stage_errors(committed(), "prod", generated=True) == [
-        "PIPELINE_MAP_QUEUE_URL is not set (the stage's transport is sqs)",
-        "PIPELINE_REDUCE_QUEUE_URL is not set (the stage's transport is sqs)",
+        "PIPELINE_MAP_QUEUE_URL is not set (the stage's transport is sqs; at deploy the "
+        "settings callback sets it from the stack output MapQueueUrl)",
+        "PIPELINE_REDUCE_QUEUE_URL is not set (the stage's transport is sqs; at deploy the "
+        "settings callback sets it from the stack output ReduceQueueUrl)",
     ]
 
 
@@ -332,7 +336,7 @@ def test_the_stage_env_file_supplies_what_the_settings_file_does_not(tmp_path):
     assert values["ALLOWED_HOSTS"] == "api.example.com"
     assert stage_env_file_values("dev", base_dir=tmp_path) == {}
 
-    # And a generated stage that maps the queues but sets no URL or ALLOWED_HOSTS itself
+    # And a filled-in stage that maps the queues but sets no URL or ALLOWED_HOSTS itself
     zappa_settings = generated()
     environment = zappa_settings["prod"]["environment_variables"]
     for name in ("ALLOWED_HOSTS", "PIPELINE_MAP_QUEUE_URL", "PIPELINE_REDUCE_QUEUE_URL"):
@@ -346,8 +350,10 @@ def test_the_stage_env_file_supplies_what_the_settings_file_does_not(tmp_path):
     assert stage_errors(zappa_settings, "prod", generated=True) == [
         "ALLOWED_HOSTS is set neither in environment_variables nor in .env.prod "
         "(config.django.aws needs it)",
-        "PIPELINE_MAP_QUEUE_URL is not set (the stage's transport is sqs)",
-        "PIPELINE_REDUCE_QUEUE_URL is not set (the stage's transport is sqs)",
+        "PIPELINE_MAP_QUEUE_URL is not set (the stage's transport is sqs; at deploy the "
+        "settings callback sets it from the stack output MapQueueUrl)",
+        "PIPELINE_REDUCE_QUEUE_URL is not set (the stage's transport is sqs; at deploy the "
+        "settings callback sets it from the stack output ReduceQueueUrl)",
         f"pipelines.lambda_consumers.consume_map consumes {MAP_ARN}, which is not one of the "
         "stage's PIPELINE_*_QUEUE_URL queues",
         f"pipelines.lambda_consumers.consume_reduce consumes {REDUCE_ARN}, which is not one of "

@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from config.stage_checks import stage_resolve
+from config.stage_checks.settings_file import stage_resolve
 from tests.helpers import PROJECT_ROOT
 
 SETTINGS = json.loads((PROJECT_ROOT / "zappa_settings.json").read_text())

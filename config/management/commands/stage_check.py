@@ -1,4 +1,4 @@
-"""`manage.py stage_check <stage>`: the stage checks (config/stage_checks.py) over Zappa's
+"""`manage.py stage_check <stage>`: the stage checks (config/stage_checks/) over Zappa's
 settings file, plus Django's deploy checks when this process runs that stage's settings."""
 
 from pathlib import Path
@@ -7,16 +7,18 @@ from django.conf import settings
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 
-from config.stage_checks import (
-    DEPLOY_CHECK_IDS,
+from config.stage_checks.environment import stage_transport
+from config.stage_checks.settings_file import (
     StageSettingsError,
-    process_errors,
     stage_env_file_values,
-    stage_errors,
     stage_resolve,
-    stage_transport,
-    zappa_settings_file,
     zappa_settings_load,
+)
+from config.stage_checks.stage import stage_errors
+from config.stage_checks.system_check import (
+    DEPLOY_CHECK_IDS,
+    process_errors,
+    zappa_settings_file,
 )
 
 
@@ -39,8 +41,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--generated",
             action="store_true",
-            help="the file is generated from the infrastructure stack's outputs: queue ARNs "
-            "are filled in, so each queue's consumer mapping is checked",
+            help="the file has the stack's values filled in (queue ARNs and URLs, as the "
+            "settings callback fills them in at deploy), so each queue's consumer mapping "
+            "is checked",
         )
         parser.add_argument(
             "--settings-only",
@@ -51,32 +54,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, stage, settings_file, generated, settings_only, **options):
         path = Path(settings_file) if settings_file else zappa_settings_file()
-        kind = "generated" if generated else "committed"
-        try:
-            zappa_settings = zappa_settings_load(path)
-            env_file_values = stage_env_file_values(stage)
-            problems = stage_errors(
-                zappa_settings, stage, generated=generated, env_file_values=env_file_values
-            )
-        except StageSettingsError as exc:
-            raise CommandError(str(exc)) from None
-        self.stdout.write(
-            f"Stage '{stage}' in {path} ({kind}): "
-            + ("ok" if not problems else f"{len(problems)} problem(s)")
-        )
-        for problem in problems:
-            self.stdout.write(f"  ERROR {problem}")
-        if (
-            not generated
-            and not problems
-            and stage_transport(stage_resolve(zappa_settings, stage), env_file_values) == "sqs"
-        ):
-            self.stdout.write(
-                "  NOTE the pipeline queues' consumers are not in this file (it holds no queue "
-                "ARNs): pipelines run once the stage is deployed from a generated settings "
-                "file (scripts/zappa deploy <stage> -s FILE), checked with --generated"
-            )
-
+        problems = self._settings_file_problems(path, stage, generated=generated)
         if settings_only:
             self.stdout.write("Django's deploy checks: not run (--settings-only)")
         elif getattr(settings, "STAGE", None) != stage:
@@ -86,27 +64,50 @@ class Command(BaseCommand):
                 f'{stage} "stage_check {stage}"` to check the deployed function)'
             )
         else:
-            messages = self._django_deploy_messages()
-            self.stdout.write(
-                "Django's deploy checks: "
-                + ("ok" if not messages else f"{len(messages)} problem(s)")
-            )
-            for message in messages:
-                self.stdout.write(f"  {type(message).__name__.upper()} {message}")
-            problems += messages
-
+            problems += self._django_deploy_problems()
         if problems:
             raise CommandError(f"stage '{stage}' is not fit to deploy: {len(problems)} problem(s)")
 
-    def _django_deploy_messages(self) -> list:
+    def _settings_file_problems(self, path: Path, stage: str, *, generated: bool) -> list:
+        try:
+            zappa_settings = zappa_settings_load(path)
+            env_file_values = stage_env_file_values(stage)
+            problems = stage_errors(
+                zappa_settings, stage, generated=generated, env_file_values=env_file_values
+            )
+        except StageSettingsError as exc:
+            raise CommandError(str(exc)) from None
+        kind = "generated" if generated else "committed"
+        self._report(f"Stage '{stage}' in {path} ({kind})", problems, prefix="ERROR ")
+        if (
+            not generated
+            and not problems
+            and stage_transport(stage_resolve(zappa_settings, stage), env_file_values) == "sqs"
+        ):
+            self.stdout.write(
+                "  NOTE the pipeline queues' ARNs and URLs are not in this file: at `zappa "
+                f"deploy|update {stage}_workers` the settings callback fills them in from "
+                f"the stack's outputs (`scripts/deploy {stage} --infra-only` creates the "
+                "stack), and the post callback checks each queue has one consumer"
+            )
+        return problems
+
+    def _django_deploy_problems(self) -> list:
         """Django's `check --deploy` (warnings count: docs/contract.md §4 wants it to report
-        nothing); the checks of config.stage_checks' own system check ran above, with their file."""
+        nothing); the stage checks' own system check ran above, with their file."""
         found = checks.run_checks(include_deployment_checks=True)
-        messages = [
+        messages = [checks.Error(text, id="config.E001") for text in process_errors()] + [
             message
             for message in found
             if message.id not in DEPLOY_CHECK_IDS
             and message.level >= checks.WARNING
             and not message.is_silenced()
         ]
-        return [*(checks.Error(text, id="config.E001") for text in process_errors()), *messages]
+        self._report("Django's deploy checks", messages)
+        return messages
+
+    def _report(self, title: str, problems: list, *, prefix: str = "") -> None:
+        self.stdout.write(f"{title}: " + ("ok" if not problems else f"{len(problems)} problem(s)"))
+        for problem in problems:
+            label = prefix or f"{type(problem).__name__.upper()} "
+            self.stdout.write(f"  {label}{problem}")
