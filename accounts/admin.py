@@ -12,9 +12,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from accounts.client_address import client_address
+from accounts.errors import InvalidLogin
 from accounts.models import LoginFailure, RegistrationAttempt, Role, Scope, User
 from accounts.selectors import scopes_for_user
-from accounts.services import InvalidLogin, user_authenticate
+from accounts.services import user_authenticate
 from accounts.throttles.login import LoginThrottled
 
 

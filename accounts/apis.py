@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ProjectJWTAuthentication, access_token_validate
 from accounts.client_address import client_address
+from accounts.errors import AccountInputRefused, InvalidLogin
 from accounts.serializers import (
     CredentialsInput,
     LoginOutput,
@@ -24,7 +25,7 @@ from accounts.serializers import (
 from accounts.services import SignedIn, user_login, user_register
 from accounts.throttles.login import LoginThrottled, RegistrationThrottled
 from accounts.tokens import refresh_token_revoke, refresh_token_rotate
-from api.errors import error_payload
+from api.errors import ApiError, error_payload
 from api.request_body import JsonObjectParser
 
 PRIVATE_RESOURCE_MESSAGE = "This is a private resource"
@@ -47,9 +48,18 @@ class PublicJsonApi(APIView):
     parser_classes = (JsonObjectParser,)
 
     def handle_exception(self, exc):
-        if isinstance(exc, LoginThrottled):
-            exc = _throttled(exc)
-        return super().handle_exception(exc)
+        return super().handle_exception(rest_error_of(exc))
+
+
+def rest_error_of(exc: Exception) -> Exception:
+    """A sign-in service's refusal in REST's words (the JSON error shape, its status)."""
+    if isinstance(exc, LoginThrottled):
+        return _throttled(exc)
+    if isinstance(exc, InvalidLogin):
+        return ApiError(exc.message, status_code=status.HTTP_401_UNAUTHORIZED)
+    if isinstance(exc, AccountInputRefused):
+        return ApiError(exc.message, fields=exc.problems)
+    return exc
 
 
 def _validated(serializer_class, data) -> dict:

@@ -10,15 +10,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.errors import NewPasswordRefused, WrongCurrentPassword
 from accounts.throttles.login import (
     login_attempt_begin,
     login_attempt_passed,
     login_failures_clear,
 )
 from accounts.tokens import token_pair_for_user
-from api.errors import ApiError
-
-WRONG_PASSWORD_MESSAGE = "The current password is incorrect"  # noqa: S105 - a message
 
 
 def user_password_change(
@@ -26,20 +24,19 @@ def user_password_change(
 ) -> dict[str, str]:
     """Set `user`'s password to `new_password` and return a new token pair.
 
-    Raises LoginThrottled (too many recent failures), ApiError 400 with `fields.old` (wrong
-    current password) or with `fields.new` (the policy refuses the new one).
+    Raises LoginThrottled (too many recent failures), WrongCurrentPassword, or
+    NewPasswordRefused (the policy refuses the new one).
     """
     username = user.get_username()
     attempt = login_attempt_begin(username=username, client_address=client_address)
     if not user.check_password(old_password):
-        raise ApiError(WRONG_PASSWORD_MESSAGE, fields={"old": WRONG_PASSWORD_MESSAGE})
+        raise WrongCurrentPassword()
     # The failures are cleared once the new password is saved, as at a login.
     login_attempt_passed(attempt)
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:
-        message = " ".join(exc.messages)
-        raise ApiError(f"Invalid input: new: {message}", fields={"new": message}) from exc
+        raise NewPasswordRefused(" ".join(exc.messages)) from exc
     with transaction.atomic():
         user.set_password(new_password)
         user.save()  # raises the token generation and revokes the refresh tokens

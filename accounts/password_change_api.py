@@ -13,9 +13,11 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ProjectJWTAuthentication
 from accounts.client_address import client_address
+from accounts.errors import NewPasswordRefused, WrongCurrentPassword
 from accounts.password_change import user_password_change
 from accounts.serializers import PASSWORD_MAX_LENGTH, StrictCharField, TokenPairOutput
 from accounts.throttles.login import LoginThrottled
+from api.errors import ApiError
 from api.request_body import JsonObjectParser
 
 
@@ -45,4 +47,8 @@ class PasswordChangeApi(APIView):
             raise Throttled(
                 wait=exc.retry_after_seconds, detail="Too many failed password attempts."
             ) from exc
+        except WrongCurrentPassword as exc:
+            raise ApiError(exc.message, fields={"old": exc.message}) from exc
+        except NewPasswordRefused as exc:
+            raise ApiError(f"Invalid input: new: {exc.reason}", fields={"new": exc.reason}) from exc
         return Response(pair)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
+from accounts.errors import AccountInputRefused, InvalidLogin
 from accounts.models import USERNAME_TAKEN_MESSAGE, username_key
 from accounts.throttles.login import (
     LoginAttempt,
@@ -19,16 +20,6 @@ from accounts.throttles.login import (
     registration_attempt_count,
 )
 from accounts.tokens import token_pair_for_user
-from api.errors import ApiError
-
-INVALID_LOGIN_MESSAGE = "Invalid username or password"
-
-
-class InvalidLogin(ApiError):
-    status_code = 401
-
-    def __init__(self):
-        super().__init__(INVALID_LOGIN_MESSAGE)
 
 
 @dataclass(frozen=True)
@@ -49,11 +40,8 @@ def _validation_fields(exc: ValidationError, field: str) -> dict[str, str]:
     return {field: " ".join(exc.messages)}
 
 
-def _username_taken_error() -> ApiError:
-    return ApiError(
-        f"Invalid input: username: {USERNAME_TAKEN_MESSAGE}",
-        fields={"username": USERNAME_TAKEN_MESSAGE},
-    )
+def _username_taken_error() -> AccountInputRefused:
+    return AccountInputRefused({"username": USERNAME_TAKEN_MESSAGE})
 
 
 def user_register(
@@ -71,7 +59,7 @@ def _user_create(
 ):
     """Create an active user with the default roles; the password policy applies.
 
-    Raises ApiError (400, with `fields`) for a taken or invalid username or a weak password,
+    Raises AccountInputRefused for a taken or invalid username or a weak password,
     and RegistrationThrottled once the client's address has used up its registrations.
     A name is taken when any account has the same username key (`DaVe` for `dave`). A taken
     name costs the same password hashing as a free one, so the answer's time does not tell
@@ -92,10 +80,7 @@ def _user_create(
         errors["password"] = " ".join(exc.messages)
     if errors:
         # Says nothing about whether the name exists, so it is neither counted nor hashed.
-        raise ApiError(
-            "Invalid input: " + "; ".join(f"{key}: {value}" for key, value in errors.items()),
-            fields=errors,
-        )
+        raise AccountInputRefused(errors)
     registration_attempt_count(client_address=client_address)
     if User.objects.filter(username_key=username_key(username)).exists():
         # The same hashing work a free name costs in create_user.
@@ -122,12 +107,8 @@ def _sign_up_on_first_login(*, username: str, password: str, client_address: str
         return None
     try:
         return _user_create(username=username, password=password, client_address=client_address)
-    except ApiError as exc:
-        if (
-            exc.fields
-            and set(exc.fields) == {"username"}
-            and User.objects.filter(username_key=key).exists()
-        ):
+    except AccountInputRefused as exc:
+        if set(exc.problems) == {"username"} and User.objects.filter(username_key=key).exists():
             return None  # lost a race with a concurrent sign-up: log in instead
         raise
 
