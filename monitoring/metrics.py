@@ -1,34 +1,26 @@
-"""Metrics for each part of the system (an API route group, a pipeline, the browser):
-throughput, errors (individual failures), failures (requests or runs that never succeed) and
-latency, sent where the deployment can read them without an agent:
+"""Metrics per part of the system (throughput, errors, failures, latency) for the sinks named
+in METRICS_SINKS: EMF lines on stdout, StatsD over UDP, per-minute database rows
+(docs/monitoring.md, "Metrics"). It runs on every request: cheap imports, cheap work."""
 
-- "emf": CloudWatch Embedded Metric Format lines on stdout (Lambda: CloudWatch Logs turns
-  them into metrics; no API call on the hot path);
-- "statsd": the book's StatsD lines over UDP to STATSD_HOST:STATSD_PORT;
-- "db": per-minute rows in the database (local and workers mode), read by the pulse
-  dashboard and the alarms. Aggregated in process and written every METRICS_FLUSH_SECONDS.
-
-Importing this module costs nothing measurable (json, socket, time): it runs on every request.
-"""
-
-import json
+import atexit
+import logging
 import math
 import socket
 import sys
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
 
+from monitoring.logs import json_line
 from monitoring.models import MetricMinute
 
 # Upper edges (ms) of the latency histogram kept per minute; percentiles are read from it.
 LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, math.inf)
 EMF_NAMESPACE_DEFAULT = "ServerlessHandbook"
-# One encoder for every EMF line (json.dumps with options builds a new one per call).
-_emf_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass
@@ -51,10 +43,7 @@ class MinuteAggregate:
 
 
 def bucket_index(duration_ms: float) -> int:
-    for index, edge in enumerate(LATENCY_BUCKETS_MS):
-        if duration_ms <= edge:
-            return index
-    return len(LATENCY_BUCKETS_MS) - 1
+    return bisect_left(LATENCY_BUCKETS_MS, duration_ms)  # the first edge >= duration_ms
 
 
 _pending: dict[tuple[str, int], MinuteAggregate] = {}
@@ -73,6 +62,8 @@ def metric_record(
 ) -> None:
     """One event of `part`: a request, a queue message, a run's outcome."""
     sinks = settings.METRICS_SINKS
+    if not sinks:
+        return
     if "emf" in sinks:
         _emf_write(
             part=part, count=count, errors=errors, failures=failures, duration_ms=duration_ms
@@ -82,12 +73,27 @@ def metric_record(
             part=part, count=count, errors=errors, failures=failures, duration_ms=duration_ms
         )
     if "db" in sinks:
-        minute = int(time.time() // 60)
+        key = (part, int(time.time() // 60))
         with _pending_lock:
-            aggregate = _pending.setdefault((part, minute), MinuteAggregate())
+            aggregate = _pending.get(key)
+            if aggregate is None:
+                aggregate = _pending[key] = MinuteAggregate()
             aggregate.add(count=count, errors=errors, failures=failures, duration_ms=duration_ms)
         if time.monotonic() - _last_flush >= settings.METRICS_FLUSH_SECONDS:
             metrics_flush()
+
+
+def _flush_at_exit() -> None:
+    """A process that exits normally writes what it aggregated; a crash loses at most the last
+    METRICS_FLUSH_SECONDS of its own events."""
+    try:
+        if "db" in settings.METRICS_SINKS:
+            metrics_flush()
+    except Exception:  # the database may be gone first: say so, never fail the exit
+        logging.getLogger(__name__).warning("metrics not written at exit", exc_info=True)
+
+
+atexit.register(_flush_at_exit)
 
 
 def metrics_flush() -> int:
@@ -142,7 +148,7 @@ def _emf_write(*, part, count, errors, failures, duration_ms) -> None:
         "Part": part,
         **values,
     }
-    sys.stdout.write(_emf_encode(line) + "\n")
+    sys.stdout.write(json_line(line) + "\n")
     sys.stdout.flush()
 
 
