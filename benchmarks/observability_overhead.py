@@ -144,18 +144,18 @@ def main() -> None:
         "off": override_settings(METRICS_SINKS=[], MIDDLEWARE=without),
     }
     clients = {}
-    for name, override in cases.items():
-        with override:  # each client's handler builds its middleware chain once, here
-            clients[name] = Client()
-            timed_requests(clients[name], 50)
-    gc.collect()
-    gc.freeze()
     samples = {"on": [], "off": []}
     rounds = 30
     per_round = max(args.requests // rounds, 1)
     with open(os.devnull, "w") as sink_out:
         saved_stdout, sys.stdout = sys.stdout, sink_out  # EMF lines go to stdout
         try:
+            for name, override in cases.items():
+                with override:  # each client's handler builds its middleware chain once, here
+                    clients[name] = Client()
+                    timed_requests(clients[name], 50)
+            gc.collect()
+            gc.freeze()
             for round_number in range(rounds):
                 order = list(cases.items())
                 for name, override in order if round_number % 2 else order[::-1]:

@@ -66,13 +66,12 @@ def test_lambda_requests_write_valid_emf_lines(dev_lambda, settings, capfd):
     response = dev_lambda.http(api_gateway_event("GET", "/hello?name=Ann"))
 
     assert response.status_code == 200
-    lines = [
-        json.loads(text)
-        for text in capfd.readouterr().out.splitlines()
-        if text.startswith('{"_aws"')
-    ]
-    [line] = lines
+    texts = [text for text in capfd.readouterr().out.splitlines() if text.startswith('{"_aws"')]
+    [text] = texts
+    line = json.loads(text)
     assert emf_problems(line) == []
+    assert text == json.dumps(line, separators=(",", ":"))  # compact, in this order
+    assert list(line) == ["_aws", "Stage", "Part", "Throughput", "Errors", "Failures", "Latency"]
     assert (line["Part"], line["Stage"], line["Throughput"], line["Errors"]) == (
         "api.hello",
         settings.STAGE,
