@@ -1,9 +1,9 @@
 """One JSON object per log line, carrying the current request id.
 
-Every request writes one (the access line), so the formatting is kept cheap: one reused
-encoder (json.dumps with `default=` builds a new one per call), the timestamp's seconds
-formatted once per second, and a record formatted once even when two handlers write it
-(benchmarks/observability_overhead.py; README, "Benchmarks").
+Every request writes one (the access line), so it is kept cheap: orjson, the timestamp's
+seconds formatted once per second, a record formatted once however many handlers write it,
+and the access line written without a LogRecord where LOGGING's handler is the only one
+(docs/monitoring.md, "Cost"; benchmarks/observability_overhead.py).
 """
 
 import json
@@ -11,6 +11,9 @@ import logging
 import math
 import time
 from functools import lru_cache
+from logging import INFO
+
+import orjson
 
 from monitoring.request_context import (
     client_request_id,
@@ -31,7 +34,21 @@ _STANDARD_ATTRIBUTES = frozenset(
 )
 # Where a formatted line is kept on its record (underscored: never logged as a field).
 _FORMATTED_LINE = "_json_line"
-_encode = json.JSONEncoder(default=str).encode
+# What orjson declines (below), json writes: the same text, compact, non-ASCII as \u escapes.
+_json_encode = json.JSONEncoder(default=str, separators=(",", ":")).encode
+# Dates and dataclasses as str() gives them, as json's default=str always wrote them.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_line(value) -> str:
+    """`value` as one line of compact ASCII JSON: orjson, one C call (json's encoder was ~10 %
+    of GET /hello: docs/monitoring.md, "Cost"); json where orjson would write another text
+    (non-ASCII, which it leaves unescaped) or refuses (non-str keys, ints past 64 bits)."""
+    try:
+        line = orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return _json_encode(value)
+    return line if line.isascii() else _json_encode(value)
 
 
 @lru_cache(maxsize=4)
@@ -76,23 +93,10 @@ class JsonFormatter(logging.Formatter):
 
     def _line(self, record: logging.LogRecord) -> str:
         access_line = record.name == "django.server"
-        request_id = current_request_id.get()
-        if request_id is None and access_line:
-            request_id = last_served_request_id.get()
-        entry = {
-            "timestamp": log_timestamp(record.created),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": request_id,
-        }
-        invocation_id = current_invocation_id.get()
-        if invocation_id:
-            entry["invocation_id"] = invocation_id
-        sent_id = client_request_id.get()
-        if sent_id:
-            entry["client_request_id"] = sent_id
+        entry = _entry_head(record.created, record.levelname, record.name, record.getMessage())
         if access_line:
+            if entry["request_id"] is None:
+                entry["request_id"] = last_served_request_id.get()
             entry.update(_access_fields(record))
         # Anything passed as `extra=` is kept as structured fields.
         for key, value in record.__dict__.items():
@@ -102,4 +106,71 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return _encode(entry)
+        return json_line(entry)
+
+
+def _entry_head(created: float, level: str, logger_name: str, message: str) -> dict:
+    """The fields every line starts with, in the contract's order (docs/monitoring.md)."""
+    entry = {
+        "timestamp": log_timestamp(created),
+        "level": level,
+        "logger": logger_name,
+        "message": message,
+        "request_id": current_request_id.get(),
+    }
+    invocation_id = current_invocation_id.get()
+    if invocation_id:
+        entry["invocation_id"] = invocation_id
+    sent_id = client_request_id.get()
+    if sent_id:
+        entry["client_request_id"] = sent_id
+    return entry
+
+
+class JsonStreamHandler(logging.StreamHandler):
+    """LOGGING's handler: a StreamHandler with the JSON formatter, which also writes lines
+    `log_info_fields` built without a LogRecord."""
+
+    def __init__(self, stream=None):
+        super().__init__(stream)
+        self.setFormatter(JsonFormatter())
+
+    def write_line(self, line: str) -> None:
+        self.acquire()
+        try:
+            self.stream.write(line + self.terminator)
+            self.stream.flush()
+        except Exception:  # as emit(): a log line never breaks what it describes
+            self.handleError(logging.makeLogRecord({"msg": line}))
+        finally:
+            self.release()
+
+
+def _writes_lines_itself(logger: logging.Logger) -> bool:
+    """Whether what `logger` would do with an INFO record is only JsonStreamHandlers writing it
+    (no filter, no propagation): then the line can be written without the record."""
+    if logger.propagate or logger.filters or not logger.handlers:
+        return False
+    for handler in logger.handlers:
+        if type(handler) is not JsonStreamHandler or handler.filters or handler.level > INFO:
+            return False
+        if type(handler.formatter) is not JsonFormatter:
+            return False
+    return True
+
+
+def log_info_fields(logger: logging.Logger, fields: dict, msg: str, *args) -> None:
+    """`logger.info(msg, *args, extra=fields)`: the same line, and where LOGGING's handler is
+    the only one, a dict built here, encoded once and written, with no LogRecord, caller
+    lookup or handler chain (~20 % of GET /hello: docs/monitoring.md, "Cost"). Any other
+    handler (a test's, a formatter of another kind) gets the ordinary record."""
+    if not logger.isEnabledFor(INFO):
+        return
+    if not _writes_lines_itself(logger):
+        logger.info(msg, *args, extra=fields)
+        return
+    entry = _entry_head(time.time(), "INFO", logger.name, msg % args)
+    entry.update(fields)
+    line = json_line(entry)
+    for handler in logger.handlers:
+        handler.write_line(line)

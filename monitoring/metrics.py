@@ -1,34 +1,27 @@
-"""Metrics for each part of the system (an API route group, a pipeline, the browser):
-throughput, errors (individual failures), failures (requests or runs that never succeed) and
-latency, sent where the deployment can read them without an agent:
+"""Metrics per part of the system (throughput, errors, failures, latency) for the sinks named
+in METRICS_SINKS: EMF lines on stdout, StatsD over UDP, per-minute database rows
+(docs/monitoring.md, "Metrics"). It runs on every request: cheap imports, cheap work."""
 
-- "emf": CloudWatch Embedded Metric Format lines on stdout (Lambda: CloudWatch Logs turns
-  them into metrics; no API call on the hot path);
-- "statsd": the book's StatsD lines over UDP to STATSD_HOST:STATSD_PORT;
-- "db": per-minute rows in the database (local and workers mode), read by the pulse
-  dashboard and the alarms. Aggregated in process and written every METRICS_FLUSH_SECONDS.
-
-Importing this module costs nothing measurable (json, socket, time): it runs on every request.
-"""
-
-import json
+import atexit
+import logging
 import math
 import socket
 import sys
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.conf import settings
 
+from monitoring.logs import json_line
 from monitoring.models import MetricMinute
 
 # Upper edges (ms) of the latency histogram kept per minute; percentiles are read from it.
 LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, math.inf)
 EMF_NAMESPACE_DEFAULT = "ServerlessHandbook"
-# One encoder for every EMF line (json.dumps with options builds a new one per call).
-_emf_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass
@@ -51,10 +44,7 @@ class MinuteAggregate:
 
 
 def bucket_index(duration_ms: float) -> int:
-    for index, edge in enumerate(LATENCY_BUCKETS_MS):
-        if duration_ms <= edge:
-            return index
-    return len(LATENCY_BUCKETS_MS) - 1
+    return bisect_left(LATENCY_BUCKETS_MS, duration_ms)  # the first edge >= duration_ms
 
 
 _pending: dict[tuple[str, int], MinuteAggregate] = {}
@@ -73,6 +63,8 @@ def metric_record(
 ) -> None:
     """One event of `part`: a request, a queue message, a run's outcome."""
     sinks = settings.METRICS_SINKS
+    if not sinks:
+        return
     if "emf" in sinks:
         _emf_write(
             part=part, count=count, errors=errors, failures=failures, duration_ms=duration_ms
@@ -82,12 +74,27 @@ def metric_record(
             part=part, count=count, errors=errors, failures=failures, duration_ms=duration_ms
         )
     if "db" in sinks:
-        minute = int(time.time() // 60)
+        key = (part, int(time.time() // 60))
         with _pending_lock:
-            aggregate = _pending.setdefault((part, minute), MinuteAggregate())
+            aggregate = _pending.get(key)
+            if aggregate is None:
+                aggregate = _pending[key] = MinuteAggregate()
             aggregate.add(count=count, errors=errors, failures=failures, duration_ms=duration_ms)
         if time.monotonic() - _last_flush >= settings.METRICS_FLUSH_SECONDS:
             metrics_flush()
+
+
+def _flush_at_exit() -> None:
+    """A process that exits normally writes what it aggregated; a crash loses at most the last
+    METRICS_FLUSH_SECONDS of its own events."""
+    try:
+        if "db" in settings.METRICS_SINKS:
+            metrics_flush()
+    except Exception:  # the database may be gone first: say so, never fail the exit
+        logging.getLogger(__name__).warning("metrics not written at exit", exc_info=True)
+
+
+atexit.register(_flush_at_exit)
 
 
 def metrics_flush() -> int:
@@ -117,32 +124,37 @@ def metrics_flush() -> int:
     return len(pending)
 
 
-def _emf_write(*, part, count, errors, failures, duration_ms) -> None:
+@lru_cache(maxsize=8)
+def _emf_directives(namespace: str, with_latency: bool) -> list[dict]:
+    """The part of an EMF line that names its metrics: the same for every event of a process,
+    so built once (only encoded per line, never changed)."""
     metrics = [
         {"Name": "Throughput", "Unit": "Count"},
         {"Name": "Errors", "Unit": "Count"},
         {"Name": "Failures", "Unit": "Count"},
     ]
-    values = {"Throughput": count, "Errors": errors, "Failures": failures}
-    if duration_ms is not None:
+    if with_latency:
         metrics.append({"Name": "Latency", "Unit": "Milliseconds"})
-        values["Latency"] = round(duration_ms, 3)
+    return [{"Namespace": namespace, "Dimensions": [["Stage", "Part"]], "Metrics": metrics}]
+
+
+def _emf_write(*, part, count, errors, failures, duration_ms) -> None:
     line = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": settings.METRICS_NAMESPACE,
-                    "Dimensions": [["Stage", "Part"]],
-                    "Metrics": metrics,
-                }
-            ],
+            "CloudWatchMetrics": _emf_directives(
+                settings.METRICS_NAMESPACE, duration_ms is not None
+            ),
         },
         "Stage": settings.STAGE,
         "Part": part,
-        **values,
+        "Throughput": count,
+        "Errors": errors,
+        "Failures": failures,
     }
-    sys.stdout.write(_emf_encode(line) + "\n")
+    if duration_ms is not None:
+        line["Latency"] = round(duration_ms, 3)
+    sys.stdout.write(json_line(line) + "\n")
     sys.stdout.flush()
 
 

@@ -20,8 +20,8 @@ LOG_LEVEL = env("LOG_LEVEL", default=None) or _stage_log_level()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "monitoring.logs.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    # JsonStreamHandler formats with monitoring.logs.JsonFormatter itself.
+    "handlers": {"stdout": {"class": "monitoring.logs.JsonStreamHandler"}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},

@@ -66,13 +66,12 @@ def test_lambda_requests_write_valid_emf_lines(dev_lambda, settings, capfd):
     response = dev_lambda.http(api_gateway_event("GET", "/hello?name=Ann"))
 
     assert response.status_code == 200
-    lines = [
-        json.loads(text)
-        for text in capfd.readouterr().out.splitlines()
-        if text.startswith('{"_aws"')
-    ]
-    [line] = lines
+    texts = [text for text in capfd.readouterr().out.splitlines() if text.startswith('{"_aws"')]
+    [text] = texts
+    line = json.loads(text)
     assert emf_problems(line) == []
+    assert text == json.dumps(line, separators=(",", ":"))  # compact, in this order
+    assert list(line) == ["_aws", "Stage", "Part", "Throughput", "Errors", "Failures", "Latency"]
     assert (line["Part"], line["Stage"], line["Throughput"], line["Errors"]) == (
         "api.hello",
         settings.STAGE,
@@ -149,3 +148,40 @@ def test_percentiles_come_from_the_histogram():
     assert percentile_ms(buckets, 0.5) == 10
     assert percentile_ms(buckets, 0.95) == 100
     assert percentile_ms([0] * len(LATENCY_BUCKETS_MS), 0.5) is None
+
+
+EXITING_PROCESS = """
+import django
+django.setup()
+from monitoring.metrics import metric_record
+metric_record(part="tests.exit", duration_ms=3.0)
+"""
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_process_that_exits_normally_writes_what_it_aggregated(tmp_path):
+    # Given a process with the db sink and a flush interval it never reaches
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import PROJECT_ROOT, cold_process_environ
+
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    environ = {
+        **cold_process_environ(tmp_path),
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.django.test",
+        "METRICS_SINKS": "db",
+        "METRICS_FLUSH_SECONDS": "3600",
+    }
+
+    # When it records one event and exits
+    subprocess.run(
+        [sys.executable, "-c", EXITING_PROCESS], cwd=PROJECT_ROOT, env=environ, check=True
+    )
+
+    # Then the event is in the database
+    row = MetricMinute.objects.get(part="tests.exit")
+    assert (row.count, row.latency_count) == (1, 1)
