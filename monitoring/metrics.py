@@ -84,7 +84,7 @@ def metric_record(
             metrics_flush()
 
 
-def metrics_flush_at_exit() -> None:
+def _flush_at_exit() -> None:
     """A process that exits normally writes what it aggregated; a crash loses at most the last
     METRICS_FLUSH_SECONDS of its own events."""
     try:
@@ -94,7 +94,7 @@ def metrics_flush_at_exit() -> None:
         logging.getLogger(__name__).warning("metrics not written at exit", exc_info=True)
 
 
-atexit.register(metrics_flush_at_exit)
+atexit.register(_flush_at_exit)
 
 
 def metrics_flush() -> int:

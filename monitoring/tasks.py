@@ -1,11 +1,10 @@
 """Celery adapter of the monitoring jobs (workers mode and the local default)."""
 
 from celery import shared_task
-from celery.signals import worker_process_shutdown
 
 from monitoring.alarms import alarms_evaluate
 from monitoring.jobs import scheduled_job_run
-from monitoring.metrics import metrics_flush, metrics_flush_at_exit
+from monitoring.metrics import metrics_flush
 
 
 @shared_task(name="monitoring.alarms", bind=True)
@@ -16,9 +15,3 @@ def alarms(self) -> dict:
 def _alarms_flushed() -> dict:
     metrics_flush()  # this worker's own events count too
     return alarms_evaluate()
-
-
-@worker_process_shutdown.connect
-def _metrics_written_at_child_exit(**_) -> None:
-    # A prefork pool's child leaves through os._exit, which skips atexit.
-    metrics_flush_at_exit()

@@ -156,26 +156,11 @@ django.setup()
 from monitoring.metrics import metric_record
 metric_record(part="tests.exit", duration_ms=3.0)
 """
-# A Celery prefork child: the pool signals its shutdown, then leaves through os._exit (no atexit).
-EXITING_POOL_CHILD = """
-import os
-import django
-django.setup()
-from celery.signals import worker_process_shutdown
-import monitoring.tasks
-from monitoring.metrics import metric_record
-metric_record(part="tests.exit", duration_ms=3.0)
-worker_process_shutdown.send(sender=None, pid=os.getpid(), exitcode=0)
-os._exit(0)
-"""
 
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    "script", ["EXITING_PROCESS", "EXITING_POOL_CHILD"], ids=["normal exit", "celery pool child"]
-)
-def test_a_process_that_exits_normally_writes_what_it_aggregated(tmp_path, script):
+def test_a_process_that_exits_normally_writes_what_it_aggregated(tmp_path):
     # Given a process with the db sink and a flush interval it never reaches
     import os
     import subprocess
@@ -194,7 +179,7 @@ def test_a_process_that_exits_normally_writes_what_it_aggregated(tmp_path, scrip
 
     # When it records one event and exits
     subprocess.run(
-        [sys.executable, "-c", globals()[script]], cwd=PROJECT_ROOT, env=environ, check=True
+        [sys.executable, "-c", EXITING_PROCESS], cwd=PROJECT_ROOT, env=environ, check=True
     )
 
     # Then the event is in the database
