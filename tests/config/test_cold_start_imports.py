@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from benchmarks.lambda_events import api_gateway_event
-from tests.helpers import PROJECT_ROOT, cold_process_environ
+from tests.helpers import PROJECT_ROOT, cold_process_report
 
 HEAVY_FOR_HELLO = [
     "rest_framework.serializers",
@@ -47,20 +47,10 @@ print(json.dumps({"status": result["statusCode"], "loaded": loaded}))
 
 
 def test_cold_hello_imports_no_heavy_library(tmp_path):
-    environ = cold_process_environ(tmp_path)
     event = api_gateway_event("GET", "/hello?name=Ann")
 
-    process = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(event), json.dumps(HEAVY_FOR_HELLO)],
-        cwd=PROJECT_ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    report = cold_process_report(tmp_path, CHILD, json.dumps(event), json.dumps(HEAVY_FOR_HELLO))
 
-    assert process.returncode == 0, process.stderr[-3000:]
-    report = json.loads(process.stdout.strip().splitlines()[-1])
     assert report == {"status": 200, "loaded": []}
 
 

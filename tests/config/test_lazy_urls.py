@@ -2,14 +2,12 @@
 serve it without importing them, and each one's `first_segments` covers all it serves."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 from django.urls import URLResolver, get_resolver, get_script_prefix, resolve, reverse
 
 from benchmarks.lambda_events import api_gateway_event
-from tests.helpers import PROJECT_ROOT, cold_process_environ
+from tests.helpers import cold_process_report
 
 
 def _guarded_includes() -> list[tuple[URLResolver, tuple[str, ...]]]:
@@ -59,19 +57,9 @@ print(json.dumps({"status": result["statusCode"],
 
 
 def test_a_cold_item_request_imports_only_the_items_views(tmp_path):
-    environ = cold_process_environ(tmp_path)
     # No token: the 401 comes from the items view's authentication, after URL resolution.
     event = api_gateway_event("GET", "/item/00000000-0000-0000-0000-000000000000")
 
-    process = subprocess.run(
-        [sys.executable, "-c", COLD_ITEM, json.dumps(event)],
-        cwd=PROJECT_ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    report = cold_process_report(tmp_path, COLD_ITEM, json.dumps(event))
 
-    assert process.returncode == 0, process.stderr[-3000:]
-    report = json.loads(process.stdout.strip().splitlines()[-1])
     assert report == {"status": 401, "imported": ["items.apis"]}

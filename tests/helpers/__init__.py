@@ -19,3 +19,22 @@ def cold_process_environ(home: Path) -> dict[str, str]:
         "JWT_SIGNING_KEY": "y" * 50,
         "DATABASE_URL": "sqlite:///:memory:",
     }
+
+
+def cold_process_report(home: Path, script: str, *arguments: str) -> dict:
+    """Run `script` (python -c) in a cold process (cold_process_environ) and return the JSON
+    report it prints last; fails with the process's stderr if it does not exit 0."""
+    import json
+    import subprocess
+    import sys
+
+    process = subprocess.run(
+        [sys.executable, "-c", script, *arguments],
+        cwd=PROJECT_ROOT,
+        env=cold_process_environ(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    return json.loads(process.stdout.strip().splitlines()[-1])
