@@ -2,13 +2,12 @@
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from benchmarks.lambda_events import api_gateway_event
+from tests.helpers import process_report
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -112,15 +111,7 @@ def test_schema_is_built_on_the_first_graphql_request_not_at_start_up():
         print(json.dumps({"before": before, "after": after, "status": response.status_code}))
     """)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test"}
-    output = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=os.getcwd(),
-    ).stdout
-    result = json.loads(output.strip().splitlines()[-1])
+    result = process_report(code, env=env)
 
     assert result["before"] == {"config.graphql.schema": False, "config.graphql.http": False}
     assert result["after"] == {"config.graphql.schema": True, "config.graphql.http": True}

@@ -22,8 +22,13 @@ def cold_process_environ(home: Path) -> dict[str, str]:
 
 
 def cold_process_report(home: Path, script: str, *arguments: str) -> dict:
-    """Run `script` (python -c) in a cold process (cold_process_environ) and return the JSON
-    report it prints last; fails with the process's stderr if it does not exit 0."""
+    """process_report in a cold process (cold_process_environ)."""
+    return process_report(script, *arguments, env=cold_process_environ(home))
+
+
+def process_report(script: str, *arguments: str, env: dict[str, str]) -> dict:
+    """Run `script` (python -c) from the project root with `env` and return the JSON report it
+    prints last; fails with the process's stderr if it does not exit 0."""
     import json
     import subprocess
     import sys
@@ -31,7 +36,7 @@ def cold_process_report(home: Path, script: str, *arguments: str) -> dict:
     process = subprocess.run(
         [sys.executable, "-c", script, *arguments],
         cwd=PROJECT_ROOT,
-        env=cold_process_environ(home),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,

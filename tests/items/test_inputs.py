@@ -3,14 +3,13 @@ its errors name no request parameter, and each API words them with its own names
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from items.cursors import InvalidCursor, decode_cursor
 from items.inputs import InvalidItemField, InvalidPageSize, client_fields, page_size
+from tests.helpers import process_report
 
 
 def items_settings(**environ) -> dict:
@@ -23,15 +22,7 @@ def items_settings(**environ) -> dict:
     """)
     env = {key: value for key, value in os.environ.items() if not key.startswith("ITEMS_")}
     env.update(environ)
-    output = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=os.getcwd(),
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return process_report(code, env=env)
 
 
 def test_the_limits_are_read_from_the_environment():
