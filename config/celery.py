@@ -10,7 +10,7 @@ from pathlib import Path
 from time import monotonic
 
 from celery import Celery
-from celery.signals import beat_init
+from celery.signals import beat_init, setup_logging
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils.encoding import str_to_bytes
@@ -91,3 +91,16 @@ def _pipeline_cleanup_at_beat_start(sender=None, **kwargs):
     """Run the cleanup once when beat starts, not only after its first interval: a beat
     restarted more often than the interval would otherwise never run it."""
     app.send_task("pipelines.cleanup")
+
+
+@setup_logging.connect
+def _logging_as_django_configures_it(**kwargs):
+    """Celery's own lines (a task received, a pool child lost, beat's schedule) go through
+    Django's LOGGING, one JSON object per line like every other line of the project: a
+    receiver of this signal tells Celery not to install its text format (Celery's docs,
+    "Logging"). `--loglevel` is then LOG_LEVEL's to say (scripts/worker passes the same)."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

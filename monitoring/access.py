@@ -2,11 +2,11 @@
 (its own level: prod's WARNING does not silence it)."""
 
 import logging
-import time
+from time import perf_counter
 
 from django.utils.functional import SimpleLazyObject
 
-from monitoring.logs import log_info_fields
+from monitoring.logs import info_written_as_json, json_info_write, log_info_fields
 from monitoring.metrics import metric_record
 from monitoring.request_context import cold_start_consumed
 from monitoring.tracing import sampled_by_lambda, traced_span
@@ -39,6 +39,21 @@ ROUTE_GROUPS = {
 }
 
 
+def access_recorded(
+    fields: dict, msg: str, *args, part: str, errors: int, failures: int, duration_ms: float
+) -> None:
+    """A unit of work's access line (`fields`, message `msg % args`) and its metric event:
+    where LOGGING's handler writes the line, an emf event rides in it (one line, not two)."""
+    if info_written_as_json(access_logger):
+        metric_record(
+            part=part, errors=errors, failures=failures, duration_ms=duration_ms, line=fields
+        )
+        json_info_write(access_logger, fields, msg % args)
+    else:  # another handler gets a record: the event gets a line of its own
+        metric_record(part=part, errors=errors, failures=failures, duration_ms=duration_ms)
+        log_info_fields(access_logger, fields, msg, *args)
+
+
 def route_group(path_info: str) -> str:
     first = path_info.strip("/").split("/", 1)[0]
     return ROUTE_GROUPS.get(first, "api.other")
@@ -59,13 +74,15 @@ class AccessLogMiddleware:
 
     def __call__(self, request):
         cold_start = cold_start_consumed()
-        started = time.perf_counter()
-        if sampled_by_lambda():
+        started = perf_counter()
+        # Only Lambda samples (its `_X_AMZN_TRACE_ID`), and only Zappa's handler puts the
+        # invocation's context in the request: elsewhere the environment is not read (~1 µs).
+        if "lambda.context" in request.META and sampled_by_lambda():
             with traced_span("django", request_id=getattr(request, "request_id", None)):
                 response = self.get_response(request)
         else:  # traced_span would do nothing: its context manager costs ~1 µs a request
             response = self.get_response(request)
-        duration_ms = (time.perf_counter() - started) * 1000
+        duration_ms = (perf_counter() - started) * 1000
         part = route_group(request.path_info)
         method, path, status = request.method, request.path, response.status_code
         fields = {
@@ -73,11 +90,20 @@ class AccessLogMiddleware:
             "path": path,
             "route": part,
             "status": status,
-            "duration_ms": round(duration_ms, 3),
+            "duration_ms": int(duration_ms * 1000) / 1000,  # to the µs; round() costs 5 times more
             "user_id": _known_user_id(request),
             "cold_start": cold_start,
         }
-        log_info_fields(access_logger, fields, "%s %s %s", method, path, status)
         failed = int(status >= 500)
-        metric_record(part=part, errors=failed, failures=failed, duration_ms=duration_ms)
+        access_recorded(
+            fields,
+            "%s %s %s",
+            method,
+            path,
+            status,
+            part=part,
+            errors=failed,
+            failures=failed,
+            duration_ms=duration_ms,
+        )
         return response

@@ -1,17 +1,14 @@
 """Units of work outside a request (a queue message, a scheduled job) leave one access line and
 one metric event each, like requests do: `observed` is the one place that does it."""
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from monitoring.metrics import metric_record
+from monitoring.access import access_recorded
 from monitoring.request_context import new_request_id, trace_bound
 from monitoring.tracing import traced_span
-
-access_logger = logging.getLogger("monitoring.access")
 
 
 @contextmanager
@@ -49,18 +46,16 @@ def observed(
         finally:
             duration_ms = (time.perf_counter() - started) * 1000
             failed = int(outcome != "ok")
-            access_logger.info(
-                "%s %s",
-                label,
-                outcome,
-                extra={
+            access_recorded(
+                {
                     "route": part,
                     **(log_fields or {}),
                     "outcome": outcome,
-                    "duration_ms": round(duration_ms, 3),
+                    "duration_ms": int(duration_ms * 1000) / 1000,
                 },
-            )
-            metric_record(
+                "%s %s",
+                label,
+                outcome,
                 part=part,
                 errors=failed,
                 failures=0 if retried else failed,

@@ -20,14 +20,16 @@ LOG_LEVEL = env("LOG_LEVEL", default=None) or _stage_log_level()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # JsonStreamHandler formats with monitoring.logs.JsonFormatter itself.
-    "handlers": {"stdout": {"class": "monitoring.logs.JsonStreamHandler"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    # JsonStreamHandler formats with monitoring.logs.JsonFormatter itself. stderr, as logging
+    # does by default: a management command's stdout (`dumpdata > file`) stays its own; on
+    # Lambda, under systemd and in containers both streams are collected.
+    "handlers": {"stderr": {"class": "monitoring.logs.JsonStreamHandler"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
-        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
         # One line per request, queue message and scheduled run, at every stage's level.
-        "monitoring.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "monitoring.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         # Request failures are logged once, by api.middleware, with the request id.
-        "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
     },
 }

@@ -27,7 +27,8 @@ def point_celery_app_at(broker_url: str, transport_options: dict):
     return app
 
 
-def sum_array_post(client, headers, array, path="/sumArray"):
+def sum_array_post(client, headers, array, path="/sumArray", **extra):
+    """POST `array` (`extra`: WSGI environ keys, e.g. Zappa's "lambda.context")."""
     from pipelines import exact_json
 
     return client.post(
@@ -35,6 +36,7 @@ def sum_array_post(client, headers, array, path="/sumArray"):
         data=array if isinstance(array, str) else exact_json.dumps(array),
         content_type="application/json",
         headers=headers,
+        **extra,
     )
 
 

@@ -5,6 +5,7 @@ or another handler gets the ordinary record."""
 import io
 import json
 import logging
+import os
 from contextlib import contextmanager
 
 import pytest
@@ -93,6 +94,39 @@ def test_the_line_without_a_record_is_the_line_the_formatter_writes():
     assert first.pop("timestamp") <= second.pop("timestamp")
     assert list(first.items()) == list(second.items())
     assert first["client_request_id"] == "client-1" and first["path"] == "/h\u00e9llo"
+
+
+def test_a_stream_with_a_file_descriptor_gets_whole_lines_in_order(tmp_path):
+    # Given LOGGING's handler on a real file, which something else wrote to without flushing
+    path = tmp_path / "lines"
+    with open(path, "w") as stream:
+        stream.write('{"before":1}\n')
+        with handlers_of("tests.access", JsonStreamHandler(stream)) as logger:
+            # When lines are written without a record, and one through the record path
+            log_info_fields(logger, {"status": 200}, "fast %s", "caf\u00e9")
+            logger.warning("ordinary")
+            log_info_fields(logger, {"status": 201}, "fast again")
+
+    # Then each is one whole line, in the order written, non-ASCII escaped
+    text = path.read_text()
+    assert text.isascii()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [line.get("message") for line in lines] == [
+        None,
+        "fast caf\u00e9",
+        "ordinary",
+        "fast again",
+    ]
+
+
+def test_a_closed_stream_never_breaks_the_request(capsys):
+    stream = open(os.devnull, "w")  # closed below, before any line
+    handler = JsonStreamHandler(stream)
+    stream.close()
+    with handlers_of("tests.access", handler) as logger:
+        log_info_fields(logger, {"status": 200}, "lost")  # handleError reports, never raises
+
+    assert "lost" in capsys.readouterr().err
 
 
 def test_a_filtered_or_disabled_logger_writes_nothing_without_a_record():

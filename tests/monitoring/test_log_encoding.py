@@ -4,10 +4,10 @@ import io
 import json
 import logging
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from api.timestamps import iso_utc_ms
-from monitoring.logs import JsonFormatter, log_timestamp
+from monitoring.logs import JsonFormatter, log_timestamp, log_timestamp_ns
 
 
 def test_the_timestamp_is_the_contracts_format_to_the_millisecond():
@@ -18,6 +18,20 @@ def test_the_timestamp_is_the_contracts_format_to_the_millisecond():
         moment
         for moment in moments
         if log_timestamp(moment) != iso_utc_ms(datetime.fromtimestamp(moment, UTC))
+    ]
+
+    assert mismatches == []
+
+
+def test_the_access_lines_timestamp_from_nanoseconds_is_the_same_format():
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    moments = [random.randrange(0, 4 * 10**18) for _ in range(20_000)]
+    moments += [1_700_000_000_999_999_999, 1_700_000_000_000_999_999, 0]
+
+    mismatches = [
+        moment
+        for moment in moments
+        if log_timestamp_ns(moment) != iso_utc_ms(epoch + timedelta(microseconds=moment // 1000))
     ]
 
     assert mismatches == []

@@ -1,13 +1,16 @@
 """Metrics per part without an agent: CloudWatch EMF lines (through Zappa's handler), StatsD
 lines over UDP, per-minute rows in the database."""
 
+import io
 import json
+import logging
 import socket
 
 import pytest
 from django.db import connection
 
 from benchmarks.lambda_events import api_gateway_event
+from monitoring.logs import JsonStreamHandler
 from monitoring.metrics import LATENCY_BUCKETS_MS, metrics_flush, percentile_ms
 from monitoring.models import MetricMinute
 
@@ -79,6 +82,38 @@ def test_lambda_requests_write_valid_emf_lines(dev_lambda, settings, capfd):
         0,
     )
     assert line["Latency"] > 0
+
+
+@pytest.mark.django_db
+def test_where_loggings_handler_writes_the_access_line_it_carries_the_emf_event(
+    dev_lambda, settings, capfd
+):
+    # Given the emf sink, and LOGGING's handler alone on the access logger (as deployed)
+    settings.METRICS_SINKS = ["emf"]
+    stream = io.StringIO()
+    access = logging.getLogger("monitoring.access")
+    saved = access.handlers
+    access.handlers = [JsonStreamHandler(stream)]
+    capfd.readouterr()
+    try:
+        # When Lambda serves a request
+        response = dev_lambda.http(api_gateway_event("GET", "/hello?name=Ann"))
+    finally:
+        access.handlers = saved
+
+    # Then its one line is both the access line and a valid EMF event: one write, not two
+    assert response.status_code == 200
+    assert '"_aws"' not in capfd.readouterr().out
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert emf_problems(line) == []
+    assert (line["status"], line["route"], line["Part"], line["Stage"]) == (
+        200,
+        "api.hello",
+        "api.hello",
+        settings.STAGE,
+    )
+    assert (line["Throughput"], line["Errors"], line["Failures"]) == (1, 0, 0)
+    assert line["Latency"] == line["duration_ms"] > 0
 
 
 def test_the_emf_validator_catches_what_the_spec_forbids():

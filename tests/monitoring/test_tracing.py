@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.lambda_events import api_gateway_event
 from benchmarks.otlp_receiver import OtlpReceiver
+from benchmarks.zappa_lambda import LambdaContext
 from tests.helpers import PROJECT_ROOT
 
 TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
@@ -88,11 +89,32 @@ def test_a_sampled_request_without_a_collector_is_answered_without_waiting(clien
     )
     monkeypatch.setenv("_X_AMZN_TRACE_ID", f"Root={TRACE_ID};Parent={LAMBDA_PARENT};Sampled=1")
     monkeypatch.setattr(otel_export, "_tracer", None)
-    client.get("/hello")  # the first sampled request also pays the import
+    invocation = {"lambda.context": LambdaContext()}  # what Zappa's handler puts in the request
+    client.get("/hello", **invocation)  # the first sampled request also pays the import
 
     started = time.perf_counter()
-    response = client.get("/hello?name=Ann")
+    response = client.get("/hello?name=Ann", **invocation)
 
     # Then the span is dropped after a bounded wait, not the SDK's 10 s of retries
     assert response.status_code == 200 and response.content.decode() == "Hello Ann 👋"
     assert time.perf_counter() - started < 2.0
+
+
+def test_only_a_lambda_invocation_is_traced_by_lambdas_trace_variable(
+    client, receiver, monkeypatch
+):
+    """_X_AMZN_TRACE_ID is Lambda's, set per invocation: a process that finds it in its
+    environment otherwise (gunicorn started from a shell that had it) traces nothing, and
+    its requests never read it (~1 µs each)."""
+    from monitoring import otel_export
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint)
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", f"Root={TRACE_ID};Parent={LAMBDA_PARENT};Sampled=1")
+    monkeypatch.setattr(otel_export, "_tracer", None)
+
+    client.get("/hello")
+    assert receiver.spans == []
+
+    client.get("/hello", **{"lambda.context": LambdaContext()})
+    [span] = receiver.named("django")
+    assert span["parent_span_id"] == LAMBDA_PARENT

@@ -68,3 +68,13 @@ def test_celery_worker_lines_carry_the_id_of_the_request_that_started_the_run(
     lines = wait_for(run_lines, timeout=20, message=worker.log)
     assert all(line["request_id"] == request_id for line in lines)
     assert all(line["invocation_id"] and line["invocation_id"] != request_id for line in lines)
+    # Celery's own lines are JSON lines too (Django's LOGGING, not Celery's text format), and
+    # name the task without its arguments (the run's elements)
+    celery_lines = [
+        json.loads(text)
+        for text in worker.log().splitlines()
+        if text.startswith("{") and '"logger":"celery.' in text
+    ]
+    assert any(line["message"].endswith("received") for line in celery_lines), worker.log()
+    assert not [text for text in worker.log().splitlines() if text.startswith("[20")]
+    assert all("data" not in line for line in celery_lines)

@@ -72,7 +72,10 @@ def test_celery_steps_of_a_sampled_request_join_its_trace(
     celery_worker_factory, client, auth_headers, receiver, monkeypatch
 ):
     monkeypatch.setenv("_X_AMZN_TRACE_ID", SAMPLED)
-    response = sum_array_post(client, auth_headers, [1, 2, 3, 4, 5])
+    # (served as a Lambda invocation: only those are sampled by Lambda)
+    response = sum_array_post(
+        client, auth_headers, [1, 2, 3, 4, 5], **{"lambda.context": LambdaContext()}
+    )
     request_id = response["X-Request-Id"]
     run_id = response.json()["arrayId"]
 
