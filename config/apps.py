@@ -43,4 +43,13 @@ class ProjectConfig(AppConfig):
     verbose_name = "Project wiring"
 
     def ready(self):
+        from monitoring.registry import route_group_register
+
         checks.register(deploy_check, checks.Tags.compatibility, deploy=True)
+        # The endpoints config/urls.py serves itself, and accounts' (the ground floor, which
+        # imports nothing above it, monitoring included: tests/accounts/test_import_graph.py).
+        route_group_register("api.graphql", "graphql")
+        route_group_register("api.docs", "openapi.json", "docs")
+        route_group_register(
+            "api.auth", "login", "register", "verify", "token", "logout", "private", "password"
+        )

@@ -8,35 +8,11 @@ from django.utils.functional import SimpleLazyObject
 
 from monitoring.logs import info_written_as_json, json_info_write, log_info_fields
 from monitoring.metrics import metric_record
+from monitoring.registry import ROUTE_GROUP_OTHER, route_groups
 from monitoring.request_context import cold_start_consumed
 from monitoring.tracing import sampled_by_lambda, traced_span
 
 access_logger = logging.getLogger("monitoring.access")
-
-# First path segment -> the part of the system it belongs to (metrics and dashboards).
-ROUTE_GROUPS = {
-    "item": "api.items",
-    "items": "api.items",
-    "graphql": "api.graphql",
-    "sumArray": "api.pipelines",
-    "wordCount": "api.pipelines",
-    "login": "api.auth",
-    "register": "api.auth",
-    "verify": "api.auth",
-    "token": "api.auth",
-    "logout": "api.auth",
-    "private": "api.auth",
-    "password": "api.auth",
-    "scraper": "api.browser",
-    "screenshot": "api.browser",
-    "pdf": "api.browser",
-    "card": "api.browser",
-    "hello": "api.hello",
-    "health": "api.health",
-    "admin": "admin",
-    "openapi.json": "api.docs",
-    "docs": "api.docs",
-}
 
 
 def access_recorded(
@@ -55,8 +31,9 @@ def access_recorded(
 
 
 def route_group(path_info: str) -> str:
+    """The part a request counts under, by its path's first segment (monitoring.registry)."""
     first = path_info.strip("/").split("/", 1)[0]
-    return ROUTE_GROUPS.get(first, "api.other")
+    return route_groups.get(first, ROUTE_GROUP_OTHER)
 
 
 def _known_user_id(request) -> int | None:

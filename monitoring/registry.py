@@ -1,6 +1,7 @@
 """What the feature apps add to monitoring, so monitoring imports none of them: health checks
-(what /health's status depends on), gauges (counts that /health and the pulse dashboard show)
-and alarm rules. A feature registers them from its
+(what /health's status depends on), gauges (counts that /health and the pulse dashboard show),
+alarm rules and route groups (the part a URL's requests count under). A feature registers them
+from its
 AppConfig.ready() by dotted path (as django-health-check's backends register in its registry);
 they are imported on first use, so a cold start that never asks pays for none of them."""
 
@@ -29,6 +30,10 @@ class Gauge:
 _health_checks: dict[str, str] = {}  # /health's key → dotted path
 _gauges: dict[str, Gauge] = {}
 _alarm_rules: dict[str, str] = {}  # dotted path → itself: ordered, registered once
+# A request path's first segment → the part its requests count under (the access line's
+# `route`, the metrics' Part): monitoring's own and Django's admin, then what apps register.
+route_groups: dict[str, str] = {"health": "api.health", "admin": "admin"}
+ROUTE_GROUP_OTHER = "api.other"  # a path no app registered
 
 
 def health_check_register(name: str, status_path: str) -> None:
@@ -44,6 +49,13 @@ def gauge_register(name: str, count_path: str, *, label: str) -> None:
 def alarm_rule_register(rule_path: str) -> None:
     """A function (*, now) -> list[monitoring.alarms.Firing]: the incidents it sees now."""
     _alarm_rules[rule_path] = rule_path
+
+
+def route_group_register(part: str, *first_segments: str) -> None:
+    """Requests whose path starts with one of `first_segments` (`item` for /item/3) count
+    under `part`: one name per feature on the dashboard, in the alarms and in the logs."""
+    for segment in first_segments:
+        route_groups[segment] = part
 
 
 def health_checks() -> list[tuple[str, Callable[[], str]]]:

@@ -145,16 +145,18 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
     fields = readonly_fields
-    # Each row asks the media storage for its file's size (on S3 a HEAD request), an
-    # unstarted upload's row twice (its state says whether the file came).
+    # Each row asks the media storage for its file's size once (on S3 a HEAD request): the
+    # size column and an unstarted upload's state both show it.
     list_per_page = 50
 
     @staticmethod
     def _file_size(upload) -> int | None:
-        try:
-            return default_storage.size(upload.storage_name)
-        except Exception:  # no file: not sent yet, or deleted by the retention step
-            return None
+        if not hasattr(upload, "_admin_file_size"):
+            try:
+                upload._admin_file_size = default_storage.size(upload.storage_name)
+            except Exception:  # no file: not sent yet, or deleted by the retention step
+                upload._admin_file_size = None
+        return upload._admin_file_size
 
     @admin.display(description="size (bytes)")
     def size(self, upload):

@@ -10,7 +10,12 @@ class PipelinesConfig(AppConfig):
     def ready(self):
         # Registers the built-in pipelines (plain Python, nothing heavy) and the system checks;
         # in ready(), where Django's docs put registration, once every app's models are loaded.
-        from monitoring.registry import alarm_rule_register, gauge_register, health_check_register
+        from monitoring.registry import (
+            alarm_rule_register,
+            gauge_register,
+            health_check_register,
+            route_group_register,
+        )
         from pipelines import builtin, checks  # noqa: F401
 
         # By dotted path: monitoring imports them when /health, the dashboard or the alarms
@@ -26,3 +31,4 @@ class PipelinesConfig(AppConfig):
         )
         alarm_rule_register("pipelines.alarm_rules.dead_letters_open")
         alarm_rule_register("pipelines.alarm_rules.runs_stuck")
+        route_group_register("api.pipelines", "sumArray", "wordCount")

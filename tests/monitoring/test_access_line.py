@@ -71,6 +71,35 @@ def test_each_request_writes_one_access_line_with_the_contracts_fields(client):
     assert isinstance(line["cold_start"], bool)
 
 
+@pytest.mark.parametrize(
+    ("path", "part"),
+    [
+        ("/item/3", "api.items"),
+        ("/items", "api.items"),
+        ("/graphql", "api.graphql"),
+        ("/sumArray/uploads", "api.pipelines"),
+        ("/wordCount", "api.pipelines"),
+        ("/login", "api.auth"),
+        ("/token/refresh", "api.auth"),
+        ("/password", "api.auth"),
+        ("/screenshot", "api.browser"),
+        ("/card", "api.browser"),
+        ("/hello", "api.hello"),
+        ("/health", "api.health"),
+        ("/admin/pipelines/upload/", "admin"),
+        ("/openapi.json", "api.docs"),
+        ("/docs", "api.docs"),
+        ("/nowhere/at/all", "api.other"),
+    ],
+)
+def test_each_feature_registers_the_part_its_paths_count_under(path, part):
+    """Each app names its URL segments' part from its AppConfig.ready() (monitoring.registry),
+    so monitoring knows no feature's URLs; a path nobody registered counts as api.other."""
+    from monitoring.access import route_group
+
+    assert route_group(path) == part
+
+
 def test_the_line_without_a_record_is_the_line_the_formatter_writes():
     fields = {"method": "GET", "path": "/h\u00e9llo", "route": "api.hello", "status": 200}
     fast, ordinary = io.StringIO(), io.StringIO()

@@ -177,6 +177,27 @@ def test_uploads_show_owner_size_state_and_the_run_they_fed(
     assert "0 to 6" in page and "6 to 8" in page  # the packets are the file's byte ranges
 
 
+def test_the_uploads_page_asks_the_storage_once_per_upload(
+    admin_client, user, settings, tmp_path, monkeypatch
+):
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Given unstarted uploads, some with their file (size and state both show it)
+    uploads = [upload_stored(user, b"1,2\n") for _ in range(3)]
+    uploads += [upload_create(owner=user, pipeline="sumArray").upload for _ in range(2)]
+    asked = []
+    size = default_storage.size
+    monkeypatch.setattr(default_storage, "size", lambda name: asked.append(name) or size(name))
+
+    listing = admin_client.get("/admin/pipelines/upload/").content.decode()
+
+    # Then each file was asked for once (on S3, one HEAD request a row)
+    assert sorted(asked) == sorted(upload.storage_name for upload in uploads)
+    assert listing.count("uploaded, no run started") == 3
+    assert listing.count("waiting for the file") == 2
+
+
 def test_a_dead_range_map_shows_the_text_of_its_range(
     admin_client, sqs_lambda, user, settings, tmp_path
 ):
