@@ -6,15 +6,12 @@ STAGE is read once (config.env.settle_stage) and these defaults live in config/d
 the integration files in config/settings/ are the same for every stage.
 """
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, process_report
 
 PRINT_SETTINGS = """
 import importlib, json, sys
@@ -35,16 +32,7 @@ def settings_of(module: str, tmp_path, **environ) -> dict:
         "PYTHONDONTWRITEBYTECODE": "1",
         **environ,
     }
-    process = subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS, module],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert process.returncode == 0, process.stderr[-3000:]
-    return json.loads(process.stdout.strip().splitlines()[-1])
+    return process_report(PRINT_SETTINGS, module, env=env)
 
 
 def aws(tmp_path, stage: str | None, **environ) -> dict:
