@@ -7,11 +7,9 @@ the OpenAPI generator load on their first request, Celery only where tasks are s
 
 import json
 import os
-import subprocess
-import sys
 
 from benchmarks.lambda_events import api_gateway_event
-from tests.helpers import PROJECT_ROOT, cold_process_report
+from tests.helpers import PROJECT_ROOT, cold_process_report, process_report
 
 HEAVY_FOR_HELLO = [
     "rest_framework.serializers",
@@ -55,13 +53,14 @@ def test_cold_hello_imports_no_heavy_library(tmp_path):
 
 
 ADMIN_CHECKS = """
+import json
 import django
 django.setup()
 from django.contrib import admin
 from django.core import checks
 before = len(admin.site._registry)
 checks.run_checks(tags=[checks.Tags.admin])
-print(before, len(admin.site._registry))
+print(json.dumps([before, len(admin.site._registry)]))
 """
 
 
@@ -74,15 +73,5 @@ def test_the_admin_checks_still_see_every_model_admin(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.django.test",
     }
 
-    process = subprocess.run(
-        [sys.executable, "-c", ADMIN_CHECKS],
-        cwd=PROJECT_ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert process.returncode == 0, process.stderr[-3000:]
-    before, after = map(int, process.stdout.split())
+    before, after = process_report(ADMIN_CHECKS, env=environ)
     assert (before, after > 10) == (0, True)

@@ -11,14 +11,13 @@ first response of a cold process through Zappa's handler is about 1.9 s here).
 import json
 import os
 import secrets
-import subprocess
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from benchmarks.zappa_settings import zappa_settings_text
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, process_report
 
 SNAPSTART_STAGES = ("staging", "prod")
 
@@ -123,17 +122,7 @@ def test_snapshot_and_two_restores_of_a_staging_function(aws, tmp_path):
         "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start",
     }
 
-    process = subprocess.run(
-        [str(PROJECT_ROOT / ".venv/bin/python"), "-c", LAMBDA_SNAPSHOT_RESTORE],
-        env=environment,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert process.returncode == 0, process.stderr[-3000:]
-    report = json.loads(process.stdout.strip().splitlines()[-1])
+    report = process_report(LAMBDA_SNAPSHOT_RESTORE, env=environment, cwd=tmp_path)
     assert report["handler_built_at_init"], "Django must be loaded before the snapshot"
     assert report["before_snapshot"] == ["config.snapstart.before_snapshot"]
     assert report["after_restore"] == ["config.snapstart.after_restore"]

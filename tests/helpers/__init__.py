@@ -26,16 +26,18 @@ def cold_process_report(home: Path, script: str, *arguments: str) -> dict:
     return process_report(script, *arguments, env=cold_process_environ(home))
 
 
-def process_report(script: str, *arguments: str, env: dict[str, str]) -> dict:
-    """Run `script` (python -c) from the project root with `env` and return the JSON report it
-    prints last; fails with the process's stderr if it does not exit 0."""
+def process_report(
+    script: str, *arguments: str, env: dict[str, str], cwd: Path = PROJECT_ROOT
+) -> dict | list:
+    """Run `script` (python -c) in `cwd` (the project root) with `env` and return the JSON
+    report it prints last; fails with the process's stderr if it does not exit 0."""
     import json
     import subprocess
     import sys
 
     process = subprocess.run(
         [sys.executable, "-c", script, *arguments],
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
